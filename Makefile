@@ -1,0 +1,45 @@
+# ranpe-pipeline. Every target creates the virtual environment on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PERIOD ?= 2026-S1
+INBOX  ?= inbox
+OUTBOX ?= outbox
+
+.PHONY: demo test lint format templates validate consolidate bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ranpe demo --period $(PERIOD)
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+templates: $(STAMP)
+	$(BIN)/ranpe templates --period $(PERIOD) --outbox $(OUTBOX)
+
+validate: $(STAMP)
+	$(BIN)/ranpe validate --period $(PERIOD) --inbox $(INBOX) --outbox $(OUTBOX)
+
+consolidate: $(STAMP)
+	$(BIN)/ranpe consolidate --period $(PERIOD) --inbox $(INBOX) --outbox $(OUTBOX)
+
+bench: $(STAMP)
+	$(BIN)/ranpe bench
+
+clean:
+	rm -rf $(VENV) demo

@@ -1,0 +1,45 @@
+"""Reporting periods such as 2026-S1, with their date range and submission deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .errors import RanpeError
+from .rules import Rules
+from .texts import t
+
+_ID = re.compile(r"^(?P<year>\d{4})-(?P<kind>[A-Z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Period:
+    id: str
+    year: int
+    kind: str
+    label: str
+    report: str
+    start: dt.date
+    end: dt.date
+    deadline: dt.date
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} Tahun {self.year}"
+
+
+def parse_period(text: str, rules: Rules) -> Period:
+    """Parse a period id; a bad id is a RanpeError listing valid examples."""
+    m = _ID.match(text.strip().upper())
+    kinds = rules.periods.kinds
+    if not m or m["kind"] not in kinds:
+        examples = ", ".join(f"2026-{k}" for k in kinds)
+        raise RanpeError(t("errors.period_invalid", period=text, examples=examples))
+    year, kind = int(m["year"]), kinds[m["kind"]]
+    pid = f"{year}-{m['kind']}"
+    start = dt.date.fromisoformat(f"{year}-{kind.start}")
+    end = dt.date.fromisoformat(f"{year}-{kind.end}")
+    d = kind.deadline
+    deadline = rules.periods.deadline_overrides.get(pid) or dt.date(year + d.year_offset, d.month, d.day)
+    return Period(pid, year, m["kind"], kind.label, kind.report, start, end, deadline)

@@ -1,0 +1,38 @@
+"""All user-facing text, loaded from templates/texts/<lang>.yaml and looked up by key."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import yaml
+
+TEXTS_DIR = Path(__file__).resolve().parent.parent / "templates" / "texts"
+
+
+@functools.cache
+def _load(lang: str) -> dict:
+    with open(TEXTS_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def lang() -> str:
+    return os.environ.get("RANPE_LANG", "id")
+
+
+def t(key: str, /, **values: object) -> str:
+    """Return the text at dotted `key`, with {placeholders} filled from `values`."""
+    node: object = _load(lang())
+    for part in key.split("."):
+        node = node[part]  # type: ignore[index]
+    return str(node).format(**values) if values else str(node)
+
+
+def has(key: str) -> bool:
+    node: object = _load(lang())
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
