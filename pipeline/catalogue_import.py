@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from .atomic import write_text
 from .errors import RanpeError
+from .normalise import parse_number
 from .rules import CatalogueFile, Rules
 from .texts import t
 
@@ -92,8 +93,13 @@ def import_matrix(matrix: Path, rules: Rules, out: Path) -> tuple[int, int]:
         for k in ("problem", "output", "indicator", "unit"):
             if get(k):
                 action[k] = get(k)
-        if get("target"):
-            action["target"] = float(get("target").replace(".", "").replace(",", "."))
+        target = parse_number(row[cols["target"]]) if "target" in cols and cols["target"] < len(row) else None
+        if target and target.value is not None:
+            action["target"] = target.value
+        elif target and target.error:
+            raise RanpeError(
+                t("errors.matrix_row", file=matrix, row=r, problem=t("errors.matrix_target", value=get("target")))
+            )
         action["lead"] = _agencies(get("lead"), rules, r, matrix)
         action["support"] = _agencies(get("support"), rules, r, matrix)
         _place(tree, current, code).append(action)

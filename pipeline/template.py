@@ -248,7 +248,7 @@ class _Builder:
                 cached = values.get(col.key, "")
                 ws.write_formula(r, c, "=" + self._formula(col.formula, r), fmt, "" if cached is None else cached)
             else:
-                self._write_value(ws, r, c, values.get(col.key), fmt if mark else None, col.type)
+                self._write_value(ws, r, c, values.get(col.key), fmt, col.type)
             if mark:
                 ws.write_comment(r, c, mark.comment, {"x_scale": 2.5, "y_scale": 2})
         ws.write_formula(
