@@ -42,3 +42,11 @@ def libreoffice_convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]
     cmd = [SOFFICE, "--headless", "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=600, env=env)
     return [outdir / f"{f.stem}.{fmt.split(':')[0]}" for f in files]
+
+
+@pytest.fixture(scope="session")
+def demo_sample(rules, period, tmp_path_factory):
+    """The demo's returned period, built once per test session."""
+    from pipeline.sample import build_sample
+
+    return build_sample(rules, period, tmp_path_factory.mktemp("demo"), seed=2026)
