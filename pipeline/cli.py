@@ -113,7 +113,35 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
 
 
 @main.command()
-def consolidate() -> None:
+@period_option
+@inbox_option
+@outbox_option
+@click.option("--json", "as_json", is_flag=True, help="Cetak laporan lengkap sebagai JSON.")
+@click.pass_context
+def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json: bool) -> None:
+    """Baca dan periksa semua berkas di INBOX; kode keluar 0 semua sah, 1 ada masalah, 2 galat."""
+    import json
+
+    from .console import summary_lines
+    from .validate import validate_period
+
+    rules = _rules(ctx)
+    if not inbox.is_dir():
+        raise RanpeError(t("errors.inbox_missing", folder=inbox))
+    report = validate_period(inbox, rules, parse_period(period, rules))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
+    else:
+        for line in summary_lines(report, rules):
+            click.echo(line)
+    sys.exit(1 if report.problems else 0)
+
+
+@main.command()
+@period_option
+@inbox_option
+@outbox_option
+def consolidate(period: str, inbox: Path, outbox: Path) -> None:
     """Konsolidasi periode (belum dibangun)."""
     raise RanpeError(t("cli.not_built", stage="consolidate", issue=4))
 

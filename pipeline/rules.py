@@ -153,6 +153,29 @@ class Settings(_Model):
     plan_end: dt.date
 
 
+class Limits(_Model):
+    max_file_mb: float = 50
+    max_uncompressed_mb: float = 500
+    max_compression_ratio: float = 200
+    max_zip_entries: int = 2000
+    max_rows: int = 100_000
+    max_columns: int = 200
+    seconds_per_file: float = 60
+    worker_memory_mb: int = 2048
+    workers: int = 0
+
+
+class CheckSpec(BaseModel):
+    """One entry of checks.yaml: the registered check's name and its parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    check: str
+
+
+class ChecksFile(_Model):
+    checks: list[CheckSpec]
+
+
 @dataclass(frozen=True)
 class FlatAction:
     """One action with the chain of groups above it, outermost first."""
@@ -175,6 +198,8 @@ class Rules:
     lists: ListsFile
     periods: PeriodsFile
     settings: Settings
+    limits: Limits
+    checks: ChecksFile
     digests: dict[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -267,6 +292,8 @@ FILES: dict[str, type[_Model]] = {
     "lists.yaml": ListsFile,
     "periods.yaml": PeriodsFile,
     "settings.yaml": Settings,
+    "limits.yaml": Limits,
+    "checks.yaml": ChecksFile,
 }
 
 
@@ -312,6 +339,8 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         lists=models["lists.yaml"],
         periods=models["periods.yaml"],
         settings=models["settings.yaml"],
+        limits=models["limits.yaml"],
+        checks=models["checks.yaml"],
         digests=digests,
     )
     _cross_check(rules)
@@ -343,6 +372,9 @@ def _cross_check(rules: Rules) -> None:
                 if code not in rules.agency_by_code:
                     raise RanpeError(t("errors.rules_unknown_agency", file=cat, key=f"{key}.{role}", code=code))
     _check_sources(rules)
+    from .checks import check_specs
+
+    check_specs(rules)
 
 
 def _check_sources(rules: Rules) -> None:

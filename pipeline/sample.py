@@ -347,13 +347,17 @@ class _Planter:
             free = [
                 i
                 for i, r in enumerate(self.rows[code])
-                if (code, i) not in self.used and not r.get("_joint") and need(r)
+                if (code, i) not in self.used and not r.get("_joint") and need(r) and self._shared(code, r)
             ]
             if free:
                 i = free[0]
                 self.used.add((code, i))
                 return code, i, self.rows[code][i]
         raise RuntimeError("sample too small to plant every mistake")
+
+    def _shared(self, code: str, row: dict) -> bool:
+        """Another row of the agency has the same action, so a mistake here leaves it covered."""
+        return sum(r["kode_aksi"] == row["kode_aksi"] for r in self.rows[code]) > 1
 
     def _note(self, code: str, i: int, key: str, problem: str) -> None:
         cell = f"{get_column_letter(self.f.col[key])}{FIRST_DATA_ROW + 1 + i}" if key else ""

@@ -1,0 +1,239 @@
+"""Row checks. Column checks come from fields.yaml as a pandera schema; cross-field checks
+are registered functions named by rules/checks.yaml. All are vectorised over the frame of
+every row of the period and return Problem records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from .errors import RanpeError
+from .normalise import _fmt, clean_text
+from .periods import Period
+from .problems import Problem
+from .rules import Rules
+from .texts import t
+
+
+@dataclass
+class Context:
+    """What the checks need besides the frame: rules, period, where cells are, raw values."""
+
+    rules: Rules
+    period: Period
+    letters: dict[str, dict[str, str]]  # file -> column key -> Excel column letter
+    raw: pd.DataFrame  # the values as typed, same index as the frame
+
+    def emit(self, df: pd.DataFrame, mask: pd.Series, key: str, code: str, detail=None, value=None) -> list[Problem]:
+        """One Problem per True row of `mask`, located at column `key` of that row."""
+        hits = df.index[mask.fillna(False).to_numpy(bool)]
+        label = self.rules.column_by_key[key].label if key in self.rules.column_by_key else ""
+        out = []
+        for i in hits:
+            file, row = df.at[i, "_file"], int(df.at[i, "_row"])
+            letter = self.letters.get(file, {}).get(key, "A")
+            shown = value[i] if value is not None else self.raw.at[i, key] if key in self.raw else ""
+            out.append(
+                Problem(file, code, sheet=df.at[i, "_sheet"], cell=f"{letter}{row}", row=row, column=label,
+                        value=_show(shown), detail=str(detail[i]) if isinstance(detail, pd.Series) else detail or "")
+            )  # fmt: skip
+        return out
+
+
+def _show(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if hasattr(v, "strftime"):
+        return v.strftime("%d/%m/%Y")
+    if isinstance(v, float):
+        return _fmt(v)
+    return str(v)
+
+
+# ---- column checks (pandera, from fields.yaml) --------------------------------------
+def column_schema(rules: Rules) -> pa.DataFrameSchema:
+    columns = {}
+    for c in rules.fields.columns:
+        if not c.input:
+            continue
+        checks = []
+        if c.type in ("integer", "number", "money"):
+            if c.min is not None:
+                checks.append(pa.Check.ge(c.min, name="min"))
+            if c.max is not None:
+                checks.append(pa.Check.le(c.max, name="max"))
+        if c.max_length:
+            checks.append(pa.Check(lambda s, n=c.max_length: s.str.len() <= n, element_wise=False, name="length"))
+        columns[c.key] = pa.Column(nullable=not c.required, checks=checks, required=False, coerce=False)
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+_PANDERA_CODES = {
+    "not_nullable": "required-missing",
+    "min": "out-of-range",
+    "max": "out-of-range",
+    "length": "text-too-long",
+}
+
+
+def column_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
+    try:
+        column_schema(ctx.rules).validate(df, lazy=True)
+        return []
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    out = []
+    for (key, check), group in cases.groupby(["column", "check"], sort=True):
+        code = _PANDERA_CODES.get(str(check).split("(")[0])
+        if not code:
+            continue
+        col = ctx.rules.column_by_key[key]
+        mask = df.index.isin(group["index"].dropna())
+        if code == "required-missing":  # an unreadable value was already reported as such
+            mask &= ctx.raw[key].map(lambda v: clean_text(v).value is None).to_numpy(bool)
+        detail = {
+            "out-of-range": t("validate.range_min", min=_fmt(col.min)) if col.min is not None and str(check) == "min"
+            else t("validate.range_max", max=_fmt(col.max or 0)),
+            "text-too-long": None,
+        }.get(code)  # fmt: skip
+        if code == "text-too-long":
+            lengths = df[key].astype("string").str.len().astype("Int64").astype(str)
+            detail = lengths.map(lambda n, m=col.max_length: t("validate.length", n=n, max=m))
+        out += ctx.emit(df, pd.Series(mask, index=df.index), key, code, detail)
+    return out
+
+
+# ---- cross-field checks (rules/checks.yaml) -----------------------------------------
+Check = Callable[[pd.DataFrame, Context, dict], list[Problem]]
+REGISTRY: dict[str, Check] = {}
+COLUMN_PARAMS = ("start", "end", "value", "limit", "when", "then", "column")
+
+
+def register(name: str):
+    def wrap(fn: Check) -> Check:
+        REGISTRY[name] = fn
+        return fn
+
+    return wrap
+
+
+def check_specs(rules: Rules) -> None:
+    """Fail at start-up on a checks.yaml entry naming an unknown check or column."""
+    file = rules.folder / "checks.yaml"
+    keys = set(rules.column_by_key)
+    for i, spec in enumerate(rules.checks.checks):
+        if spec.check not in REGISTRY:
+            raise RanpeError(t("errors.rules_invalid", file=file, key=f"checks.{i}.check",
+                               problem=t("validate.rule_unknown_check", check=spec.check)))  # fmt: skip
+        params = spec.model_extra or {}
+        named = [params[p] for p in COLUMN_PARAMS if p in params]
+        named += list(params.get("columns", [])) + list(params.get("group_by", [])) + list(params.get("ignore", []))
+        for col in named:
+            if col not in keys:
+                raise RanpeError(t("errors.rules_invalid", file=file, key=f"checks.{i}",
+                                   problem=t("validate.rule_unknown_column", column=col)))  # fmt: skip
+
+
+def cross_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
+    out = _required_when(df, ctx)
+    for spec in ctx.rules.checks.checks:
+        out += REGISTRY[spec.check](df, ctx, spec.model_extra or {})
+    return out
+
+
+def _required_when(df: pd.DataFrame, ctx: Context) -> list[Problem]:
+    out = []
+    for col in ctx.rules.fields.columns:
+        for other, values in (col.required_if or {}).items():
+            if col.key in df and other in df:
+                mask = df[col.key].isna() & df[other].isin(values)
+                label = ctx.rules.column_by_key[other].label
+                detail = t("validate.required_when", column=label, values=" / ".join(values))
+                out += ctx.emit(df, mask, col.key, "required-when", detail)
+    return out
+
+
+@register("end_before_start")
+def _end_before_start(df, ctx, p):
+    start, end = df[p["start"]], df[p["end"]]
+    mask = start.notna() & end.notna() & (end < start)
+    return ctx.emit(df, mask, p["end"], "end-before-start", start.map(_show))
+
+
+@register("within_period")
+def _within_period(df, ctx, p):
+    start, end = df[p["start"]], df[p["end"]]
+    per = ctx.period
+    after = start.notna() & (start > per.end)
+    before = end.notna() & (end < per.start)
+    a = ctx.emit(df, after, p["start"], "outside-period",
+                 start.map(lambda d: t("validate.outside_after", start=_show(d), end=_show(per.end))))  # fmt: skip
+    b = ctx.emit(df, before & ~after, p["end"], "outside-period",
+                 end.map(lambda d: t("validate.outside_before", end=_show(d), start=_show(per.start))))  # fmt: skip
+    return a + b
+
+
+@register("at_most")
+def _at_most(df, ctx, p):
+    value, limit = df[p["value"]], df[p["limit"]]
+    share = float(p.get("share", 1.0))
+    mask = value.notna() & limit.notna() & (limit > 0) & (value > limit * share)
+    detail = (
+        t("validate.share", share=_fmt(share * 100)) if p["code"] == "realisation-over-target" else limit.map(_show)
+    )
+    return ctx.emit(df, mask, p["value"], p["code"], detail, value=value.map(_show))
+
+
+@register("requires")
+def _requires(df, ctx, p):
+    mask = df[p["when"]].notna() & df[p["then"]].isna()
+    return ctx.emit(df, mask, p["then"], p["code"])
+
+
+@register("url")
+def _url(df, ctx, p):
+    s = df[p["column"]]
+    mask = s.notna() & ~s.astype("string").str.match(r"(?i)^https?://\S+$").fillna(False)
+    return ctx.emit(df, mask, p["column"], "invalid-url")
+
+
+@register("duplicate_rows")
+def _duplicate_rows(df, ctx, p):
+    keys = [c.key for c in ctx.rules.fields.columns if c.input and c.key in df and c.key not in p.get("ignore", [])]
+    subset = df[["_file", *keys]].astype("string").fillna("")
+    group = subset.groupby(list(subset.columns), sort=False).ngroup()
+    first_row = df["_row"].groupby(group).transform("first")
+    return ctx.emit(df, subset.duplicated(keep="first"), "no", "duplicate-row", first_row.astype(int).astype(str))
+
+
+@register("assigned_action")
+def _assigned_action(df, ctx, p):
+    col = p["column"]
+    assigned = {(a, fa.code) for a in df["_agency"].unique() for fa, _ in ctx.rules.assigned_actions(a)}
+    pairs = pd.Series(list(zip(df["_agency"], df[col], strict=True)), index=df.index)
+    mask = df[col].notna() & ~pairs.isin(assigned)
+    return ctx.emit(df, mask, col, "action-not-assigned")
+
+
+@register("outlier")
+def _outlier(df, ctx, p):
+    out = []
+    threshold, min_group = float(p.get("threshold", 5)), int(p.get("min_group", 5))
+    ratio = float(p.get("min_ratio", 1))
+    for col in p["columns"]:
+        by = [g for g in p.get("group_by", []) if g in df and (col == "realisasi" or g != "satuan")]
+        x = pd.to_numeric(df[col], errors="coerce")
+        grouped = x.groupby([df[g].fillna("") for g in by], sort=False)
+        median = grouped.transform("median")
+        mad = (x - median).abs().groupby([df[g].fillna("") for g in by], sort=False).transform("median")
+        size = grouped.transform("count")
+        z = 0.6745 * (x - median) / mad.replace(0, np.nan)
+        far = (x >= median * ratio) | (x * ratio <= median)
+        mask = (size >= min_group) & (z.abs() > threshold) & far
+        out += ctx.emit(df, mask, col, "outlier", median.map(lambda m: t("validate.outlier", median=_show(m))))
+    return out

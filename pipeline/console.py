@@ -1,0 +1,45 @@
+"""Short console summaries (the files and --json hold everything)."""
+
+from __future__ import annotations
+
+from .problems import ERROR, WARNING
+from .rules import Rules
+from .texts import t
+from .validate import Report
+
+MAX_EXAMPLES = 10
+
+
+def summary_lines(report: Report, rules: Rules) -> list[str]:
+    files = report.files
+    lines = [
+        t(
+            "cli.validate_header",
+            period=report.period.id,
+            files=len(files),
+            accepted=sum(f.accepted for f in files),
+            rejected=sum(f.rejected for f in files),
+            blank=sum(f.blank for f in files),
+        ),  # fmt: skip
+        t("cli.validate_counts", **{k: report.counts.get(k, 0) for k in ("error", "warning", "corrected")}),
+        "",
+    ]
+    cols = {
+        k: t(f"cli.validate_columns.{k}") for k in ("agency", "status", "accepted", "rejected", "errors", "warnings")
+    }
+    lines.append(t("cli.validate_table_head", **cols))
+    for code, st in report.statuses.items():
+        row = {"agency": rules.agency_by_code[code].short[:18], "status": t(f"status.{st['status']}"),
+               "accepted": st["accepted"], "rejected": st["rejected"], "errors": st["errors"],
+               "warnings": st["warnings"]}  # fmt: skip
+        lines.append(t("cli.validate_table_head", **row))
+    shown = [p for p in report.problems if p.severity in (ERROR, WARNING)][:MAX_EXAMPLES]
+    if shown:
+        lines += ["", t("cli.validate_examples")]
+        for p in shown:
+            where = (p.file or p.value) + (f" {p.sheet}!{p.cell}" if p.cell else "")
+            lines.append(f"  [{t(f'severity.{p.severity}')}] {where}: {p.message}")
+        rest = len(report.problems) - len(shown)
+        if rest > 0:
+            lines.append(t("cli.validate_more", n=rest))
+    return lines

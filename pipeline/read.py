@@ -1,0 +1,193 @@
+"""Read untrusted workbooks from the inbox, each in an isolated worker process.
+
+A file is first sniffed (magic bytes, zip directory checked without inflating), then read
+by python-calamine in a worker with a memory limit and a time budget: calamine can abort
+the whole process on some hostile files, so a crash or a hang costs only that file.
+pebble's ProcessPool survives a dead worker and times out a single task.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
+
+from .rules import Limits
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_LOCK = re.compile(r"^(~\$|\.~lock\.|\._)")
+
+
+@dataclass
+class RawBook:
+    """What a worker read from one file: its sheets as lists of rows of plain values."""
+
+    path: Path
+    sheets: dict[str, list[list]] = field(default_factory=dict)
+    hidden: list[str] = field(default_factory=list)
+    has_vba: bool = False
+    error: str | None = None  # problem code when the file can't be used
+    detail: str = ""
+
+
+def discover(inbox: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files of the inbox to read, and files ignored with the reason (lock files, other types)."""
+    read, ignored = [], []
+    for path in sorted(p for p in inbox.iterdir() if p.is_file()):
+        if _LOCK.match(path.name):
+            ignored.append((path, "lock"))
+        elif path.name.startswith(".") or path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            ignored.append((path, "type"))
+        else:
+            read.append(path)
+    return read, ignored
+
+
+def sniff(path: Path, limits: Limits) -> tuple[str | None, str]:
+    """Cheap checks before parsing: (problem code or None, detail)."""
+    size = path.stat().st_size
+    if size == 0:
+        return "empty-file", ""
+    if size > limits.max_file_mb * 2**20:
+        return "unsafe-file", f"berkas {size / 2**20:.0f} MB melebihi batas {limits.max_file_mb:g} MB"
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+    if head.startswith(_OLE2):
+        return _sniff_ole(path)
+    if head.startswith(_ZIP):
+        return _sniff_zip(path, size, limits)
+    return "not-a-workbook", _describe(head)
+
+
+def _describe(head: bytes) -> str:
+    text = head.lstrip()[:64].lower()
+    for marker, name in ((b"%pdf", "PDF"), (b"<html", "HTML"), (b"<!doctype html", "HTML"), (b"<?xml", "XML"),
+                         (b"{\\rtf", "RTF")):  # fmt: skip
+        if text.startswith(marker):
+            return f"isinya {name}"
+    if b"\x00" not in head and (b";" in head or b"," in head or b"\t" in head):
+        return "isinya teks/CSV"
+    return "format tidak dikenal"
+
+
+def _sniff_ole(path: Path) -> tuple[str | None, str]:
+    """OLE2 is a real .xls, or an encrypted OOXML package (password to open)."""
+    with open(path, "rb") as fh:
+        data = fh.read(min(path.stat().st_size, 4 * 2**20))
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        return "encrypted-file", ""
+    return None, ""
+
+
+def _sniff_zip(path: Path, size: int, limits: Limits) -> tuple[str | None, str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+    except zipfile.BadZipFile:
+        return "corrupt-file", "arsip zip terpotong atau rusak"
+    total = sum(i.file_size for i in infos)
+    if len(infos) > limits.max_zip_entries:
+        return "unsafe-file", f"{len(infos)} entri zip"
+    if any(n.startswith(("/", "\\")) or ".." in n.replace("\\", "/").split("/") for n in names):
+        return "unsafe-file", "nama entri zip mengandung '../'"
+    if len(set(names)) != len(names):
+        return "unsafe-file", "entri zip ganda"
+    if total > limits.max_uncompressed_mb * 2**20:
+        return "unsafe-file", f"isi terurai {total / 2**20:.0f} MB melebihi batas {limits.max_uncompressed_mb:g} MB"
+    if total / max(size, 1) > limits.max_compression_ratio:
+        return "unsafe-file", f"rasio kompresi {total / max(size, 1):.0f}x (bom zip)"
+    if not any(n in ("[Content_Types].xml", "mimetype") for n in names):
+        return "not-a-workbook", "arsip zip, bukan buku kerja"
+    if "word/document.xml" in names:
+        return "not-a-workbook", "isinya dokumen Word"
+    return None, ""
+
+
+def _limit_memory(megabytes: int) -> None:
+    import resource
+
+    limit = megabytes * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def read_book(path: str, max_rows: int, max_columns: int) -> RawBook:
+    """Worker: read every sheet with calamine (no formulas executed, no macros)."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    book = RawBook(Path(path))
+    try:
+        wb = CalamineWorkbook.from_path(path)
+    except Exception as exc:  # calamine raises several types; classify by message
+        book.error, book.detail = _classify(exc)
+        return book
+    for meta in wb.sheets_metadata:
+        if meta.visible != SheetVisibleEnum.Visible:
+            book.hidden.append(meta.name)
+        try:
+            sheet = wb.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=max_rows + 1)
+        except Exception as exc:  # a broken sheet: keep the others readable
+            book.sheets[meta.name] = []
+            book.detail = f"sheet {meta.name}: {_classify(exc)[1]}"
+            continue
+        book.sheets[meta.name] = [r[:max_columns] for r in rows]
+    with open(path, "rb") as fh:
+        book.has_vba = b"vbaProject" in fh.read() if Path(path).stat().st_size < 50 * 2**20 else False
+    return book
+
+
+def _classify(exc: Exception) -> tuple[str, str]:
+    text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+    low = text.lower()
+    if "password" in low or "encrypt" in low:
+        return "encrypted-file", ""
+    if "zip" in low or "eof" in low or "invalid" in low or "cfb" in low:
+        return "corrupt-file", text
+    return "read-failed", text
+
+
+def read_all(paths: list[Path], limits: Limits) -> list[RawBook]:
+    """Sniff then read each file in a worker pool; results in the order of `paths`."""
+    books: dict[Path, RawBook] = {}
+    todo = []
+    for p in paths:
+        code, detail = sniff(p, limits)
+        if code:
+            books[p] = RawBook(p, error=code, detail=detail)
+        else:
+            todo.append(p)
+    if todo:
+        workers = limits.workers or os.cpu_count() or 1
+        with ProcessPool(max_workers=min(workers, len(todo)), initializer=_limit_memory,
+                         initargs=(limits.worker_memory_mb,)) as pool:  # fmt: skip
+            futures = {
+                p: pool.schedule(
+                    read_book, args=(str(p), limits.max_rows, limits.max_columns), timeout=limits.seconds_per_file
+                )  # fmt: skip
+                for p in todo
+            }
+            for p, fut in futures.items():
+                books[p] = _result(p, fut, limits)
+    return [books[p] for p in paths]
+
+
+def _result(path: Path, future, limits: Limits) -> RawBook:
+    try:
+        return future.result()
+    except FutureTimeout:
+        return RawBook(path, error="unsafe-file", detail=f"pembacaan melebihi {limits.seconds_per_file:g} detik")
+    except ProcessExpired as exc:
+        return RawBook(path, error="unsafe-file", detail=f"pembaca berhenti tak terduga (kode {exc.exitcode})")
+    except MemoryError:
+        return RawBook(path, error="unsafe-file", detail=f"memori melebihi {limits.worker_memory_mb} MB")
+    except Exception as exc:  # any other failure of one file must not stop the batch
+        code, detail = _classify(exc)
+        return RawBook(path, error=code, detail=detail)
