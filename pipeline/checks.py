@@ -29,6 +29,10 @@ class Context:
     letters: dict[str, dict[str, str]]  # file -> column key -> Excel column letter
     raw: pd.DataFrame  # the values as typed, same index as the frame
 
+    def empty(self, key: str) -> pd.Series:
+        """True where the cell was really left empty (not typed with an unreadable value)."""
+        return self.raw[key].map(lambda v: clean_text(v).value is None).astype(bool)
+
     def emit(self, df: pd.DataFrame, mask: pd.Series, key: str, code: str, detail=None, value=None) -> list[Problem]:
         """One Problem per True row of `mask`, located at column `key` of that row."""
         hits = df.index[mask.fillna(False).to_numpy(bool)]
@@ -39,9 +43,17 @@ class Context:
             letter = self.letters.get(file, {}).get(key, "A")
             shown = value[i] if value is not None else self.raw.at[i, key] if key in self.raw else ""
             out.append(
-                Problem(file, code, sheet=df.at[i, "_sheet"], cell=f"{letter}{row}", row=row, column=label,
-                        value=_show(shown), detail=str(detail[i]) if isinstance(detail, pd.Series) else detail or "")
-            )  # fmt: skip
+                Problem(
+                    file,
+                    code,
+                    sheet=df.at[i, "_sheet"],
+                    cell=f"{letter}{row}",
+                    row=row,
+                    column=label,
+                    value=_show(shown),
+                    detail=str(detail[i]) if isinstance(detail, pd.Series) else detail or "",
+                )
+            )
         return out
 
 
@@ -95,12 +107,13 @@ def column_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
         col = ctx.rules.column_by_key[key]
         mask = df.index.isin(group["index"].dropna())
         if code == "required-missing":  # an unreadable value was already reported as such
-            mask &= ctx.raw[key].map(lambda v: clean_text(v).value is None).to_numpy(bool)
+            mask &= ctx.empty(key).to_numpy(bool)
         detail = {
-            "out-of-range": t("validate.range_min", min=_fmt(col.min)) if col.min is not None and str(check) == "min"
+            "out-of-range": t("validate.range_min", min=_fmt(col.min))
+            if col.min is not None and str(check) == "min"
             else t("validate.range_max", max=_fmt(col.max or 0)),
             "text-too-long": None,
-        }.get(code)  # fmt: skip
+        }.get(code)
         if code == "text-too-long":
             lengths = df[key].astype("string").str.len().astype("Int64").astype(str)
             detail = lengths.map(lambda n, m=col.max_length: t("validate.length", n=n, max=m))
@@ -128,15 +141,27 @@ def check_specs(rules: Rules) -> None:
     keys = set(rules.column_by_key)
     for i, spec in enumerate(rules.checks.checks):
         if spec.check not in REGISTRY:
-            raise RanpeError(t("errors.rules_invalid", file=file, key=f"checks.{i}.check",
-                               problem=t("validate.rule_unknown_check", check=spec.check)))  # fmt: skip
+            raise RanpeError(
+                t(
+                    "errors.rules_invalid",
+                    file=file,
+                    key=f"checks.{i}.check",
+                    problem=t("validate.rule_unknown_check", check=spec.check),
+                )
+            )
         params = spec.model_extra or {}
         named = [params[p] for p in COLUMN_PARAMS if p in params]
         named += list(params.get("columns", [])) + list(params.get("group_by", [])) + list(params.get("ignore", []))
         for col in named:
             if col not in keys:
-                raise RanpeError(t("errors.rules_invalid", file=file, key=f"checks.{i}",
-                                   problem=t("validate.rule_unknown_column", column=col)))  # fmt: skip
+                raise RanpeError(
+                    t(
+                        "errors.rules_invalid",
+                        file=file,
+                        key=f"checks.{i}",
+                        problem=t("validate.rule_unknown_column", column=col),
+                    )
+                )
 
 
 def cross_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -151,7 +176,7 @@ def _required_when(df: pd.DataFrame, ctx: Context) -> list[Problem]:
     for col in ctx.rules.fields.columns:
         for other, values in (col.required_if or {}).items():
             if col.key in df and other in df:
-                mask = df[col.key].isna() & df[other].isin(values)
+                mask = df[col.key].isna() & df[other].isin(values) & ctx.empty(col.key)
                 label = ctx.rules.column_by_key[other].label
                 detail = t("validate.required_when", column=label, values=" / ".join(values))
                 out += ctx.emit(df, mask, col.key, "required-when", detail)
@@ -171,10 +196,20 @@ def _within_period(df, ctx, p):
     per = ctx.period
     after = start.notna() & (start > per.end)
     before = end.notna() & (end < per.start)
-    a = ctx.emit(df, after, p["start"], "outside-period",
-                 start.map(lambda d: t("validate.outside_after", start=_show(d), end=_show(per.end))))  # fmt: skip
-    b = ctx.emit(df, before & ~after, p["end"], "outside-period",
-                 end.map(lambda d: t("validate.outside_before", end=_show(d), start=_show(per.start))))  # fmt: skip
+    a = ctx.emit(
+        df,
+        after,
+        p["start"],
+        "outside-period",
+        start.map(lambda d: t("validate.outside_after", start=_show(d), end=_show(per.end))),
+    )
+    b = ctx.emit(
+        df,
+        before & ~after,
+        p["end"],
+        "outside-period",
+        end.map(lambda d: t("validate.outside_before", end=_show(d), start=_show(per.start))),
+    )
     return a + b
 
 

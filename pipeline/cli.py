@@ -100,6 +100,9 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
     sample = build_sample(rules, parse_period(period, rules), out, seed=seed)
     if not sample.resaved_by_libreoffice:
         click.echo(t("cli.demo_resave_skipped"), err=True)
+    from .console import summary_lines
+    from .validate import validate_period
+
     click.echo(
         t(
             "cli.demo_written",
@@ -110,6 +113,12 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
             planted_file=sample.planted_file,
         )
     )
+    click.echo("")
+    report = validate_period(sample.inbox, rules, parse_period(period, rules))
+    for line in summary_lines(report, rules):
+        click.echo(line)
+    click.echo("")
+    click.echo(t("cli.not_built", stage="consolidate", issue=4))
 
 
 @main.command()

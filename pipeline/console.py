@@ -20,7 +20,7 @@ def summary_lines(report: Report, rules: Rules) -> list[str]:
             accepted=sum(f.accepted for f in files),
             rejected=sum(f.rejected for f in files),
             blank=sum(f.blank for f in files),
-        ),  # fmt: skip
+        ),
         t("cli.validate_counts", **{k: report.counts.get(k, 0) for k in ("error", "warning", "corrected")}),
         "",
     ]
@@ -29,11 +29,18 @@ def summary_lines(report: Report, rules: Rules) -> list[str]:
     }
     lines.append(t("cli.validate_table_head", **cols))
     for code, st in report.statuses.items():
-        row = {"agency": rules.agency_by_code[code].short[:18], "status": t(f"status.{st['status']}"),
-               "accepted": st["accepted"], "rejected": st["rejected"], "errors": st["errors"],
-               "warnings": st["warnings"]}  # fmt: skip
+        row = {
+            "agency": rules.agency_by_code[code].short[:18],
+            "status": t(f"status.{st['status']}"),
+            "accepted": st["accepted"],
+            "rejected": st["rejected"],
+            "errors": st["errors"],
+            "warnings": st["warnings"],
+        }
         lines.append(t("cli.validate_table_head", **row))
-    shown = [p for p in report.problems if p.severity in (ERROR, WARNING)][:MAX_EXAMPLES]
+    # errors first, then warnings; agencies not received are already in the table above
+    worth = [p for p in report.problems if p.code != "not-received"]
+    shown = ([p for p in worth if p.severity == ERROR] + [p for p in worth if p.severity == WARNING])[:MAX_EXAMPLES]
     if shown:
         lines += ["", t("cli.validate_examples")]
         for p in shown:

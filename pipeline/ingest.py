@@ -118,8 +118,12 @@ def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
     _find_rows(sub, book, rules)
     for item in rules.fields.identity:
         if item.required and not item.locked and clean_text(sub.identity.get(item.key)).value is None:
-            sub.problem("identity-missing", sheet=t("sheets.identitas"), cell=identity_cells.get(item.key, ""),
-                        column=item.label)  # fmt: skip
+            sub.problem(
+                "identity-missing",
+                sheet=t("sheets.identitas"),
+                cell=identity_cells.get(item.key, ""),
+                column=item.label,
+            )
     return sub
 
 

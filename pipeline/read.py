@@ -68,8 +68,13 @@ def sniff(path: Path, limits: Limits) -> tuple[str | None, str]:
 
 def _describe(head: bytes) -> str:
     text = head.lstrip()[:64].lower()
-    for marker, name in ((b"%pdf", "PDF"), (b"<html", "HTML"), (b"<!doctype html", "HTML"), (b"<?xml", "XML"),
-                         (b"{\\rtf", "RTF")):  # fmt: skip
+    for marker, name in (
+        (b"%pdf", "PDF"),
+        (b"<html", "HTML"),
+        (b"<!doctype html", "HTML"),
+        (b"<?xml", "XML"),
+        (b"{\\rtf", "RTF"),
+    ):
         if text.startswith(marker):
             return f"isinya {name}"
     if b"\x00" not in head and (b";" in head or b"," in head or b"\t" in head):
@@ -166,12 +171,13 @@ def read_all(paths: list[Path], limits: Limits) -> list[RawBook]:
             todo.append(p)
     if todo:
         workers = limits.workers or os.cpu_count() or 1
-        with ProcessPool(max_workers=min(workers, len(todo)), initializer=_limit_memory,
-                         initargs=(limits.worker_memory_mb,)) as pool:  # fmt: skip
+        with ProcessPool(
+            max_workers=min(workers, len(todo)), initializer=_limit_memory, initargs=(limits.worker_memory_mb,)
+        ) as pool:
             futures = {
                 p: pool.schedule(
                     read_book, args=(str(p), limits.max_rows, limits.max_columns), timeout=limits.seconds_per_file
-                )  # fmt: skip
+                )
                 for p in todo
             }
             for p, fut in futures.items():

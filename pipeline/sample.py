@@ -449,7 +449,12 @@ class _Planter:
         victim = self.victims[self.turn % len(self.victims)]
         self.identity[victim] = {"email": None}
         self.planted.setdefault(victim, []).append(
-            {"agency": victim, "code": "identity-missing", "sheet": t("sheets.identitas"), "cell": ""}
+            {
+                "agency": victim,
+                "code": "identity-missing",
+                "sheet": t("sheets.identitas"),
+                "cell": _identity_cell(self.rules, "email"),
+            }
         )
 
     def _plant_not_assigned(self) -> None:
@@ -492,6 +497,11 @@ class _Planter:
         code, i, row = self._pick(lambda r: r["kode_aksi"] == busiest and isinstance(r.get("jumlah_peserta"), int))
         row["jumlah_peserta"] = 250_000
         self._note(code, i, "jumlah_peserta", "outlier")
+
+
+def _identity_cell(rules: Rules, key: str) -> str:
+    """Cell of an Identitas item: items are written from row 3 in the order of fields.yaml."""
+    return f"B{3 + [i.key for i in rules.fields.identity].index(key)}"
 
 
 def _indo_date(day: dt.date) -> str:

@@ -75,8 +75,11 @@ def validate_period(inbox: Path, rules: Rules, period: Period) -> Report:
     row_problems = corrections + column_problems(typed, ctx) + cross_problems(typed, ctx)
     problems += row_problems
     errors = {(p.file, p.row) for p in row_problems if p.severity == ERROR}
-    bad = pd.Series([(f, int(r)) in errors for f, r in zip(typed["_file"], typed["_row"], strict=True)],
-                    index=typed.index, dtype=bool)  # fmt: skip
+    bad = pd.Series(
+        [(f, int(r)) in errors for f, r in zip(typed["_file"], typed["_row"], strict=True)],
+        index=typed.index,
+        dtype=bool,
+    )
     accepted = typed[~bad].reset_index(drop=True)
     problems += _completeness(used, typed, rules)
     problems += _timeliness(used, rules, period)
@@ -156,8 +159,14 @@ def _dtype(values: pd.Series, kind: str) -> pd.Series:
     return values.astype(object).where(values.notna(), None)
 
 
-_CHANGE_CODE = {"integer": "number-reformatted", "number": "number-reformatted", "money": "number-reformatted",
-                "date": "date-reformatted", "code": "code-reformatted", "choice": "alias-replaced"}  # fmt: skip
+_CHANGE_CODE = {
+    "integer": "number-reformatted",
+    "number": "number-reformatted",
+    "money": "number-reformatted",
+    "date": "date-reformatted",
+    "code": "code-reformatted",
+    "choice": "alias-replaced",
+}
 
 
 def _value_problem(raw: pd.DataFrame, i, col, p: N.Parsed, rules: Rules, letters: dict) -> Problem:
@@ -169,8 +178,16 @@ def _value_problem(raw: pd.DataFrame, i, col, p: N.Parsed, rules: Rules, letters
         detail = _suggest(str(p.value), rules.choices(col.source))
     file, row = raw.at[i, "_file"], int(raw.at[i, "_row"])
     cell = f"{letters.get(file, {}).get(col.key, '')}{row}"
-    return Problem(file, code, sheet=raw.at[i, "_sheet"], cell=cell, row=row, column=col.label,
-                   value=shown.strip() if code != "whitespace-normalised" else shown, detail=detail)  # fmt: skip
+    return Problem(
+        file,
+        code,
+        sheet=raw.at[i, "_sheet"],
+        cell=cell,
+        row=row,
+        column=col.label,
+        value=shown.strip() if code != "whitespace-normalised" else shown,
+        detail=detail,
+    )
 
 
 def _suggest(value: str, allowed: list[str]) -> str:
@@ -236,13 +253,24 @@ def _statuses(subs, files, problems, rules: Rules, period: Period) -> dict[str, 
     for a in rules.agencies:
         mine = [s for s in subs if s.agency == a.code]
         used = [s for s in mine if not s.rejected and not s.superseded]
-        entry = {"files": [s.name for s in mine], "accepted": 0, "rejected": 0, "errors": 0, "warnings": 0,
-                 "late": False}  # fmt: skip
+        entry = {
+            "files": [s.name for s in mine],
+            "accepted": 0,
+            "rejected": 0,
+            "errors": 0,
+            "warnings": 0,
+            "late": False,
+        }
         if used:
             s = used[0]
             f = by_file[s.name]
-            entry.update(accepted=f.accepted, rejected=f.rejected, errors=sev[(s.name, ERROR)],
-                         warnings=sev[(s.name, WARNING)], late=submitted_on(s, rules)[0] > period.deadline)  # fmt: skip
+            entry.update(
+                accepted=f.accepted,
+                rejected=f.rejected,
+                errors=sev[(s.name, ERROR)],
+                warnings=sev[(s.name, WARNING)],
+                late=submitted_on(s, rules)[0] > period.deadline,
+            )
             if s.nihil and not len(s.rows):
                 entry["status"] = "nihil"
             elif f.accepted == 0 and f.rejected:

@@ -1,0 +1,215 @@
+"""Ingest and validation on real workbooks: the demo's planted mistakes, exact rejected
+rows of a hand-filled workbook, LibreOffice re-saves, broken files, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.template import Sheet, write_template
+from pipeline.validate import validate_period
+
+from .conftest import libreoffice_convert
+
+
+@pytest.fixture(scope="module")
+def demo_report(rules, period, demo_sample):
+    return validate_period(demo_sample.inbox, rules, period)
+
+
+def test_demo_every_planted_mistake_found_and_nothing_else(demo_sample, demo_report):
+    planted = json.loads(demo_sample.planted_file.read_text())["problems"]
+    found = {(p.file, p.cell, p.code) for p in demo_report.problems if p.code != "not-received"}
+    found |= {(p.file, "", p.code) for p in demo_report.problems if not p.cell and p.code != "not-received"}
+    expected = {(p["file"], p["cell"], p["code"]) for p in planted if p["code"] != "not-received"}
+    assert expected <= found, f"missed: {sorted(expected - found)}"
+    cell_level = {(p.file, p.cell, p.code) for p in demo_report.problems if p.cell}
+    assert cell_level <= expected, f"false alarms: {sorted(cell_level - expected)}"
+    file_level = {(p.file, p.code) for p in demo_report.problems if not p.cell and p.code != "not-received"}
+    assert file_level == {(f, c) for f, cell, c in expected if not cell}
+    silent = [p["agency"] for p in planted if p["code"] == "not-received"]
+    assert [p.value for p in demo_report.problems if p.code == "not-received"] == silent
+
+
+def test_demo_counts_reconcile(demo_report):
+    for f in demo_report.files:
+        assert f.read == f.accepted + f.rejected + f.blank, f
+    assert sum(f.accepted for f in demo_report.files) == len(demo_report.accepted)
+    statuses = {s["status"] for s in demo_report.statuses.values()}
+    assert {"accepted", "accepted_warnings", "partial", "rejected", "nihil", "not_received"} <= statuses
+
+
+def test_demo_superseded_and_identified_without_meta(demo_report, rules):
+    superseded = [f for f in demo_report.files if f.status == "superseded"]
+    assert len(superseded) == 1 and superseded[0].agency == rules.agencies[1].code
+    no_meta = next(p for p in demo_report.problems if p.code == "meta-missing")
+    assert "Identitas" in no_meta.message
+
+
+# ---- a workbook with known contents ---------------------------------------------------
+ROWS = {
+    # Excel row: values typed by the focal point (None = left empty)
+    5: {
+        "nama_kegiatan": "Sosialisasi moderasi beragama di Kota Medan",
+        "status": "Selesai",
+        "tanggal_mulai": dt.date(2026, 3, 2),
+        "tanggal_selesai": dt.date(2026, 3, 3),
+        "provinsi": "Sumatera Utara",
+        "sasaran": "Tokoh Agama",
+        "jumlah_peserta": 80,
+        "target": 80,
+        "realisasi": 80,
+        "anggaran": 150_000_000,
+        "realisasi_anggaran": 120_000_000,
+    },
+    6: {
+        "nama_kegiatan": None,
+        "status": "Berjalan",
+        "tanggal_mulai": dt.date(2026, 4, 1),
+        "provinsi": "Jatim",
+        "sasaran": "Pemuda",
+    },
+    7: {
+        "nama_kegiatan": "Dialog kebangsaan",
+        "status": "Selesai",
+        "tanggal_mulai": "3 Mar 2026",
+        "tanggal_selesai": "31/02/2026",
+        "provinsi": "DKI",
+        "sasaran": "Pelajar",
+        "realisasi": 10,
+    },
+    9: {
+        "nama_kegiatan": "Pelatihan penyuluh agama angkatan II",
+        "status": "Berjalan",
+        "tanggal_mulai": dt.date(2026, 5, 5),
+        "provinsi": "Jawa Barat",
+        "sasaran": "Tokoh Agama",
+        "anggaran": "1.500.000",
+        "kode_aksi": "1.2.1",
+        "peran": "Penanggung Jawab",
+    },
+}
+
+
+def _fill(path, rules, agency, period):
+    write_template(path, rules, Sheet(rules.get_agency(agency), period, dt.date(2026, 1, 5)))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Laporan"]
+    col = {c.key: i + 1 for i, c in enumerate(rules.fields.columns)}
+    for row, values in ROWS.items():
+        for key, value in values.items():
+            if value is not None:
+                ws.cell(row, col[key], value)
+    ident = wb["Identitas"]
+    for r in range(1, 20):
+        label = ident.cell(r, 1).value
+        if label == "Nama Petugas Pengisi":
+            ident.cell(r, 2, "Siti")
+        elif label == "Email":
+            ident.cell(r, 2, "siti@example.go.id")
+        elif label == "Tanggal Pengisian":
+            ident.cell(r, 2, dt.date(2026, 7, 10))
+    wb.save(path)
+    return path
+
+
+def _projection(report):
+    return sorted((p.row, p.column, p.code) for p in report.problems if p.row)
+
+
+@pytest.fixture(scope="module")
+def known(rules, period, tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("known")
+    path = _fill(inbox / "kemenag.xlsx", rules, "KEMENAG", period)
+    return inbox, path
+
+
+def test_known_rows_exact(rules, period, known):
+    inbox, _ = known
+    report = validate_period(inbox, rules, period)
+    (f,) = report.files
+    assert len(rules.assigned_actions("KEMENAG")) == 5, "pre-filled rows 5-9; row 8 is left without activity"
+    rejected = {p.row for p in report.problems if p.severity == "error"}
+    assert rejected == {6, 7}
+    assert (f.accepted, f.rejected) == (2, 2)
+    assert f.blank == 1  # row 8: only its pre-filled code and role
+    assert f.read == f.accepted + f.rejected + f.blank
+    assert _projection(report) == sorted(
+        [
+            (6, "Nama Kegiatan", "required-missing"),
+            (6, "Provinsi", "alias-replaced"),
+            (7, "Provinsi", "alias-replaced"),
+            (7, "Tanggal Mulai", "date-reformatted"),
+            (7, "Tanggal Selesai", "invalid-date"),
+            (9, "Anggaran (Rp)", "number-reformatted"),
+        ]
+    )
+    accepted = report.accepted.set_index("_row")
+    assert accepted.at[9, "anggaran"] == 1_500_000 and accepted.at[5, "provinsi"] == "Sumatera Utara"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_libreoffice_resave_validates_the_same(rules, period, known, tmp_path, fmt):
+    inbox, path = known
+    original = validate_period(inbox, rules, period)
+    resaved_inbox = tmp_path / "inbox"
+    libreoffice_convert([path], fmt, resaved_inbox)
+    again = validate_period(resaved_inbox, rules, period)
+    assert _projection(again) == _projection(original)
+    cols = [c for c in original.accepted.columns if c != "_file"]
+    assert again.accepted[cols].astype(str).equals(original.accepted[cols].astype(str))
+
+
+# ---- broken files never stop the batch --------------------------------------------------
+def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tmp_path):
+    _, good = known
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(good, inbox / "KEMENAG baik.xlsx")
+    data = good.read_bytes()
+    (inbox / "kosong.xlsx").write_bytes(b"")
+    (inbox / "acak.xlsx").write_bytes(os.urandom(4096))
+    (inbox / "surat.xlsx").write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    (inbox / "halaman.xlsx").write_bytes(b"<!DOCTYPE html><html><body>x</body></html>")
+    (inbox / "POLRI terpotong.xlsx").write_bytes(data[: len(data) // 2])
+    (inbox / "~$KEMENAG baik.xlsx").write_bytes(b"\x00" * 100)
+    (inbox / "catatan.txt").write_text("bukan laporan")
+    before = {p.name: p.read_bytes() for p in inbox.iterdir()}
+    report = validate_period(inbox, rules, period)
+    codes = {p.file: p.code for p in report.problems if not p.row}
+    assert codes["kosong.xlsx"] == "empty-file"
+    assert codes["acak.xlsx"] == "not-a-workbook"
+    assert codes["surat.xlsx"] == "not-a-workbook" and "PDF" in next(
+        p.message for p in report.problems if p.file == "surat.xlsx"
+    )
+    assert codes["halaman.xlsx"] == "not-a-workbook"
+    assert codes["POLRI terpotong.xlsx"] == "corrupt-file"
+    assert codes["~$KEMENAG baik.xlsx"] == "ignored-file" and codes["catatan.txt"] == "ignored-file"
+    assert report.statuses["POLRI"]["status"] == "rejected"
+    alone = validate_period(known[0], rules, period)
+    assert len(report.accepted) == len(alone.accepted) == 2
+    assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "the inbox is never modified"
+
+
+def test_cli_validate_exit_codes(rules, known, tmp_path):
+    inbox, _ = known
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(inbox), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["counts"]["error"] == 2 and data["files"][0]["accepted"] == 2
+    text = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(inbox)])
+    assert "Validasi periode 2026-S1" in text.output and "Laporan!E6" in text.output
+    missing = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(tmp_path / "tidak-ada")])
+    assert missing.exit_code == 2 and "tidak ditemukan" in missing.output
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    clean = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(empty)])
+    assert clean.exit_code == 1  # every agency is 'not received'
