@@ -138,12 +138,31 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     report = validate_period(inbox, rules, parse_period(period, rules))
+    paths = write_validation_outputs(report, rules, outbox)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
         for line in summary_lines(report, rules):
             click.echo(line)
+        click.echo("")
+        for line in paths:
+            click.echo(line)
     sys.exit(1 if report.problems else 0)
+
+
+def write_validation_outputs(report, rules, outbox: Path) -> list[str]:
+    """Feedback workbooks and the validation list; returns the lines saying where they are."""
+    from .feedback import write_feedback, write_validation_list
+    from .validate import output_date
+
+    day = output_date(report)
+    folder = outbox / report.period.id
+    feedback = write_feedback(report, rules, outbox, day)
+    listing = write_validation_list(report, rules, folder / f"validasi_{report.period.id}.xlsx", day)
+    return [
+        t("cli_outputs.feedback_written", n=len(feedback), folder=folder / "umpan_balik"),
+        t("cli_outputs.validasi_written", path=listing),
+    ]
 
 
 @main.command()

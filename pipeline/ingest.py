@@ -37,6 +37,8 @@ class Submission:
     sheet: str = ""
     letters: dict[str, str] = field(default_factory=dict)  # column key -> Excel column letter
     rows: pd.DataFrame | None = None  # raw values, index = Excel row number, columns = field keys
+    present: pd.DataFrame | None = None  # rows with any value, blank pre-filled rows included
+    header_row: int = 0  # Excel row number of the header
     blank: int = 0
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
@@ -221,7 +223,7 @@ def _take_rows(sub: Submission, rules: Rules, sheet: str, rows: list[list], head
     content = [c.key for c in rules.fields.columns if c.content and c.key in frame]
     filled = present[content].any(axis=1)
     sub.blank = int((~filled).sum())  # only pre-filled cells (code, role): skipped as blank
-    sub.rows = frame[filled]
+    sub.rows, sub.present, sub.header_row = frame[filled], frame, header + 1
 
 
 def _mark_superseded(subs: list[Submission]) -> None:

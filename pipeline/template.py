@@ -7,6 +7,7 @@ The same builder re-issues a template pre-filled with an agency's rows and probl
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,8 +265,8 @@ class _Builder:
             ws.write_datetime(r, c, fixed_datetime(value), fmt)
         elif isinstance(value, bool):
             ws.write_string(r, c, str(value), fmt)
-        elif isinstance(value, int | float):
-            ws.write_number(r, c, value, fmt)
+        elif isinstance(value, numbers.Number):  # includes numpy scalars from pandas
+            ws.write_number(r, c, float(value), fmt)
         else:
             ws.write_string(r, c, str(value), fmt)
 

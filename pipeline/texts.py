@@ -21,12 +21,15 @@ def lang() -> str:
     return os.environ.get("RANPE_LANG", "id")
 
 
-def t(key: str, /, **values: object) -> str:
-    """Return the text at dotted `key`, with {placeholders} filled from `values`."""
+def t(key: str, /, **values: object):
+    """Return the text at dotted `key`, with {placeholders} filled from `values`
+    (a list or mapping of texts is returned as it is)."""
     node: object = _load(lang())
     for part in key.split("."):
         node = node[part]  # type: ignore[index]
-    return str(node).format(**values) if values else str(node)
+    if not isinstance(node, str):
+        return node
+    return node.format(**values) if values else node
 
 
 def has(key: str) -> bool:

@@ -45,6 +45,7 @@ class Report:
     problems: list[Problem]
     accepted: pd.DataFrame
     files: list[FileCount]
+    typed: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row read, typed
     statuses: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -90,7 +91,20 @@ def validate_period(inbox: Path, rules: Rules, period: Period) -> Report:
         for code, st in statuses.items()
         if st["status"] == "not_received"
     ]
-    return Report(period, subs, sorted(problems, key=_order), accepted, files, statuses)
+    return Report(period, subs, sorted(problems, key=_order), accepted, files, typed=typed, statuses=statuses)
+
+
+def output_date(report: Report) -> dt.date:
+    """Date stamped on outputs: SOURCE_DATE_EPOCH when set, else the newest input file's
+    date, so the same inbox gives the same bytes whatever day it is run."""
+    import os
+
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        from .atomic import run_date
+
+        return run_date()
+    times = [s.mtime.date() for s in report.submissions]
+    return max(times) if times else report.period.deadline
 
 
 def _order(p: Problem) -> tuple:

@@ -213,3 +213,63 @@ def test_cli_validate_exit_codes(rules, known, tmp_path):
     empty.mkdir()
     clean = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(empty)])
     assert clean.exit_code == 1  # every agency is 'not received'
+
+
+# ---- feedback workbooks -----------------------------------------------------------------
+def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known, tmp_path):
+    from pipeline.feedback import write_feedback, write_validation_list
+
+    inbox, _ = known
+    report = validate_period(inbox, rules, period)
+    (path,) = write_feedback(report, rules, tmp_path, dt.date(2026, 7, 20))
+    assert path == tmp_path / "2026-S1" / "umpan_balik" / "KEMENAG_2026-S1.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "Daftar Perbaikan"
+    listing = list(wb["Daftar Perbaikan"].iter_rows(min_row=5, values_only=True))
+    assert [r[1] for r in listing][:3] == ["galat", "galat", "peringatan"]
+    links = {c.hyperlink.location for row in wb["Daftar Perbaikan"].iter_rows(min_row=5) for c in row if c.hyperlink}
+    assert "'Laporan'!E6" in links and "'Laporan'!H7" in links
+    ws = wb["Laporan"]
+    assert ws["E6"].fill.fgColor.rgb.endswith("FFC7CE") and ws["E6"].comment is not None
+    assert ws["R9"].fill.fgColor.rgb.endswith("BDD7EE") and ws["R9"].value == 1_500_000  # corrected, applied
+    assert ws["I6"].value == "Jawa Timur" and ws["H7"].value == "31/02/2026"  # unreadable: kept as typed
+    assert isinstance(ws["L5"].value, int | float) and ws["L5"].comment is None
+    # the feedback file is a template like any other: it validates with the same problems, minus the corrections
+    again = validate_period(path.parent, rules, period)
+    codes = sorted((p.row, p.code) for p in again.problems if p.row)
+    assert codes == [(6, "required-missing"), (7, "invalid-date")]  # corrections already applied
+    listing_path = write_validation_list(report, rules, tmp_path / "v.xlsx", dt.date(2026, 7, 20))
+    rows = list(openpyxl.load_workbook(listing_path).active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(report.problems)
+
+
+def test_no_feedback_for_a_clean_return(rules, period, tmp_path):
+    from pipeline.feedback import write_feedback
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = write_template(inbox / "ppatk.xlsx", rules, Sheet(rules.get_agency("PPATK"), period, dt.date(2026, 1, 5)))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Laporan"]
+    col = {c.key: i + 1 for i, c in enumerate(rules.fields.columns)}
+    for r, (fa, _) in enumerate(rules.assigned_actions("PPATK"), start=5):
+        for key, value in {
+            "nama_kegiatan": f"Analisis {fa.code}",
+            "status": "Berjalan",
+            "sasaran": "Aparat Penegak Hukum",
+            "tanggal_mulai": dt.date(2026, 2, 2),
+            "provinsi": "Nasional",
+        }.items():
+            ws.cell(r, col[key], value)
+    ident = {c.value: c.row for c in wb["Identitas"]["A"]}
+    for label, value in (
+        ("Nama Petugas Pengisi", "Budi"),
+        ("Email", "b@example.go.id"),
+        ("Tanggal Pengisian", dt.date(2026, 7, 1)),
+    ):
+        wb["Identitas"].cell(ident[label], 2, value)
+    wb.save(path)
+    report = validate_period(inbox, rules, period)
+    assert [p.code for p in report.problems if p.file] == []
+    assert report.statuses["PPATK"]["status"] == "accepted"
+    assert write_feedback(report, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []

@@ -1,0 +1,149 @@
+"""Hand each agency its corrections: its template re-issued with the rows it sent (safe
+corrections applied), every problem cell coloured with a comment, and a first sheet
+listing every problem with a link to its cell. A corrected file validates like any
+other return. Also the secretariat-wide list of every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from .atomic import atomic_path, fixed_datetime
+from .ingest import Submission
+from .normalise import clean_text
+from .periods import Period
+from .problems import Problem
+from .rules import Rules
+from .template import FIRST_DATA_ROW, WORKBOOK_OPTIONS, Mark, Sheet, write_template
+from .texts import t
+from .validate import Report
+
+
+def feedback_path(outbox: Path, period: Period, agency: str) -> Path:
+    return outbox / period.id / "umpan_balik" / f"{agency}_{period.id}.xlsx"
+
+
+def write_feedback(report: Report, rules: Rules, outbox: Path, day: dt.date) -> list[Path]:
+    """One workbook per agency whose latest return has any problem; none for a clean one."""
+    by_file: dict[str, list[Problem]] = {}
+    for p in report.problems:
+        by_file.setdefault(p.file, []).append(p)
+    typed = report.typed.set_index(["_file", "_row"]) if len(report.typed) else None
+    paths = []
+    for sub in report.submissions:
+        if sub.superseded or not sub.agency or sub.agency not in rules.agency_by_code:
+            continue
+        problems = by_file.get(sub.name, [])
+        if not problems:
+            continue
+        rows, marks = _rows_and_marks(sub, problems, rules, typed)
+        path = feedback_path(outbox, report.period, sub.agency)
+        sheet = Sheet(
+            rules.get_agency(sub.agency),
+            report.period,
+            day,
+            rows=rows,
+            marks=marks,
+            identity={k: v for k, v in sub.identity.items() if v is not None},
+        )
+        write_template(path, rules, sheet, before=_list_sheet(sub, problems, rules, report.period, marks))
+        paths.append(path)
+    return paths
+
+
+def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, typed) -> tuple[list[dict], list[Mark]]:
+    """Rows at their original offset below the header: typed values where they were read,
+    what was typed where it could not be."""
+    if sub.present is None or not len(sub.present):
+        return [], []
+    offset = {r: r - sub.header_row - 1 for r in sub.present.index}
+    rows: list[dict] = [{} for _ in range(max(offset.values()) + 1)]
+    keys = [c.key for c in rules.fields.columns if c.input and c.key in sub.present]
+    for r, raw in sub.present.iterrows():
+        fixed = typed.loc[(sub.name, r)] if typed is not None and (sub.name, r) in typed.index else None
+        row = {}
+        for k in keys:
+            value = fixed[k] if fixed is not None and k in fixed and not _missing(fixed[k]) else None
+            row[k] = value if value is not None else clean_text(raw[k]).value
+        rows[offset[r]] = row
+    label_to_key = {c.label: c.key for c in rules.fields.columns}
+    marks = [
+        Mark(offset[p.row], label_to_key[p.column], p.severity, p.message)
+        for p in problems
+        if p.row in offset and p.column in label_to_key and p.sheet == sub.sheet
+    ]
+    return rows, marks
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+def _list_sheet(sub: Submission, problems: list[Problem], rules: Rules, period: Period, marks: list[Mark]):
+    """The 'Daftar Perbaikan' sheet, added in front of the template's sheets."""
+    col_letter = {c.label: xlsxwriter.utility.xl_col_to_name(i) for i, c in enumerate(rules.fields.columns)}
+    offset = {p.row: p.row - sub.header_row - 1 for p in problems if p.row}
+
+    def add(wb, f) -> None:
+        ws = wb.add_worksheet(t("feedback.sheet"))
+        ws.write_string(
+            0, 0, t("feedback.title", period=period.id, agency=rules.get_agency(sub.agency).name), f["title"]
+        )
+        ws.write_string(1, 0, t("feedback.intro", file=sub.name), f["note"])
+        head = t("feedback.columns")
+        for j, h in enumerate(head):
+            ws.write_string(3, j, h, f["header"])
+        rank = {"error": 0, "warning": 1, "corrected": 2}
+        problems_sorted = sorted(problems, key=lambda p: (rank[p.severity], p.row or 0, p.cell))
+        for i, p in enumerate(problems_sorted, start=4):
+            ws.write_number(i, 0, i - 3)
+            ws.write_string(i, 1, t(f"severity.{p.severity}"))
+            ws.write_string(i, 2, p.sheet)
+            if p.row in offset and p.column in col_letter and p.sheet == sub.sheet:
+                cell = f"{col_letter[p.column]}{FIRST_DATA_ROW + 1 + offset[p.row]}"
+                ws.write_url(i, 3, f"internal:'{p.sheet}'!{cell}", string=cell)
+            else:
+                ws.write_string(i, 3, p.cell or t("feedback.whole_file"))
+            ws.write_string(i, 4, p.column)
+            ws.write_string(i, 5, p.value)
+            ws.write_string(i, 6, p.message)
+        for j, width in enumerate((5, 11, 11, 9, 22, 24, 100)):
+            ws.set_column(j, j, width)
+        ws.freeze_panes(4, 0)
+        ws.autofilter(3, 0, 3 + len(problems), len(head) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.activate()
+
+    return add
+
+
+def write_validation_list(report: Report, rules: Rules, path: Path, day: dt.date) -> Path:
+    """Every problem of every agency, one row each, sortable and filterable."""
+    agency_of = {s.name: s.agency or "" for s in report.submissions}
+    head = t("validasi.columns")
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb.set_properties({"title": t("validasi.title", period=report.period.id), "created": fixed_datetime(day)})
+        bold = wb.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "text_wrap": True})
+        ws = wb.add_worksheet(t("validasi.sheet"))
+        for j, h in enumerate(head):
+            ws.write_string(0, j, h, bold)
+        for i, p in enumerate(report.problems, start=1):
+            values = [agency_of.get(p.file, p.value if p.code == "not-received" else ""), p.file, p.sheet, p.cell]
+            for j, v in enumerate(values):
+                ws.write_string(i, j, v)
+            if p.row:
+                ws.write_number(i, 4, p.row)
+            for j, v in enumerate((p.column, p.code, t(f"severity.{p.severity}"), p.value, p.message), start=5):
+                ws.write_string(i, j, v)
+        for j, width in enumerate((16, 36, 10, 7, 7, 20, 24, 11, 22, 90)):
+            ws.set_column(j, j, width)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(report.problems), len(head) - 1)
+        wb.close()
+    return path
