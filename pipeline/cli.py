@@ -137,7 +137,9 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
     rules = _rules(ctx)
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
-    report = validate_period(inbox, rules, parse_period(period, rules))
+    n = sum(1 for p in inbox.iterdir() if p.is_file())
+    with click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10) as bar:
+        report = validate_period(inbox, rules, parse_period(period, rules), progress=bar.update)
     paths = write_validation_outputs(report, rules, outbox)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))

@@ -70,11 +70,11 @@ class Ingested:
     ignored: list[Problem]
 
 
-def ingest(inbox: Path, rules: Rules, period: Period) -> Ingested:
+def ingest(inbox: Path, rules: Rules, period: Period, progress=None) -> Ingested:
     """Read every workbook of `inbox` (never modified) and identify it."""
     paths, ignored = discover(inbox)
     notes = [Problem(p.name, "ignored-file", detail=t(f"ingest.ignored_{why}")) for p, why in ignored]
-    subs = [identify(book, rules, period) for book in read_all(paths, rules.limits)]
+    subs = [identify(book, rules, period) for book in read_all(paths, rules.limits, progress)]
     _mark_superseded(subs)
     return Ingested(subs, notes)
 

@@ -159,8 +159,9 @@ def _classify(exc: Exception) -> tuple[str, str]:
     return "read-failed", text
 
 
-def read_all(paths: list[Path], limits: Limits) -> list[RawBook]:
-    """Sniff then read each file in a worker pool; results in the order of `paths`."""
+def read_all(paths: list[Path], limits: Limits, progress=None) -> list[RawBook]:
+    """Sniff then read each file in a worker pool; results in the order of `paths`.
+    `progress(n)` is called as files finish (for a progress bar)."""
     books: dict[Path, RawBook] = {}
     todo = []
     for p in paths:
@@ -182,6 +183,8 @@ def read_all(paths: list[Path], limits: Limits) -> list[RawBook]:
             }
             for p, fut in futures.items():
                 books[p] = _result(p, fut, limits)
+                if progress:
+                    progress(1)
     return [books[p] for p in paths]
 
 

@@ -62,8 +62,8 @@ class Report:
         }
 
 
-def validate_period(inbox: Path, rules: Rules, period: Period) -> Report:
-    ingested = ingest(inbox, rules, period)
+def validate_period(inbox: Path, rules: Rules, period: Period, progress=None) -> Report:
+    ingested = ingest(inbox, rules, period, progress)
     subs = ingested.submissions
     problems = list(ingested.ignored)
     for s in subs:

@@ -181,6 +181,7 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
     (inbox / "POLRI terpotong.xlsx").write_bytes(data[: len(data) // 2])
     (inbox / "~$KEMENAG baik.xlsx").write_bytes(b"\x00" * 100)
     (inbox / "catatan.txt").write_text("bukan laporan")
+    _encrypt(good, inbox / "BNPT berpassword.xlsx")
     before = {p.name: p.read_bytes() for p in inbox.iterdir()}
     report = validate_period(inbox, rules, period)
     codes = {p.file: p.code for p in report.problems if not p.row}
@@ -192,10 +193,34 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
     assert codes["halaman.xlsx"] == "not-a-workbook"
     assert codes["POLRI terpotong.xlsx"] == "corrupt-file"
     assert codes["~$KEMENAG baik.xlsx"] == "ignored-file" and codes["catatan.txt"] == "ignored-file"
-    assert report.statuses["POLRI"]["status"] == "rejected"
+    assert codes["BNPT berpassword.xlsx"] == "encrypted-file"
+    message = next(p.message for p in report.problems if p.file == "BNPT berpassword.xlsx")
+    assert message == "Berkas terenkripsi dengan kata sandi: minta K/L mengirim ulang tanpa kata sandi."
+    assert report.statuses["POLRI"]["status"] == "rejected" and report.statuses["BNPT"]["status"] == "rejected"
     alone = validate_period(known[0], rules, period)
     assert len(report.accepted) == len(alone.accepted) == 2
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "the inbox is never modified"
+
+
+def _encrypt(src, dst, password="rahasia"):
+    """A workbook protected by a password to open, as Excel writes it (OLE2 EncryptedPackage)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with open(src, "rb") as fh, open(dst, "wb") as out:
+        OOXMLFile(fh).encrypt(password, out)
+
+
+def test_validation_outputs_are_reproducible(rules, period, known, tmp_path):
+    from pipeline.cli import write_validation_outputs
+
+    inbox, _ = known
+    digests = []
+    for run in ("a", "b"):
+        report = validate_period(inbox, rules, period)
+        write_validation_outputs(report, rules, tmp_path / run)
+        files = sorted((tmp_path / run).rglob("*.xlsx"))
+        digests.append([(f.relative_to(tmp_path / run), f.read_bytes()) for f in files])
+    assert digests[0] == digests[1] and len(digests[0]) == 2
 
 
 def test_cli_validate_exit_codes(rules, known, tmp_path):
