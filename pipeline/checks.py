@@ -76,9 +76,9 @@ def column_schema(rules: Rules) -> pa.DataFrameSchema:
         checks = []
         if c.type in ("integer", "number", "money"):
             if c.min is not None:
-                checks.append(pa.Check.ge(c.min, name="min"))
+                checks.append(pa.Check.ge(c.min))
             if c.max is not None:
-                checks.append(pa.Check.le(c.max, name="max"))
+                checks.append(pa.Check.le(c.max))
         if c.max_length:
             checks.append(pa.Check(lambda s, n=c.max_length: s.str.len() <= n, element_wise=False, name="length"))
         columns[c.key] = pa.Column(nullable=not c.required, checks=checks, required=False, coerce=False)
@@ -87,8 +87,8 @@ def column_schema(rules: Rules) -> pa.DataFrameSchema:
 
 _PANDERA_CODES = {
     "not_nullable": "required-missing",
-    "min": "out-of-range",
-    "max": "out-of-range",
+    "greater_than_or_equal_to": "out-of-range",
+    "less_than_or_equal_to": "out-of-range",
     "length": "text-too-long",
 }
 
@@ -108,13 +108,11 @@ def column_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
         mask = df.index.isin(group["index"].dropna())
         if code == "required-missing":  # an unreadable value was already reported as such
             mask &= ctx.empty(key).to_numpy(bool)
-        detail = {
-            "out-of-range": t("validate.range_min", min=_fmt(col.min))
-            if col.min is not None and str(check) == "min"
-            else t("validate.range_max", max=_fmt(col.max or 0)),
-            "text-too-long": None,
-        }.get(code)
-        if code == "text-too-long":
+        detail = None
+        if code == "out-of-range":
+            low = str(check).startswith("greater")
+            detail = t("validate.range_min", min=_fmt(col.min)) if low else t("validate.range_max", max=_fmt(col.max))
+        elif code == "text-too-long":
             lengths = df[key].astype("string").str.len().astype("Int64").astype(str)
             detail = lengths.map(lambda n, m=col.max_length: t("validate.length", n=n, max=m))
         out += ctx.emit(df, pd.Series(mask, index=df.index), key, code, detail)

@@ -69,7 +69,7 @@ def validate_period(inbox: Path, rules: Rules, period: Period, progress=None) ->
     for s in subs:
         problems += s.problems
     used = [s for s in subs if not s.rejected and not s.superseded and s.rows is not None]
-    raw = _frame(used)
+    raw = _frame(used, [c.key for c in rules.fields.columns if c.input])
     letters = {s.name: s.letters for s in used}
     typed, corrections = normalise_frame(raw, rules, letters)
     ctx = Context(rules, period, letters, raw)
@@ -111,7 +111,7 @@ def _order(p: Problem) -> tuple:
     return (p.file, p.sheet, p.row or 0, p.cell, p.code, p.detail)
 
 
-def _frame(subs: list[Submission]) -> pd.DataFrame:
+def _frame(subs: list[Submission], keys: list[str]) -> pd.DataFrame:
     parts = []
     for s in subs:
         part = s.rows.copy()
@@ -120,9 +120,9 @@ def _frame(subs: list[Submission]) -> pd.DataFrame:
         part.insert(0, "_sheet", s.sheet)
         part.insert(0, "_file", s.name)
         parts.append(part.reset_index(drop=True))
-    if not parts:
-        return pd.DataFrame(columns=META_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=META_COLUMNS)
+    # every column of fields.yaml is present: a file without an optional column reads as empty
+    return frame.reindex(columns=[*META_COLUMNS, *keys])
 
 
 # ---- normalising ---------------------------------------------------------------------
