@@ -62,7 +62,7 @@ def _codes(tmp_path, rules, period, rows, **kw):
     ],
 )
 def test_row_codes(tmp_path, rules, period, values, cell, code):
-    found, report = _codes(tmp_path, rules, period, [values])
+    found, _ = _codes(tmp_path, rules, period, [values])
     assert (cell, code) in found
 
 
