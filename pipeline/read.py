@@ -14,6 +14,7 @@ import zipfile
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from zlib import error as zlib_error
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -113,12 +114,28 @@ def _sniff_zip(path: Path, size: int, limits: Limits) -> tuple[str | None, str]:
         return "not-a-workbook", "arsip zip, bukan buku kerja"
     if "word/document.xml" in names:
         return "not-a-workbook", "isinya dokumen Word"
+    with zipfile.ZipFile(path) as zf:
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels")) and _has_doctype(zf, info):
+                return "unsafe-file", "bagian XML memuat DTD/entitas"
     return None, ""
 
 
+def _has_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """A DOCTYPE (entity bombs, external entities) sits before the root element: read at most 4 KB."""
+    try:
+        with zf.open(info) as fh:
+            return b"<!DOCTYPE" in fh.read(4096).upper()
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, zlib_error):
+        return False
+
+
 def _limit_memory(megabytes: int) -> None:
+    """Worker set-up: cap the address space; a crash is reported by the pool, not dumped."""
+    import faulthandler
     import resource
 
+    faulthandler.disable()
     limit = megabytes * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
@@ -129,7 +146,8 @@ def read_book(path: str, max_rows: int, max_columns: int) -> RawBook:
 
     book = RawBook(Path(path))
     try:
-        wb = CalamineWorkbook.from_path(path)
+        with open(path, "rb") as fh:  # format from content, not extension: a renamed .xls still reads
+            wb = CalamineWorkbook.from_filelike(fh)
     except Exception as exc:  # calamine raises several types; classify by message
         book.error, book.detail = _classify(exc)
         return book

@@ -161,7 +161,7 @@ class Limits(_Model):
     max_rows: int = 100_000
     max_columns: int = 200
     seconds_per_file: float = 60
-    worker_memory_mb: int = 2048
+    worker_memory_mb: int = 1024
     workers: int = 0
 
 

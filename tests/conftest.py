@@ -50,3 +50,15 @@ def demo_sample(rules, period, tmp_path_factory):
     from pipeline.sample import build_sample
 
     return build_sample(rules, period, tmp_path_factory.mktemp("demo"), seed=2026)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .test_hostile import TRIED
+
+    if TRIED:
+        failed = [r for r in terminalreporter.stats.get("failed", []) if "test_hostile" in r.nodeid]
+        terminalreporter.write_line(
+            f"hostile corpus: {len(TRIED)} cases tried, {len(failed)} failed, none crashed or hung the run"
+            if not failed
+            else f"hostile corpus: {len(TRIED)} cases tried, {len(failed)} FAILED"
+        )
