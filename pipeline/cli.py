@@ -137,10 +137,14 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
     rules = _rules(ctx)
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
+    from .outputs import period_lock
+
+    per = parse_period(period, rules)
     n = sum(1 for p in inbox.iterdir() if p.is_file())
-    with click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10) as bar:
-        report = validate_period(inbox, rules, parse_period(period, rules), progress=bar.update)
-    paths = write_validation_outputs(report, rules, outbox)
+    with period_lock(outbox / per.id):
+        with click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10) as bar:
+            report = validate_period(inbox, rules, per, progress=bar.update)
+        paths = write_validation_outputs(report, rules, outbox)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
@@ -153,17 +157,20 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
 
 
 def write_validation_outputs(report, rules, outbox: Path) -> list[str]:
-    """Feedback workbooks and the validation list; returns the lines saying where they are."""
+    """Feedback workbooks, the validation list and the manifest; returns where they are."""
     from .feedback import write_feedback, write_validation_list
+    from .outputs import write_manifest
     from .validate import output_date
 
     day = output_date(report)
     folder = outbox / report.period.id
     feedback = write_feedback(report, rules, outbox, day)
     listing = write_validation_list(report, rules, folder / f"validasi_{report.period.id}.xlsx", day)
+    manifest = write_manifest(report, rules, [*feedback, listing], folder)
     return [
         t("cli_outputs.feedback_written", n=len(feedback), folder=folder / "umpan_balik"),
         t("cli_outputs.validasi_written", path=listing),
+        t("cli_outputs.manifest_written", path=manifest),
     ]
 
 
@@ -180,3 +187,7 @@ def consolidate(period: str, inbox: Path, outbox: Path) -> None:
 def bench() -> None:
     """Benchmark (belum dibangun)."""
     raise RanpeError(t("cli.not_built", stage="bench", issue=6))
+
+
+if __name__ == "__main__":
+    main()

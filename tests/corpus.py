@@ -153,6 +153,10 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def renamed_text(name: str, data: bytes) -> Callable[[Path, Path], Path]:
+    return lambda d, good: _write(d / name, data)
+
+
 def renamed_docx(d: Path, good: Path) -> Path:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -268,6 +272,22 @@ CASES = [
     Case("truncated zip", truncated, ("rejected", "corrupt-file")),
     Case("bad CRC", bad_crc, ("rejected", None)),
     Case("random bytes", random_bytes, ("rejected", "not-a-workbook")),
+    Case("empty file", renamed_text("kosong.xlsx", b""), ("rejected", "empty-file")),
+    Case(
+        "CSV renamed .xlsx",
+        renamed_text("data_csv.xlsx", b"No;Kode Aksi;Nama Kegiatan\n1;1.1.1;Sosialisasi\n"),
+        ("rejected", "not-a-workbook"),
+    ),
+    Case(
+        "HTML renamed .xlsx",
+        renamed_text("halaman.xlsx", b"<!DOCTYPE html><html><body>Laporan</body></html>"),
+        ("rejected", "not-a-workbook"),
+    ),
+    Case(
+        "PDF renamed .xlsx",
+        renamed_text("surat_pdf.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>>\n"),
+        ("rejected", "not-a-workbook"),
+    ),
     Case("DOCX renamed .xlsx", renamed_docx, ("rejected", "not-a-workbook")),
     Case("zip member ../", zip_slip, ("rejected", "unsafe-file")),
     Case(".xlsm with a VBA project", with_vba, ("read", "macro-present")),

@@ -1,0 +1,76 @@
+"""What a run leaves in outbox/<period>/: a lock while it runs, and a manifest of what it
+read and wrote (tool version, rules hash, every input and output with its SHA-256)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import __version__
+from .atomic import write_text
+from .errors import RanpeError
+from .rules import Rules
+from .texts import t
+from .validate import Report
+
+LOCK_NAME = ".ranpe.lock"
+
+
+@contextlib.contextmanager
+def period_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the period folder; a second run gets a clear error.
+    The lock is an OS file lock, so it is released even if the run is killed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise RanpeError(t("errors.period_busy", folder=folder, pid=fh.read().strip() or "?")) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        for stale in folder.rglob(".*.tmp"):  # left by a run that was killed mid-write
+            stale.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            fh.truncate(0)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(2**20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest(report: Report, rules: Rules, outputs: list[Path], folder: Path) -> dict:
+    counts = {f.file: f for f in report.files}
+    inputs = []
+    for s in sorted(report.submissions, key=lambda s: s.name):
+        f = counts[s.name]
+        inputs.append({"file": s.name, "sha256": s.sha256, "size": s.path.stat().st_size, "agency": s.agency,
+                       "status": f.status, "rows_read": f.read, "rows_accepted": f.accepted,
+                       "rows_rejected": f.rejected, "rows_blank": f.blank})  # fmt: skip
+    return {
+        "tool": "ranpe-pipeline",
+        "tool_version": __version__,
+        "period": report.period.id,
+        "rules_hash": rules.rules_hash,
+        "inputs": inputs,
+        "outputs": [{"file": str(p.relative_to(folder)), "sha256": sha256(p)} for p in sorted(outputs)],
+    }
+
+
+def write_manifest(report: Report, rules: Rules, outputs: list[Path], folder: Path) -> Path:
+    data = manifest(report, rules, outputs, folder)
+    return write_text(folder / "manifest.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
