@@ -93,32 +93,39 @@ def catalogue_import(ctx: click.Context, matrix: Path, out: Path | None) -> None
 @click.option("--seed", default=2026, show_default=True, help="Benih acak (hasil sama untuk benih sama).")
 @click.pass_context
 def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
-    """Buat periode contoh (berkas kembalian K/L) lalu jalankan pipeline sejauh yang sudah dibangun."""
+    """Buat periode contoh (berkas kembalian K/L) di OUT lalu jalankan konsolidasi atasnya."""
     from .sample import build_sample
 
     rules = _rules(ctx)
     sample = build_sample(rules, parse_period(period, rules), out, seed=seed)
     if not sample.resaved_by_libreoffice:
         click.echo(t("cli.demo_resave_skipped"), err=True)
-    from .console import summary_lines
-    from .validate import validate_period
+    message = t("cli.demo_written", period=period, folder=sample.inbox, files=len(sample.files),
+                planted=len(sample.planted), planted_file=sample.planted_file)  # fmt: skip
+    click.echo(message + "\n")
+    _echo(*_run(ctx, period, sample.inbox, out / "outbox", consolidation=True))
 
-    click.echo(
-        t(
-            "cli.demo_written",
-            period=period,
-            folder=sample.inbox,
-            files=len(sample.files),
-            planted=len(sample.planted),
-            planted_file=sample.planted_file,
-        )
-    )
-    click.echo("")
-    report = validate_period(sample.inbox, rules, parse_period(period, rules))
-    for line in summary_lines(report, rules):
+
+def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidation: bool):
+    """Validate (and consolidate) under the period lock; returns the rules and the result."""
+    from .outputs import period_lock
+    from .run import run
+
+    rules = _rules(ctx)
+    if not inbox.is_dir():
+        raise RanpeError(t("errors.inbox_missing", folder=inbox))
+    per = parse_period(period, rules)
+    n = sum(1 for p in inbox.iterdir() if p.is_file())
+    bar = click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10)
+    with period_lock(outbox / per.id), bar:
+        return rules, run(inbox, outbox, rules, per, consolidation=consolidation, progress=bar.update)
+
+
+def _echo(rules, result) -> None:
+    from .console import summary_lines
+
+    for line in [*summary_lines(result.report, rules), "", *result.lines()]:
         click.echo(line)
-    click.echo("")
-    click.echo(t("cli.not_built", stage="consolidate", issue=4))
 
 
 @main.command()
@@ -128,59 +135,25 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Cetak laporan lengkap sebagai JSON.")
 @click.pass_context
 def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json: bool) -> None:
-    """Baca dan periksa semua berkas di INBOX; kode keluar 0 semua sah, 1 ada masalah, 2 galat."""
+    """Periksa semua berkas di INBOX dan tulis umpan balik; keluar 0 semua sah, 1 ada masalah, 2 galat."""
     import json
 
-    from .console import summary_lines
-    from .validate import validate_period
-
-    rules = _rules(ctx)
-    if not inbox.is_dir():
-        raise RanpeError(t("errors.inbox_missing", folder=inbox))
-    from .outputs import period_lock
-
-    per = parse_period(period, rules)
-    n = sum(1 for p in inbox.iterdir() if p.is_file())
-    with period_lock(outbox / per.id):
-        with click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10) as bar:
-            report = validate_period(inbox, rules, per, progress=bar.update)
-        paths = write_validation_outputs(report, rules, outbox)
+    rules, result = _run(ctx, period, inbox, outbox, consolidation=False)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1, default=str))
+        click.echo(json.dumps(result.report.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
-        for line in summary_lines(report, rules):
-            click.echo(line)
-        click.echo("")
-        for line in paths:
-            click.echo(line)
-    sys.exit(1 if report.problems else 0)
-
-
-def write_validation_outputs(report, rules, outbox: Path) -> list[str]:
-    """Feedback workbooks, the validation list and the manifest; returns where they are."""
-    from .feedback import write_feedback, write_validation_list
-    from .outputs import write_manifest
-    from .validate import output_date
-
-    day = output_date(report)
-    folder = outbox / report.period.id
-    feedback = write_feedback(report, rules, outbox, day)
-    listing = write_validation_list(report, rules, folder / f"validasi_{report.period.id}.xlsx", day)
-    manifest = write_manifest(report, rules, [*feedback, listing], folder)
-    return [
-        t("cli_outputs.feedback_written", n=len(feedback), folder=folder / "umpan_balik"),
-        t("cli_outputs.validasi_written", path=listing),
-        t("cli_outputs.manifest_written", path=manifest),
-    ]
+        _echo(rules, result)
+    sys.exit(1 if result.report.problems else 0)
 
 
 @main.command()
 @period_option
 @inbox_option
 @outbox_option
-def consolidate(period: str, inbox: Path, outbox: Path) -> None:
-    """Konsolidasi periode (belum dibangun)."""
-    raise RanpeError(t("cli.not_built", stage="consolidate", issue=4))
+@click.pass_context
+def consolidate(ctx: click.Context, period: str, inbox: Path, outbox: Path) -> None:
+    """Validasi, konsolidasi, ringkasan Excel dan umpan balik untuk satu periode."""
+    _echo(*_run(ctx, period, inbox, outbox, consolidation=True))
 
 
 @main.command()

@@ -58,9 +58,19 @@ def manifest(report: Report, rules: Rules, outputs: list[Path], folder: Path) ->
     inputs = []
     for s in sorted(report.submissions, key=lambda s: s.name):
         f = counts[s.name]
-        inputs.append({"file": s.name, "sha256": s.sha256, "size": s.path.stat().st_size, "agency": s.agency,
-                       "status": f.status, "rows_read": f.read, "rows_accepted": f.accepted,
-                       "rows_rejected": f.rejected, "rows_blank": f.blank})  # fmt: skip
+        inputs.append(
+            {
+                "file": s.name,
+                "sha256": s.sha256,
+                "size": s.path.stat().st_size,
+                "agency": s.agency,
+                "status": f.status,
+                "rows_read": f.read,
+                "rows_accepted": f.accepted,
+                "rows_rejected": f.rejected,
+                "rows_blank": f.blank,
+            }
+        )
     return {
         "tool": "ranpe-pipeline",
         "tool_version": __version__,

@@ -172,6 +172,34 @@ class CheckSpec(BaseModel):
     check: str
 
 
+class OverlapWeights(_Model):
+    name: float
+    regency: float
+    dates: float
+    target_group: float
+
+
+class DuplicateRule(_Model):
+    min_name_similarity: float
+    require_dates_overlap: bool = True
+    require_same_regency: bool = True
+
+
+class OverlapRule(_Model):
+    min_score: float
+    max_gap_days: int
+
+
+class OverlapFile(_Model):
+    block_by: list[str]
+    name_column: str
+    scorer: Literal["ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio", "QRatio"]
+    weights: OverlapWeights
+    duplicate: DuplicateRule
+    overlap: OverlapRule
+    merge_columns: list[str] = []
+
+
 class ChecksFile(_Model):
     checks: list[CheckSpec]
 
@@ -200,6 +228,7 @@ class Rules:
     settings: Settings
     limits: Limits
     checks: ChecksFile
+    overlap: OverlapFile
     digests: dict[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -294,6 +323,7 @@ FILES: dict[str, type[_Model]] = {
     "settings.yaml": Settings,
     "limits.yaml": Limits,
     "checks.yaml": ChecksFile,
+    "overlap.yaml": OverlapFile,
 }
 
 
@@ -341,6 +371,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         settings=models["settings.yaml"],
         limits=models["limits.yaml"],
         checks=models["checks.yaml"],
+        overlap=models["overlap.yaml"],
         digests=digests,
     )
     _cross_check(rules)

@@ -55,10 +55,14 @@ class _Filler:
         self.rules, self.rng, self.p = rules, rng, period
         self.col = {c.key: i + 1 for i, c in enumerate(rules.fields.columns)}
         self.label = {c.key: c.label for c in rules.fields.columns}
+        self.taken: dict[tuple[str, str], str] = {}
 
     def activity(self, agency: str, fa, role: str, n: int) -> dict:
         rng, p, a = self.rng, self.p, fa.action
-        province = rng.choice([*VOCAB["regencies"], "Nasional"]) if rng.random() < 0.9 else "Nasional"
+        for _ in range(50):  # one agency per action and province: no accidental look-alikes
+            province = rng.choice([*VOCAB["regencies"], "Nasional"]) if rng.random() < 0.9 else "Nasional"
+            if self.taken.setdefault((fa.code, province), agency) == agency:
+                break
         place = rng.choice(VOCAB["regencies"][province]) if province != "Nasional" else ""
         status = rng.choices(["Selesai", "Berjalan", "Tertunda"], [6, 3, 1])[0]
         days = (p.end - p.start).days
@@ -326,7 +330,42 @@ def _plant_joint_activity(rules: Rules, rows_by_agency: dict, reporters: list[st
             twin["nama_kegiatan"] = base["nama_kegiatan"].replace("bersama", "bersama-sama")
             sample.overlaps.append({"agencies": [a, b], "kind": "likely-duplicate", "action": fa.code})
             base["_joint"] = twin["_joint"] = True
+            _plant_overlapping_work(rules, rows_by_agency, reporters, sample, skip=fa.code)
             return
+
+
+def _plant_overlapping_work(
+    rules: Rules, rows_by_agency: dict, reporters: list[str], sample: Sample, skip: str
+) -> None:
+    """Two agencies run different activities of one action at the same place, ten days apart."""
+    for fa in rules.actions:
+        partners = [c for c in (*fa.action.lead, *fa.action.support) if c in reporters]
+        if fa.code == skip or len(partners) < 2:
+            continue
+        a, b = partners[:2]
+        first = next(r for r in rows_by_agency[a] if r["kode_aksi"] == fa.code)
+        second = next(r for r in rows_by_agency[b] if r["kode_aksi"] == fa.code)
+        place = {
+            "provinsi": "Sulawesi Selatan",
+            "kabupaten_kota": "Kota Makassar",
+            "sasaran": "Pemuda",
+            "status": "Selesai",
+        }
+        first.update(
+            place,
+            nama_kegiatan=f"Lokakarya {short_title(fa.action.title).lower()} bagi pemuda Makassar",
+            tanggal_mulai=dt.date(2026, 4, 6),
+            tanggal_selesai=dt.date(2026, 4, 7),
+        )
+        second.update(
+            place,
+            nama_kegiatan=f"Sosialisasi {short_title(fa.action.title).lower()} di kampus",
+            tanggal_mulai=dt.date(2026, 4, 17),
+            tanggal_selesai=dt.date(2026, 4, 18),
+        )
+        first["_joint"] = second["_joint"] = True
+        sample.overlaps.append({"agencies": [a, b], "kind": "overlapping-work", "action": fa.code})
+        return
 
 
 class _Planter:

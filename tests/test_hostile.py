@@ -11,7 +11,7 @@ import time
 import openpyxl
 import pytest
 
-from pipeline.cli import write_validation_outputs
+from pipeline.run import run
 from pipeline.template import Sheet, write_template
 from pipeline.validate import validate_period
 
@@ -115,10 +115,13 @@ def test_hostile_case(case, rules, period, goods, tmp_path):
 
 
 def test_agency_text_never_becomes_a_formula(rules, period, goods, tmp_path):
-    report = goods[2]["rest"]
-    assert any(str(v).startswith("=") for v in report.accepted["nama_kegiatan"])
+    rest = goods[0]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(rest, inbox)
     outbox = tmp_path / "out"
-    write_validation_outputs(report, rules, outbox)
+    report = run(inbox, outbox, rules, period, consolidation=True).report
+    assert any(str(v).startswith("=") for v in report.accepted["nama_kegiatan"])
     for path in outbox.rglob("*.xlsx"):
         wb = openpyxl.load_workbook(path)
         for ws in wb:

@@ -211,16 +211,15 @@ def _encrypt(src, dst, password="rahasia"):
 
 
 def test_validation_outputs_are_reproducible(rules, period, known, tmp_path):
-    from pipeline.cli import write_validation_outputs
+    from pipeline.run import run
 
     inbox, _ = known
     digests = []
-    for run in ("a", "b"):
-        report = validate_period(inbox, rules, period)
-        write_validation_outputs(report, rules, tmp_path / run)
-        files = sorted((tmp_path / run).rglob("*.xlsx"))
-        digests.append([(f.relative_to(tmp_path / run), f.read_bytes()) for f in files])
-    assert digests[0] == digests[1] and len(digests[0]) == 2
+    for name in ("a", "b"):
+        run(inbox, tmp_path / name, rules, period, consolidation=True)
+        files = sorted(p for p in (tmp_path / name).rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json"))
+        digests.append([(f.relative_to(tmp_path / name), f.read_bytes()) for f in files])
+    assert digests[0] == digests[1] and len(digests[0]) == 4  # summary, validation list, feedback, manifest
 
 
 def test_cli_validate_exit_codes(rules, known, tmp_path):
