@@ -1,0 +1,161 @@
+"""Consolidation: totals reconcile everywhere, overlaps are found and only where they
+should be, the summary workbook opens in LibreOffice and its charts point at the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline.overlap import DUPLICATE, OVERLAP, find_overlaps
+from pipeline.run import run
+
+from .conftest import libreoffice_convert
+
+
+@pytest.fixture(scope="module")
+def demo_run(rules, period, demo_sample, tmp_path_factory):
+    return run(demo_sample.inbox, tmp_path_factory.mktemp("out"), rules, period, consolidation=True)
+
+
+@pytest.fixture(scope="module")
+def summary(demo_run):
+    path = next(p for p in demo_run.files if p.name.startswith("ringkasan_"))
+    return path, openpyxl.load_workbook(path)
+
+
+def _sheet(wb, name, header_row=1) -> pd.DataFrame:
+    rows = list(wb[name].iter_rows(min_row=header_row, values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_totals_reconcile_across_sheets(summary):
+    _, wb = summary
+    acts = _sheet(wb, "Kegiatan")
+    total_people, total_budget = acts["Jumlah Peserta"].fillna(0).sum(), acts["Anggaran (Rp)"].fillna(0).sum()
+    for name, _filt in (("Per Aksi", None), ("Per Pilar", None), ("Per Fokus", None), ("Per KL", None),
+                       ("Per Provinsi", None)):  # fmt: skip
+        df = _sheet(wb, name)
+        assert df["Peserta"].fillna(0).sum() == total_people, name
+        if "Anggaran (Rp)" in df:
+            assert df["Anggaran (Rp)"].fillna(0).sum() == total_budget, name
+        if "Kegiatan" in df:
+            assert df["Kegiatan"].fillna(0).sum() == len(acts), name
+    per_action = _sheet(wb, "Per Aksi")
+    assert len(per_action) == 35, "every catalogue action is listed, reported or not"
+    ring = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=3, max_row=25, values_only=True) if r[0]}
+    assert ring["Kegiatan dilaporkan"] == len(acts)
+    assert ring["Peserta dilaporkan"] == total_people
+
+
+def test_totals_equal_the_inputs_summed_independently(demo_run, demo_sample, summary):
+    """Sum the accepted rows straight from the input workbooks with openpyxl."""
+    _, wb = summary
+    acts = _sheet(wb, "Kegiatan")
+    expected = 0.0
+    for (file, row), _ in acts.groupby(["Berkas", "Baris"]):
+        path = demo_sample.inbox / file
+        if path.suffix == ".ods":
+            continue
+        value = openpyxl.load_workbook(path, read_only=True)["Laporan"].cell(int(row), 12).value
+        expected += float(value or 0)
+    ods = acts[acts["Berkas"].str.endswith(".ods")]["Jumlah Peserta"].fillna(0).sum()
+    assert math.isclose(expected + ods, acts["Jumlah Peserta"].fillna(0).sum())
+    assert len(acts) == sum(f.accepted for f in demo_run.report.files)
+
+
+def test_planted_overlaps_found_and_merged(demo_run, demo_sample):
+    planted = json.loads(demo_sample.planted_file.read_text())["overlaps"]
+    c = demo_run.consolidation
+    acts = c.activities
+    found = {(frozenset({acts.at[r.a, "_agency"], acts.at[r.b, "_agency"]}), r.kind, acts.at[r.a, "kode_aksi"])
+             for r in c.overlaps.itertuples()}  # fmt: skip
+    assert found == {(frozenset(p["agencies"]), p["kind"], p["action"]) for p in planted}
+    dup = c.overlaps[c.overlaps["kind"] == DUPLICATE].iloc[0]
+    dropped = acts[acts["duplikat"]]
+    assert len(dropped) == 1 and dropped.index[0] in (dup["a"], dup["b"])
+    lead = json.loads(demo_sample.planted_file.read_text())["overlaps"][0]
+    assert dropped.iloc[0]["peran"] == "Pendukung" or dropped.iloc[0]["_agency"] != lead["agencies"][0]
+    total, once = acts["jumlah_peserta"].sum(), acts.loc[~acts["duplikat"], "jumlah_peserta"].sum()
+    assert total - once == dropped.iloc[0]["jumlah_peserta"]
+
+
+def _row(agency, name, province="Jawa Timur", regency="Kota Surabaya", start=dt.date(2026, 3, 1), days=1,
+         code="1.2.1", group="Pemuda", role="Penanggung Jawab"):  # fmt: skip
+    return {"_agency": agency, "nama_kegiatan": name, "provinsi": province, "kabupaten_kota": regency,
+            "tanggal_mulai": start, "tanggal_selesai": start + dt.timedelta(days=days), "kode_aksi": code,
+            "sasaran": group, "peran": role, "jumlah_peserta": 50}  # fmt: skip
+
+
+def test_overlap_near_misses(rules):
+    name = "Pelatihan penyuluh agama moderasi beragama angkatan I"
+    rows = [
+        _row("KEMENAG", name),
+        _row("BNPT", name.upper() + ".", role="Pendukung"),  # same activity, other agency: duplicate
+        _row("BPIP", name, province="Jawa Barat", regency="Kota Bandung"),  # same name, other province
+        _row("POLRI", name, start=dt.date(2025, 3, 1)),  # same name, a year earlier
+        _row("KEMENDAGRI", "Rapat koordinasi forum kewaspadaan dini", code="1.1.2"),  # other action, same place
+        _row("KEMENAG", name + " gelombang II"),  # same agency: never a pair
+    ]
+    pairs = find_overlaps(pd.DataFrame(rows), rules)
+    assert [(r.a, r.b, r.kind) for r in pairs.itertuples()] == [(0, 1, DUPLICATE), (1, 5, DUPLICATE)]
+
+
+def test_overlapping_work(rules):
+    rows = [_row("KEMENAG", "Pelatihan penyuluh agama moderasi beragama"),
+            _row("BNPT", "Dialog pemuda lintas iman di kampus", start=dt.date(2026, 3, 12))]  # fmt: skip
+    pairs = find_overlaps(pd.DataFrame(rows), rules)
+    assert list(pairs["kind"]) == [OVERLAP]
+    far = [rows[0], _row("BNPT", "Dialog pemuda lintas iman di kampus", start=dt.date(2026, 6, 1))]
+    assert find_overlaps(pd.DataFrame(far), rules).empty
+
+
+def test_blocking_keeps_comparisons_sub_quadratic(rules):
+    """20,000 activities spread over actions and places: the candidate pairs compared are a
+    small fraction of all n(n-1)/2 pairs (time is measured by `make bench`, not here)."""
+    import random
+
+    rng = random.Random(1)
+    codes = [fa.code for fa in rules.actions]
+    places = rules.choices("provinces")
+    agencies = [a.code for a in rules.agencies]
+    n = 20_000
+    rows = pd.DataFrame([_row(rng.choice(agencies), f"Kegiatan {rng.randrange(10**6)}", province=rng.choice(places),
+                              code=rng.choice(codes), regency=f"Kab {rng.randrange(500)}",
+                              start=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(180)))
+                         for _ in range(n)])  # fmt: skip
+    sizes = rows.groupby(rules.overlap.block_by).size()
+    compared = int((sizes * (sizes - 1) // 2).sum())
+    assert compared < n * (n - 1) // 2 / 500
+    pairs = find_overlaps(rows, rules)
+    assert (pairs["kind"] == DUPLICATE).sum() == 0  # distinct names never make duplicates
+
+
+def test_summary_opens_in_libreoffice_and_charts_point_at_data(summary, tmp_path):
+    path, wb = summary
+    pdf = libreoffice_convert([path], "pdf", tmp_path)[0]
+    assert pdf.stat().st_size > 10_000
+    charts = wb["Ringkasan"]._charts
+    assert len(charts) == 3
+    refs = []
+    for chart in charts:
+        for series in chart.series:
+            refs.append((series.cat.strRef.f if series.cat.strRef else series.cat.numRef.f, series.val.numRef.f))
+    assert ("'Per Pilar'!$C$2:$C$4", "'Per Pilar'!$P$2:$P$4") in refs or any("'Per Pilar'" in v for _, v in refs)
+    pillar = next(v for _, v in refs if "Per Pilar" in v)
+    column = pillar.split("!")[1].split(":")[0].strip("$").rstrip("0123456789").strip("$")
+    assert wb["Per Pilar"][f"{column}1"].value == "Capaian"
+    assert any("'Per Provinsi'" in v for _, v in refs) and any("Ringkasan" in v for _, v in refs)
+    assert not wb["Per Aksi"].merged_cells.ranges and wb["Kegiatan"].tables
+
+
+def test_agency_text_stays_text_in_summary(summary):
+    _, wb = summary
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f" or ws.title == "Ringkasan", (ws.title, cell.coordinate)
