@@ -8,7 +8,6 @@ by an agency name in the file name, and the fallback used is reported.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from .atomic import sha256
 from .normalise import clean_text, parse_date
 from .periods import Period
 from .problems import Problem
@@ -79,17 +79,9 @@ def ingest(inbox: Path, rules: Rules, period: Period, progress=None) -> Ingested
     return Ingested(subs, notes)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(2**20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
     stat = book.path.stat()
-    sub = Submission(book.path, _sha256(book.path), dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
+    sub = Submission(book.path, sha256(book.path), dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
     if book.error:
         sub.reject(book.error, detail=book.detail)
         found = _agencies_in_name(book.path, rules)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import __version__
-from .atomic import write_text
+from .atomic import sha256, write_text
 from .errors import RanpeError
 from .rules import Rules
 from .texts import t
@@ -43,14 +42,6 @@ def period_lock(folder: Path) -> Iterator[None]:
         finally:
             fh.truncate(0)
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(2**20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def manifest(report: Report, rules: Rules, outputs: list[Path], folder: Path) -> dict:

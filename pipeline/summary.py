@@ -162,52 +162,46 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, report: Report, pillar_sheet, p
         ws.write_string(row + i, 0, t(f"status.{key}"))
         ws.write_number(row + i, 1, int(counts.get(key, 0)), w.f["int"])
     sheet = t("summary.sheets.ringkasan")
-    status = w.wb.add_chart({"type": "bar"})
-    status.add_series(
-        {
-            "name": t("summary.chart.status"),
-            "categories": [sheet, row + 1, 0, row + len(order), 0],
-            "values": [sheet, row + 1, 1, row + len(order), 1],
-            "fill": {"color": "#404040"},
-            "data_labels": {"value": True},
-        }
-    )
-    _style_chart(status, t("summary.chart.status"), t("summary.chart.count_axis"))
+    status = _chart(w, "bar", (sheet, row + 1, len(order), 0, 1), t("summary.chart.status"), "#404040")
+    status.set_x_axis({"name": t("summary.chart.count_axis")})
     ws.insert_chart(1, 3, status, {"x_scale": 1.3, "y_scale": 1.0})
     name, n_pillars, col_name, col_capaian = pillar_sheet
-    pillars = w.wb.add_chart({"type": "column"})
-    pillars.add_series(
-        {
-            "name": t("summary.chart.capaian_axis"),
-            "categories": [name, 1, col_name, n_pillars, col_name],
-            "values": [name, 1, col_capaian, n_pillars, col_capaian],
-            "fill": {"color": "#1F3864"},
-            "data_labels": {"value": True, "num_format": "0%"},
-        }
+    pillars = _chart(
+        w,
+        "column",
+        (name, 1, n_pillars, col_name, col_capaian),
+        t("summary.chart.capaian", level=c.levels[0]),
+        "#1F3864",
+        percent=True,
     )
-    _style_chart(pillars, t("summary.chart.capaian", level=c.levels[0]), "")
     pillars.set_y_axis({"num_format": "0%", "min": 0, "name": t("summary.chart.capaian_axis")})
     ws.insert_chart(17, 3, pillars, {"x_scale": 1.3, "y_scale": 1.0})
     pname, n_prov, col_prov, col_count = prov_sheet
-    provinces = w.wb.add_chart({"type": "bar"})
-    provinces.add_series(
-        {
-            "name": t("summary.chart.provinsi"),
-            "categories": [pname, 1, col_prov, n_prov, col_prov],
-            "values": [pname, 1, col_count, n_prov, col_count],
-            "fill": {"color": "#7F7F7F"},
-        }
-    )
-    _style_chart(provinces, t("summary.chart.provinsi"), t("summary.chart.count_axis"))
+    provinces = _chart(w, "bar", (pname, 1, n_prov, col_prov, col_count), t("summary.chart.provinsi"), "#7F7F7F")
     provinces.set_y_axis({"reverse": True})
+    provinces.set_x_axis({"name": t("summary.chart.count_axis")})
     ws.insert_chart(33, 3, provinces, {"x_scale": 1.3, "y_scale": 2.6})
     w.print_setup(ws)
 
 
-def _style_chart(chart, title: str, axis: str) -> None:
+def _chart(w: _Writer, kind: str, ref: tuple, title: str, colour: str, percent: bool = False):
+    """A one-series native chart; ref = (sheet, first row, last row, category column, value column).
+    Solid dark fills stay readable when printed in greyscale."""
+    sheet, first, last, cat, val = ref
+    chart = w.wb.add_chart({"type": kind})
+    labels = {"value": True, "num_format": "0%"} if percent else {"value": True}
+    chart.add_series(
+        {
+            "name": title,
+            "categories": [sheet, first, cat, last, cat],
+            "values": [sheet, first, val, last, val],
+            "fill": {"color": colour},
+            "data_labels": labels,
+        }
+    )
     chart.set_title({"name": title, "name_font": {"size": 11}})
     chart.set_legend({"none": True})
-    chart.set_x_axis({"name": axis if axis else None})
+    return chart
 
 
 def _level_cols(c: Consolidation, depth: int) -> list[tuple[str, str, str]]:

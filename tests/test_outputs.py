@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.atomic import sha256
 from pipeline.errors import RanpeError
-from pipeline.outputs import period_lock, sha256
+from pipeline.outputs import period_lock
 from pipeline.rules import Limits
 from pipeline.validate import validate_period
 
