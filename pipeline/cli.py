@@ -152,8 +152,25 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
 @outbox_option
 @click.pass_context
 def consolidate(ctx: click.Context, period: str, inbox: Path, outbox: Path) -> None:
-    """Validasi, konsolidasi, ringkasan Excel dan umpan balik untuk satu periode."""
+    """Validasi, konsolidasi, ringkasan Excel, laporan Word dan umpan balik untuk satu periode."""
     _echo(*_run(ctx, period, inbox, outbox, consolidation=True))
+
+
+@main.command()
+@period_option
+@outbox_option
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Templat Word lain.")
+@click.pass_context
+def report(ctx: click.Context, period: str, outbox: Path, template: Path | None) -> None:
+    """Tulis ulang laporan Word dari data konsolidasi yang tersimpan (tanpa membaca inbox)."""
+    from .outputs import period_lock
+    from .report import TEMPLATE, load_data, render_report, report_path
+
+    rules = _rules(ctx)
+    per = parse_period(period, rules)
+    with period_lock(outbox / per.id):
+        path = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template or TEMPLATE)
+    click.echo(t("cli_outputs.written", path=path))
 
 
 @main.command()

@@ -10,6 +10,8 @@ from .consolidate import Consolidation, consolidate
 from .feedback import write_feedback, write_validation_list
 from .outputs import write_manifest
 from .periods import Period
+from .report import TEMPLATE, data_path, render_report, report_path, save_data
+from .report_data import report_data
 from .rules import Rules
 from .summary import summary_path, write_summary
 from .texts import t
@@ -31,7 +33,9 @@ class Result:
         return out
 
 
-def run(inbox: Path, outbox: Path, rules: Rules, period: Period, *, consolidation: bool, progress=None) -> Result:
+def run(
+    inbox: Path, outbox: Path, rules: Rules, period: Period, *, consolidation: bool, progress=None, template=TEMPLATE
+) -> Result:
     report = validate_period(inbox, rules, period, progress)
     day = output_date(report)
     folder = outbox / period.id
@@ -39,7 +43,9 @@ def run(inbox: Path, outbox: Path, rules: Rules, period: Period, *, consolidatio
     if consolidation:
         result.consolidation = consolidate(report, rules)
         path = write_summary(summary_path(outbox, period.id), result.consolidation, report, rules, day)
-        result.files.append(path)
+        data = report_data(result.consolidation, report, rules, path.name, day)
+        result.files += [path, save_data(data, data_path(outbox, period.id))]
+        result.files.append(render_report(data, report_path(outbox, period.id), template))
     result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
     result.feedback = write_feedback(report, rules, outbox, day)
     result.files.append(write_manifest(report, rules, [*result.files, *result.feedback], folder))

@@ -217,9 +217,11 @@ def test_validation_outputs_are_reproducible(rules, period, known, tmp_path):
     digests = []
     for name in ("a", "b"):
         run(inbox, tmp_path / name, rules, period, consolidation=True)
-        files = sorted(p for p in (tmp_path / name).rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json"))
+        files = sorted(
+            p for p in (tmp_path / name).rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json", ".docx")
+        )
         digests.append([(f.relative_to(tmp_path / name), f.read_bytes()) for f in files])
-    assert digests[0] == digests[1] and len(digests[0]) == 4  # summary, validation list, feedback, manifest
+    assert digests[0] == digests[1] and len(digests[0]) == 6  # summary, data, report, list, feedback, manifest
 
 
 def test_cli_validate_exit_codes(rules, known, tmp_path):

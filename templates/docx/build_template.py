@@ -1,0 +1,314 @@
+"""Build templates/docx/laporan.docx, the editable Word template of the report.
+
+The template is plain Word with jinja2 tags (docxtpl): the secretariat may open it in Word
+or LibreOffice and change the letterhead, fonts, colours and wording; the next run uses it.
+This script is its reviewable source: run `python templates/docx/build_template.py` to
+rebuild it from the wording in templates/texts/id.yaml.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+import yaml
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from pipeline.atomic import normalise_zip
+
+HERE = Path(__file__).resolve().parent
+TEXT = yaml.safe_load((HERE.parent / "texts" / "id.yaml").read_text(encoding="utf-8"))["report"]
+NAVY = RGBColor(0x1F, 0x38, 0x64)
+
+
+def styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = "Arial", Pt(11)
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.15
+    for level, size in ((1, 16), (2, 14), (3, 12), (4, 11)):
+        h = doc.styles[f"Heading {level}"]
+        h.font.name, h.font.size, h.font.bold, h.font.color.rgb = "Arial", Pt(size), True, NAVY
+        h.paragraph_format.space_before, h.paragraph_format.space_after = Pt(12), Pt(6)
+        h.paragraph_format.keep_with_next = True
+    caption = doc.styles["Caption"]
+    caption.font.name, caption.font.size, caption.font.italic = "Arial", Pt(9), True
+    caption.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+
+
+def para(doc, text: str, style: str | None = None, align=None, bold=False, size=None):
+    p = doc.add_paragraph(style=style)
+    run = p.add_run(text)
+    run.bold = bold
+    if size:
+        run.font.size = Pt(size)
+    if align is not None:
+        p.alignment = align
+    return p
+
+
+def tag(doc, text: str):
+    """A paragraph holding only a docxtpl block tag ({%p ... %})."""
+    return doc.add_paragraph(text)
+
+
+def page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def toc(doc) -> None:
+    p = doc.add_paragraph()
+    run = p.add_run()
+    for kind, text in (
+        ("begin", None),
+        ("instr", 'TOC \\o "1-3" \\h \\z \\u'),
+        ("separate", None),
+        ("text", TEXT["toc_placeholder"]),
+        ("end", None),
+    ):
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+            run._r.append(el)
+        elif kind == "text":
+            run = p.add_run(text)
+            run = p.add_run()
+        else:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            run._r.append(el)
+    settings = doc.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.append(update)
+
+
+def table(doc, headers: list[str], loop: str, cells: list[str], widths: list[float] | None = None) -> None:
+    """A table: a header row, then one row per item of the jinja loop `loop`."""
+    t = doc.add_table(rows=4, cols=len(headers))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for j, h in enumerate(headers):
+        cell = t.rows[0].cells[j]
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(h)
+        run.bold, run.font.size = True, Pt(9)
+        shade = OxmlElement("w:shd")
+        shade.set(qn("w:val"), "clear")
+        shade.set(qn("w:fill"), "D9E2F3")
+        cell._tc.get_or_add_tcPr().append(shade)
+    t.rows[1].cells[0].text = "{%tr for " + loop + " %}"
+    for j, c in enumerate(cells):
+        t.rows[2].cells[j].text = ""
+        t.rows[2].cells[j].paragraphs[0].add_run(c).font.size = Pt(9)
+    t.rows[3].cells[0].text = "{%tr endfor %}"
+    header = t.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header.append(repeat)
+    if widths:  # fixed layout: Word and LibreOffice both keep these widths
+        t.autofit = False
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        t._tbl.tblPr.append(layout)
+        for j, w in enumerate(widths):
+            t.columns[j].width = Cm(w)
+            for row in t.rows:
+                row.cells[j].width = Cm(w)
+    doc.add_paragraph()
+
+
+def figure(doc, image: str, caption: str) -> None:
+    para(doc, "{{ " + image + " }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc, caption, style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def build(out: Path) -> Path:
+    doc = Document()
+    styles(doc)
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.orientation = WD_ORIENT.PORTRAIT
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.5))
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    footer = section.footer.paragraphs[0]
+    footer.text = TEXT["footer"]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    T = TEXT
+    c = WD_ALIGN_PARAGRAPH.CENTER
+    para(doc, T["letterhead"], align=c, bold=True, size=14)
+    para(doc, T["letterhead_sub"], align=c, size=12)
+    for _ in range(6):
+        doc.add_paragraph()
+    para(doc, T["title"], align=c, bold=True, size=22)
+    para(doc, T["subtitle"], align=c, bold=True, size=16)
+    para(doc, T["plan"], align=c, size=11)
+    for _ in range(10):
+        doc.add_paragraph()
+    para(doc, T["cover_date"], align=c, size=11)
+    page_break(doc)
+    para(doc, T["toc_title"], bold=True, size=14)
+    toc(doc)
+    page_break(doc)
+
+    doc.add_heading(T["h_summary"], 1)
+    for key in ("summary_intro", "summary_agencies", "summary_activities", "summary_budget"):
+        para(doc, T[key])
+    para(doc, T["summary_pillars"])
+    tag(doc, "{%p for p in pilar %}")
+    para(doc, T["summary_pillar_item"], style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if hambatan.utama %}")
+    para(doc, T["summary_obstacles"])
+    tag(doc, "{%p for x in hambatan.utama %}")
+    para(doc, T["summary_obstacle_item"], style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    para(doc, T["summary_overlaps"])
+    para(doc, T["summary_quality"])
+    figure(doc, "grafik_status", T["fig_status"])
+    figure(doc, "grafik_capaian", T["fig_capaian"])
+    figure(doc, "grafik_provinsi", T["fig_provinsi"])
+
+    page_break(doc)
+    doc.add_heading(T["h_pillars"], 1)
+    tag(doc, "{%p for p in pilar %}")
+    doc.add_heading("{{ p.kode }}. {{ p.nama }}", 2)
+    doc.add_heading("A. " + T["h_part_a"], 3)
+    para(doc, T["part_a_intro"])
+    tag(doc, "{%p for f in p.fokus %}")
+    doc.add_heading("{{ f.kode }} {{ f.nama }}", 4)
+    table(
+        doc,
+        [
+            T["col_code"],
+            T["col_action"],
+            T["col_activities"],
+            T["col_agencies"],
+            T["col_participants"],
+            T["col_budget"],
+        ],
+        "a in f.aksi",
+        [
+            "{{ a.kode }}",
+            "{{ a.uraian }}",
+            "{{ a.kegiatan|angka }}",
+            "{{ a.pelapor }}",
+            "{{ a.peserta|angka }}",
+            "{{ a.anggaran|rupiah }}",
+        ],
+        [1.3, 5.6, 1.9, 3.1, 1.8, 2.7],
+    )
+    tag(doc, "{%p endfor %}")
+    doc.add_heading("B. " + T["h_part_b"], 3)
+    para(doc, T["part_b_intro"])
+    table(
+        doc,
+        [T["col_code"], T["col_unit"], T["col_target"], T["col_real"], T["col_achievement"]],
+        "a in p.aksi",
+        ["{{ a.kode }}", "{{ a.satuan }}", "{{ a.target|angka }}", "{{ a.realisasi|angka }}", "{{ a.capaian|persen }}"],
+        [2.0, 3.5, 3.0, 3.0, 3.0],
+    )
+    for part, key, none in (("C. ", "hambatan", "part_c_none"), ("D. ", "penyelesaian", "part_d_none")):
+        doc.add_heading(part + T["h_part_c" if key == "hambatan" else "h_part_d"], 3)
+        tag(doc, "{%p for g in p." + key + " %}")
+        para(doc, T["action_heading"], bold=True)
+        tag(doc, "{%p for x in g.butir %}")
+        para(doc, T["item_text"], style="List Bullet")
+        tag(doc, "{%p endfor %}")
+        tag(doc, "{%p else %}")
+        para(doc, T[none])
+        tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
+    page_break(doc)
+    doc.add_heading(T["h_overlaps"], 1)
+    para(doc, T["overlaps_intro"])
+    tag(doc, "{%p if irisan %}")
+    table(
+        doc,
+        [T["col_kind"], T["col_code"], T["col_pair"], T["col_advice"]],
+        "o in irisan",
+        ["{{ o.jenis }}", "{{ o.aksi }}", T["overlap_pair"], "{{ o.saran }}"],
+        [3.0, 1.5, 8.0, 4.0],
+    )
+    tag(doc, "{%p else %}")
+    para(doc, T["overlaps_none"])
+    tag(doc, "{%p endif %}")
+
+    doc.add_heading(T["h_quality"], 1)
+    para(doc, T["quality_intro"])
+    table(
+        doc,
+        [
+            T["col_agency"],
+            T["col_status"],
+            T["col_accepted"],
+            T["col_rejected"],
+            T["col_errors"],
+            T["col_warnings"],
+            T["col_note"],
+        ],
+        "q in kualitas",
+        [
+            "{{ q.kl }}",
+            "{{ q.status }}",
+            "{{ q.diterima|angka }}",
+            "{{ q.ditolak|angka }}",
+            "{{ q.galat }}",
+            "{{ q.peringatan }}",
+            "{{ q.keterangan }}",
+        ],
+        [2.6, 3.0, 1.6, 1.6, 1.3, 1.8, 4.6],
+    )
+
+    page_break(doc)
+    doc.add_heading(T["h_annex"], 1)
+    doc.add_heading(T["h_annex_a"], 2)
+    para(doc, T["annex_a_intro"])
+    table(
+        doc,
+        [T["col_agency"], T["col_lead"], T["col_support"], T["col_missing"]],
+        "k in kelengkapan",
+        ["{{ k.kl }}", "{{ k.pj }}", "{{ k.pendukung }}", "{{ k.belum }}"],
+        [3.0, 3.5, 3.5, 6.5],
+    )
+    doc.add_heading(T["h_annex_b"], 2)
+    tag(doc, "{%p if daftar_kegiatan %}")
+    tag(doc, "{%p for p in daftar_kegiatan %}")
+    doc.add_heading("{{ p.nama }}", 3)
+    table(
+        doc,
+        [T["col_agency"], T["col_code"], T["col_name"], T["col_place"], T["col_date"]],
+        "k in p.kegiatan",
+        ["{{ k.kl }}", "{{ k.kode }}", "{{ k.nama }}", "{{ k.lokasi }}", "{{ k.tanggal }}"],
+        [2.4, 1.4, 7.0, 3.4, 2.6],
+    )
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p else %}")
+    para(doc, T["annex_b_pointer"])
+    tag(doc, "{%p endif %}")
+    doc.add_paragraph()
+    para(doc, T["closing"], align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True)
+    doc.core_properties.title = "Laporan Pelaksanaan RAN PE"
+    doc.core_properties.author = "ranpe-pipeline"
+    doc.core_properties.created = doc.core_properties.modified = datetime.datetime(2026, 1, 1)
+    doc.save(out)
+    normalise_zip(out)  # fixed zip dates: rebuilding gives the same bytes
+    return out
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "laporan.docx"
+    print(build(target))
