@@ -270,7 +270,7 @@ def build(out: Path) -> Path:
             "{{ q.peringatan }}",
             "{{ q.keterangan }}",
         ],
-        [2.6, 3.0, 1.6, 1.6, 1.3, 1.8, 4.6],
+        [2.4, 2.9, 1.9, 1.7, 1.3, 2.1, 4.2],
     )
 
     page_break(doc)
