@@ -39,7 +39,7 @@ consolidate: $(STAMP)
 	$(BIN)/ranpe consolidate --period $(PERIOD) --inbox $(INBOX) --outbox $(OUTBOX)
 
 bench: $(STAMP)
-	$(BIN)/ranpe bench
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) demo

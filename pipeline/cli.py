@@ -173,11 +173,5 @@ def report(ctx: click.Context, period: str, outbox: Path, template: Path | None)
     click.echo(t("cli_outputs.written", path=path))
 
 
-@main.command()
-def bench() -> None:
-    """Benchmark (belum dibangun)."""
-    raise RanpeError(t("cli.not_built", stage="bench", issue=6))
-
-
 if __name__ == "__main__":
     main()

@@ -34,10 +34,19 @@ class Consolidation:
         return int(self.activities["duplikat"].sum())
 
 
-def consolidate(report: Report, rules: Rules) -> Consolidation:
-    acts = activities(report, rules)
-    pairs = find_overlaps(acts, rules)
-    acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
+def consolidate(report: Report, rules: Rules, watch=None) -> Consolidation:
+    from .stopwatch import stage
+
+    with stage(watch, "consolidate"):
+        acts = activities(report, rules)
+    with stage(watch, "overlaps"):
+        pairs = find_overlaps(acts, rules)
+        acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
+    with stage(watch, "consolidate"):
+        return _consolidation(report, rules, acts, pairs)
+
+
+def _consolidation(report: Report, rules: Rules, acts: pd.DataFrame, pairs: pd.DataFrame) -> Consolidation:
     return Consolidation(
         period=report.period.id,
         levels=list(rules.catalogue.levels),

@@ -6,6 +6,9 @@ other return. Also the secretariat-wide list of every problem."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -20,38 +23,44 @@ from .rules import Rules
 from .template import FIRST_DATA_ROW, WORKBOOK_OPTIONS, Mark, Sheet, write_template
 from .texts import t
 from .validate import Report
+from .workers import die_with_parent
 
 
 def feedback_path(outbox: Path, period: Period, agency: str) -> Path:
     return outbox / period.id / "umpan_balik" / f"{agency}_{period.id}.xlsx"
 
 
+PARALLEL_FROM = 8  # feedback files: below this, a process pool costs more than it saves
+
+
 def write_feedback(report: Report, rules: Rules, outbox: Path, day: dt.date) -> list[Path]:
-    """One workbook per agency whose latest return has any problem; none for a clean one."""
+    """One workbook per agency whose latest return has any problem; none for a clean one.
+    Many workbooks are written in parallel, one process per core."""
     by_file: dict[str, list[Problem]] = {}
     for p in report.problems:
         by_file.setdefault(p.file, []).append(p)
     typed = report.typed.set_index(["_file", "_row"]) if len(report.typed) else None
-    paths = []
+    jobs = []
     for sub in report.submissions:
-        if sub.superseded or not sub.agency or sub.agency not in rules.agency_by_code:
+        if sub.superseded or not sub.agency or sub.agency not in rules.agency_by_code or not by_file.get(sub.name):
             continue
-        problems = by_file.get(sub.name, [])
-        if not problems:
-            continue
+        problems = by_file[sub.name]
         rows, marks = _rows_and_marks(sub, problems, rules, typed)
-        path = feedback_path(outbox, report.period, sub.agency)
-        sheet = Sheet(
-            rules.get_agency(sub.agency),
-            report.period,
-            day,
-            rows=rows,
-            marks=marks,
-            identity={k: v for k, v in sub.identity.items() if v is not None},
-        )
-        write_template(path, rules, sheet, before=_list_sheet(sub, problems, rules, report.period, marks))
-        paths.append(path)
-    return paths
+        identity = {k: v for k, v in sub.identity.items() if v is not None}
+        sheet = Sheet(rules.get_agency(sub.agency), report.period, day, rows=rows, marks=marks, identity=identity)
+        listing = (sub.name, sub.sheet, sub.header_row, sub.agency, problems)
+        jobs.append((feedback_path(outbox, report.period, sub.agency), rules, sheet, listing))
+    if len(jobs) < PARALLEL_FROM:
+        return [_write_one(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context, initializer=die_with_parent) as pool:
+        return list(pool.map(_write_one, jobs, chunksize=4))
+
+
+def _write_one(job) -> Path:
+    path, rules, sheet, (name, sheet_name, header_row, agency, problems) = job
+    before = _list_sheet(name, sheet_name, header_row, agency, problems, rules, sheet.period)
+    return write_template(path, rules, sheet, before=before)
 
 
 def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, typed) -> tuple[list[dict], list[Mark]]:
@@ -59,16 +68,16 @@ def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, type
     what was typed where it could not be."""
     if sub.present is None or not len(sub.present):
         return [], []
-    offset = {r: r - sub.header_row - 1 for r in sub.present.index}
-    rows: list[dict] = [{} for _ in range(max(offset.values()) + 1)]
     keys = [c.key for c in rules.fields.columns if c.input and c.key in sub.present]
-    for r, raw in sub.present.iterrows():
-        fixed = typed.loc[(sub.name, r)] if typed is not None and (sub.name, r) in typed.index else None
-        row = {}
-        for k in keys:
-            value = fixed[k] if fixed is not None and k in fixed and not _missing(fixed[k]) else None
-            row[k] = value if value is not None else clean_text(raw[k]).value
-        rows[offset[r]] = row
+    raw = sub.present[keys].map(lambda v: clean_text(v).value)
+    if typed is not None and sub.name in typed.index.get_level_values(0):
+        fixed = typed.xs(sub.name, level=0)[keys].reindex(raw.index).astype(object)
+        raw = fixed.where(fixed.notna(), raw)
+    raw = raw.astype(object).where(raw.notna(), None)
+    offset = dict(zip(raw.index, raw.index - sub.header_row - 1, strict=True))
+    rows: list[dict] = [{} for _ in range(max(offset.values()) + 1)]
+    for r, record in zip(raw.index, raw.to_dict("records"), strict=True):
+        rows[offset[r]] = record
     label_to_key = {c.label: c.key for c in rules.fields.columns}
     marks = [
         Mark(offset[p.row], label_to_key[p.column], p.severity, p.message)
@@ -82,17 +91,15 @@ def _missing(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
 
-def _list_sheet(sub: Submission, problems: list[Problem], rules: Rules, period: Period, marks: list[Mark]):
+def _list_sheet(name: str, sheet_name: str, header_row: int, agency: str, problems, rules: Rules, period: Period):
     """The 'Daftar Perbaikan' sheet, added in front of the template's sheets."""
     col_letter = {c.label: xlsxwriter.utility.xl_col_to_name(i) for i, c in enumerate(rules.fields.columns)}
-    offset = {p.row: p.row - sub.header_row - 1 for p in problems if p.row}
+    offset = {p.row: p.row - header_row - 1 for p in problems if p.row}
 
     def add(wb, f) -> None:
         ws = wb.add_worksheet(t("feedback.sheet"))
-        ws.write_string(
-            0, 0, t("feedback.title", period=period.id, agency=rules.get_agency(sub.agency).name), f["title"]
-        )
-        ws.write_string(1, 0, t("feedback.intro", file=sub.name), f["note"])
+        ws.write_string(0, 0, t("feedback.title", period=period.id, agency=rules.get_agency(agency).name), f["title"])
+        ws.write_string(1, 0, t("feedback.intro", file=name), f["note"])
         head = t("feedback.columns")
         for j, h in enumerate(head):
             ws.write_string(3, j, h, f["header"])
@@ -102,7 +109,7 @@ def _list_sheet(sub: Submission, problems: list[Problem], rules: Rules, period: 
             ws.write_number(i, 0, i - 3)
             ws.write_string(i, 1, t(f"severity.{p.severity}"))
             ws.write_string(i, 2, p.sheet)
-            if p.row in offset and p.column in col_letter and p.sheet == sub.sheet:
+            if p.row in offset and p.column in col_letter and p.sheet == sheet_name:
                 cell = f"{col_letter[p.column]}{FIRST_DATA_ROW + 1 + offset[p.row]}"
                 ws.write_url(i, 3, f"internal:'{p.sheet}'!{cell}", string=cell)
             else:

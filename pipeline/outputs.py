@@ -18,6 +18,19 @@ from .texts import t
 from .validate import Report
 
 LOCK_NAME = ".ranpe.lock"
+_HELD: set[int] = set()  # descriptors of locks this process holds
+
+
+def _drop_inherited_locks() -> None:
+    """In a forked child: let go of the parent's lock descriptors, so a worker that lives on
+    can never keep the period locked."""
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
 
 
 @contextlib.contextmanager
@@ -37,9 +50,11 @@ def period_lock(folder: Path) -> Iterator[None]:
         fh.flush()
         for stale in folder.rglob(".*.tmp"):  # left by a run that was killed mid-write
             stale.unlink(missing_ok=True)
+        _HELD.add(fh.fileno())
         try:
             yield
         finally:
+            _HELD.discard(fh.fileno())
             fh.truncate(0)
             fcntl.flock(fh, fcntl.LOCK_UN)
 

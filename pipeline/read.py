@@ -135,7 +135,10 @@ def _limit_memory(megabytes: int) -> None:
     import faulthandler
     import resource
 
+    from .workers import die_with_parent
+
     faulthandler.disable()
+    die_with_parent()
     limit = megabytes * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 

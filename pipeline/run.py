@@ -13,6 +13,7 @@ from .periods import Period
 from .report import TEMPLATE, data_path, render_report, report_path, save_data
 from .report_data import report_data
 from .rules import Rules
+from .stopwatch import Stopwatch, stage
 from .summary import summary_path, write_summary
 from .texts import t
 from .validate import Report, output_date, validate_period
@@ -34,19 +35,31 @@ class Result:
 
 
 def run(
-    inbox: Path, outbox: Path, rules: Rules, period: Period, *, consolidation: bool, progress=None, template=TEMPLATE
+    inbox: Path,
+    outbox: Path,
+    rules: Rules,
+    period: Period,
+    *,
+    consolidation: bool,
+    progress=None,
+    template=TEMPLATE,
+    watch: Stopwatch | None = None,
 ) -> Result:
-    report = validate_period(inbox, rules, period, progress)
+    report = validate_period(inbox, rules, period, progress, watch)
     day = output_date(report)
     folder = outbox / period.id
     result = Result(report)
     if consolidation:
-        result.consolidation = consolidate(report, rules)
-        path = write_summary(summary_path(outbox, period.id), result.consolidation, report, rules, day)
-        data = report_data(result.consolidation, report, rules, path.name, day)
-        result.files += [path, save_data(data, data_path(outbox, period.id))]
-        result.files.append(render_report(data, report_path(outbox, period.id), template))
-    result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
-    result.feedback = write_feedback(report, rules, outbox, day)
-    result.files.append(write_manifest(report, rules, [*result.files, *result.feedback], folder))
+        result.consolidation = consolidate(report, rules, watch)
+        with stage(watch, "summary_workbook"):
+            path = write_summary(summary_path(outbox, period.id), result.consolidation, report, rules, day)
+        with stage(watch, "word_report"):
+            data = report_data(result.consolidation, report, rules, path.name, day)
+            result.files += [path, save_data(data, data_path(outbox, period.id))]
+            result.files.append(render_report(data, report_path(outbox, period.id), template))
+    with stage(watch, "feedback_workbooks"):
+        result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
+        result.feedback = write_feedback(report, rules, outbox, day)
+    with stage(watch, "manifest"):
+        result.files.append(write_manifest(report, rules, [*result.files, *result.feedback], folder))
     return result

@@ -62,8 +62,16 @@ class Report:
         }
 
 
-def validate_period(inbox: Path, rules: Rules, period: Period, progress=None) -> Report:
-    ingested = ingest(inbox, rules, period, progress)
+def validate_period(inbox: Path, rules: Rules, period: Period, progress=None, watch=None) -> Report:
+    from .stopwatch import stage
+
+    with stage(watch, "read"):
+        ingested = ingest(inbox, rules, period, progress)
+    with stage(watch, "normalise_validate"):
+        return _validate(ingested, rules, period)
+
+
+def _validate(ingested, rules: Rules, period: Period) -> Report:
     subs = ingested.submissions
     problems = list(ingested.ignored)
     for s in subs:

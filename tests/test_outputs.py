@@ -28,6 +28,18 @@ def _run(inbox: Path, outbox: Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
 
 
+def _survivors(outbox: Path) -> list[int]:
+    """Processes still running for this outbox (workers orphaned by a killed run)."""
+    alive = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(outbox).encode() in (proc / "cmdline").read_bytes():
+                alive.append(int(proc.name))
+        except OSError:
+            continue
+    return alive
+
+
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
@@ -51,6 +63,8 @@ def test_sigkill_during_writing_leaves_no_partial_file(demo_sample, tmp_path):
             if name.endswith(".xlsx"):
                 assert zipfile.ZipFile(folder / name).testzip() is None, name
             assert data == first.get(name, data), f"{name} changed by an identical run"
+    time.sleep(1)
+    assert not _survivors(outbox), "a worker of a killed run is still alive"
     # a later complete run cleans the temporary files of the killed ones
     assert _run(demo_sample.inbox, outbox).wait(timeout=300) == 1
     assert not list(folder.rglob("*.tmp"))

@@ -1,0 +1,254 @@
+"""`make bench`: the real pipeline end to end at national and regional scale, beside the
+bare floor (python-calamine reading, xlsxwriter writing) and the usual way (pandas +
+openpyxl). Inboxes are built with the project's own template builder and sample row
+generator (fixed seed) and cached under bench/work/. Each measurement runs in a fresh
+interpreter so its peak memory is its own. Results: printed, and JSON in bench/results/.
+
+    python bench/bench.py [--sizes 25x50,50x200,600x200,20x5000] [--skip-baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+SIZES = "25x50,50x200,600x200,20x5000"
+PERIOD = "2026-S1"
+sys.path.insert(0, str(ROOT))
+
+
+# ---- building the inputs -------------------------------------------------------------
+def bench_rules(units: int) -> Path:
+    """rules/ as shipped, plus synthetic reporting units (regional governments) when more
+    units report than the sample has agencies; each supports every action."""
+    folder = WORK / f"rules_{units}"
+    if folder.exists():
+        return folder
+    shutil.copytree(ROOT / "rules", folder)
+    agencies = yaml.safe_load((folder / "agencies.yaml").read_text())
+    extra = units - len(agencies["agencies"])
+    if extra > 0:
+        codes = [f"PEMDA{i:03d}" for i in range(1, extra + 1)]
+        agencies["agencies"] += [{"code": c, "short": f"Pemda {c[5:]}", "name": f"Pemerintah Daerah {c[5:]}",
+                                  "aliases": [], "email": f"{c.lower()}@example.go.id", "pillars": ["1"]}
+                                 for c in codes]  # fmt: skip
+        (folder / "agencies.yaml").write_text(yaml.safe_dump(agencies, allow_unicode=True))
+        catalogue = yaml.safe_load((folder / "catalogue.yaml").read_text())
+
+        def add(groups):
+            for g in groups:
+                for a in g.get("actions", []):
+                    a["support"] = list(a.get("support", [])) + codes
+                add(g.get("groups", []))
+
+        add(catalogue["groups"])
+        (folder / "catalogue.yaml").write_text(yaml.safe_dump(catalogue, allow_unicode=True))
+    return folder
+
+
+def _one_return(args) -> None:
+    rules_dir, code, n_rows, seed, path = args
+    from pipeline.periods import parse_period
+    from pipeline.rules import load_rules
+    from pipeline.sample import _Filler
+    from pipeline.template import Sheet, write_template
+
+    rules = load_rules(rules_dir)
+    period = parse_period(PERIOD, rules)
+    rng = random.Random(seed)
+    filler = _Filler(rules, rng, period)
+    assigned = rules.assigned_actions(code) or [(fa, "Pendukung") for fa in rules.actions]
+    rows = []
+    for i in range(n_rows):
+        fa, role = assigned[i % len(assigned)]
+        row = filler.activity(code, fa, role, i)
+        row["no"] = i + 1
+        if rng.random() < 0.02:  # typical retyping, corrected by the normalisers
+            row["anggaran"] = f"{row['anggaran']:,}".replace(",", ".")
+        if rng.random() < 0.01:
+            row["provinsi"] = "Jatim"
+        rows.append(row)
+    identity = {"nama_petugas": "Petugas", "email": "p@example.go.id", "tanggal_pengisian": period.deadline}
+    sheet = Sheet(rules.get_agency(code), period, dt.date(2026, 1, 5), rows=rows, identity=identity)
+    write_template(Path(path), rules, sheet)
+
+
+def build_inbox(units: int, rows: int) -> tuple[Path, Path]:
+    rules_dir = bench_rules(units)
+    inbox = WORK / f"{units}x{rows}" / "inbox"
+    done = inbox.parent / ".complete"
+    if done.exists():
+        return inbox, rules_dir
+    shutil.rmtree(inbox, ignore_errors=True)
+    inbox.mkdir(parents=True)
+    codes = [a["code"] for a in yaml.safe_load((rules_dir / "agencies.yaml").read_text())["agencies"]][:units]
+    jobs = [(str(rules_dir), c, rows, 1000 + i, str(inbox / f"{c}_{PERIOD}.xlsx")) for i, c in enumerate(codes)]
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        list(pool.map(_one_return, jobs, chunksize=4))
+    done.touch()
+    return inbox, rules_dir
+
+
+# ---- the measurements (each in a fresh interpreter) ---------------------------------
+def measure_pipeline(inbox: Path, rules_dir: Path, out: Path) -> dict:
+    from pipeline.periods import parse_period
+    from pipeline.rules import load_rules
+    from pipeline.run import run
+    from pipeline.stopwatch import Stopwatch, peak_mb
+
+    rules = load_rules(rules_dir)
+    watch = Stopwatch()
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    result = run(inbox, out, rules, parse_period(PERIOD, rules), consolidation=True, watch=watch)
+    seconds = time.perf_counter() - start
+    rows = sum(f.accepted for f in result.report.files)
+    return {"seconds": seconds, "peak_mb": peak_mb(), "stages": watch.stages, "accepted_rows": rows,
+            "rows_read": sum(f.read for f in result.report.files), "feedback_files": len(result.feedback)}  # fmt: skip
+
+
+def measure_floor(inbox: Path, out: Path) -> dict:
+    """python-calamine reading every sheet into lists, then xlsxwriter writing the report rows
+    once as plain values: the least any tool must do."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    from pipeline.stopwatch import peak_mb
+
+    start = time.perf_counter()
+    rows = []
+    for path in sorted(inbox.glob("*.xlsx")):
+        wb = CalamineWorkbook.from_path(str(path))
+        sheets = {n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names}
+        rows += sheets["Laporan"][4:]
+    read = time.perf_counter() - start
+    out.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(out / "floor.xlsx"), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    for r, row in enumerate(rows):
+        ws.write_row(r, 0, [v if not isinstance(v, dt.date) else v.isoformat() for v in row])
+    wb.close()
+    return {"seconds": time.perf_counter() - start, "read_seconds": read, "peak_mb": peak_mb(), "rows": len(rows)}
+
+
+def measure_baseline(inbox: Path, out: Path) -> dict:
+    """The usual way: pandas.read_excel with openpyxl in a loop, concat, one to_excel."""
+    import pandas as pd
+
+    from pipeline.stopwatch import peak_mb
+
+    start = time.perf_counter()
+    frames = [pd.read_excel(p, sheet_name="Laporan", header=3, engine="openpyxl") for p in sorted(inbox.glob("*.xlsx"))]
+    data = pd.concat(frames, ignore_index=True)
+    out.mkdir(parents=True, exist_ok=True)
+    data.to_excel(out / "baseline.xlsx", engine="openpyxl", index=False)
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "rows": len(data)}
+
+
+def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
+    out = WORK / "out" / f"{kind}_{inbox.parent.name}"
+    cmd = [sys.executable, __file__, "--child", kind, str(inbox), str(rules_dir), str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# ---- report ---------------------------------------------------------------------------
+STAGES = ["read", "normalise_validate", "consolidate", "overlaps", "summary_workbook", "feedback_workbooks",
+          "word_report", "manifest"]  # fmt: skip
+
+
+def machine() -> dict:
+    cpu = ""
+    with open("/proc/cpuinfo") as fh:
+        cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem, 1), "python": platform.python_version(),
+            "platform": platform.platform()}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", SIZES))
+    ap.add_argument("--skip-baseline", action="store_true")
+    ap.add_argument("--child", nargs=4)
+    args = ap.parse_args()
+    if args.child:
+        kind, inbox, rules_dir, out = args.child
+        fn = {"pipeline": lambda: measure_pipeline(Path(inbox), Path(rules_dir), Path(out)),
+              "floor": lambda: measure_floor(Path(inbox), Path(out)),
+              "baseline": lambda: measure_baseline(Path(inbox), Path(out))}[kind]  # fmt: skip
+        print(json.dumps(fn()))
+        return
+    results = {"machine": machine(), "date": dt.date.today().isoformat(), "sizes": []}
+    print(f"machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+          f"{results['machine']['memory_gb']} GB, Python {results['machine']['python']}")  # fmt: skip
+    for size in args.sizes.split(","):
+        units, rows = map(int, size.split("x"))
+        t0 = time.perf_counter()
+        inbox, rules_dir = build_inbox(units, rows)
+        print(
+            f"\n== {units} units x {rows} rows ({units * rows:,} rows; "
+            f"inputs ready in {time.perf_counter() - t0:.0f} s)"
+        )
+        entry = {"units": units, "rows_per_unit": rows, "rows": units * rows}
+        entry["pipeline"] = _child("pipeline", inbox, rules_dir)
+        entry["floor"] = _child("floor", inbox, rules_dir)
+        if not args.skip_baseline:
+            entry["baseline"] = _child("baseline", inbox, rules_dir)
+        _print(entry)
+        results["sizes"].append(entry)
+    _scaling(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench_{dt.datetime.now().strftime('%Y%m%d_%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=1))
+    print(f"\nresults: {path}")
+
+
+def _print(e: dict) -> None:
+    p, f = e["pipeline"], e["floor"]
+    word = p["stages"].get("word_report", {}).get("seconds", 0)
+    print(f"pipeline end to end   {p['seconds']:8.2f} s   peak {p['peak_mb']:7.0f} MB   "
+          f"{p['rows_read'] / p['seconds']:9,.0f} rows/s   ({p['accepted_rows']:,} accepted, "
+          f"{p['feedback_files']} feedback files)")  # fmt: skip
+    for name in STAGES:
+        s = p["stages"].get(name)
+        if s:
+            print(f"  {name:<20}{s['seconds']:8.2f} s   peak {s['peak_mb']:7.0f} MB")
+    print(f"floor (calamine+xlsxwriter) {f['seconds']:8.2f} s   (reading alone {f['read_seconds']:.2f} s)")
+    print(f"ratio pipeline/floor          {p['seconds'] / f['seconds']:6.2f}   "
+          f"(without the Word report: {(p['seconds'] - word) / f['seconds']:.2f})")  # fmt: skip
+    if "baseline" in e:
+        b = e["baseline"]
+        print(f"baseline (pandas+openpyxl)  {b['seconds']:8.2f} s   peak {b['peak_mb']:7.0f} MB")
+        print(f"ratio baseline/pipeline       {b['seconds'] / p['seconds']:6.2f}")
+
+
+def _scaling(results: dict) -> None:
+    """Slope of log(time) against log(rows) over the sizes run: 1.0 is linear."""
+    pts = [(math.log(e["rows"]), math.log(e["pipeline"]["seconds"])) for e in results["sizes"]]
+    if len(pts) < 2:
+        return
+    mx, my = sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts)
+    slope = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+    results["scaling_exponent"] = slope
+    print(f"\nscaling exponent (log time vs log rows, all sizes): {slope:.2f}")
+
+
+if __name__ == "__main__":
+    main()

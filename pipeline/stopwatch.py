@@ -1,0 +1,37 @@
+"""Wall time and peak memory per stage of a run, for `make bench` (off by default)."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import time
+from collections.abc import Iterator
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.stages: dict[str, dict] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            entry = self.stages.setdefault(name, {"seconds": 0.0})
+            entry["seconds"] += time.perf_counter() - start
+            entry["peak_mb"] = peak_mb()
+
+
+def peak_mb() -> float:
+    """Peak resident memory so far of this process and of its finished children (MB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+NULL = contextlib.nullcontext()
+
+
+def stage(watch: Stopwatch | None, name: str):
+    return watch.stage(name) if watch else NULL
