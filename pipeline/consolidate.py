@@ -255,24 +255,14 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
     if c.overlaps.empty:
         return pd.DataFrame(columns=["jenis", "skor", "alasan", *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])
     p = c.overlaps
-    reasons = []
-    for row in p.itertuples():
-        words = [t("consolidate.reason.name", sim=f"{row.name_similarity:.0f}")]
-        for flag, key in (
-            (row.same_regency, "regency"),
-            (row.dates_overlap, "dates"),
-            (row.same_target_group, "group"),
-        ):
-            if flag:
-                words.append(t(f"consolidate.reason.{key}"))
-        reasons.append("; ".join(words))
+    sim = p["name_similarity"].round().astype(int)
+    reasons = sim.map({v: t("consolidate.reason.name", sim=v) for v in sim.unique()})
+    for flag, key in (("same_regency", "regency"), ("dates_overlap", "dates"), ("same_target_group", "group")):
+        reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
+    kinds = {k: t(f"consolidate.kind.{k}") for k in p["kind"].unique()}
+    advice = {k: t(f"consolidate.advice.{k}") for k in p["kind"].unique()}
     out = pd.DataFrame(
-        {
-            "jenis": p["kind"].map(lambda k: t(f"consolidate.kind.{k}")),
-            "skor": p["score"],
-            "alasan": reasons,
-            "saran": p["kind"].map(lambda k: t(f"consolidate.advice.{k}")),
-        }
+        {"jenis": p["kind"].map(kinds), "skor": p["score"], "alasan": reasons, "saran": p["kind"].map(advice)}
     )
     a = acts.loc[p["a"].to_numpy(), cols].reset_index(drop=True).add_prefix("a_")
     b = acts.loc[p["b"].to_numpy(), cols].reset_index(drop=True).add_prefix("b_")

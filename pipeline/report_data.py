@@ -18,6 +18,9 @@ from .validate import Report
 
 MAX_ANNEX_ROWS = 400  # a longer activity list points to the summary workbook instead
 TOP_OBSTACLES = 5
+MAX_TEXTS_PER_ACTION = 8  # distinct obstacle/solution texts shown per action; the rest: the workbook
+MAX_NAMES = 8  # agencies named in one cell or line; the rest counted
+MAX_OVERLAPS = 40  # overlap pairs listed in the report (likely duplicates first, by score); all in the workbook
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -57,6 +60,7 @@ def report_data(c: Consolidation, report: Report, rules: Rules, summary_file: st
         "pilar": _pillars(c, acts),
         "hambatan": _main_obstacles(acts),
         "irisan": _overlaps(c),
+        "irisan_lain": max(0, len(c.overlaps) - MAX_OVERLAPS),
         "kualitas": _quality(c, report),
         "kelengkapan": _completeness(c, rules),
         "daftar_kegiatan": _activity_list(c, acts) if len(acts) <= MAX_ANNEX_ROWS else [],
@@ -75,7 +79,7 @@ def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
     for _, g in c.by_level[0].iterrows():
         code = g["level0_code"]
         actions = c.by_action[c.by_action["level0_code"] == code]
-        reporters = acts.groupby("kode_aksi")["kl"].agg(lambda s: ", ".join(sorted(set(s)))) if len(acts) else {}
+        reporters = acts.groupby("kode_aksi")["kl"].agg(names) if len(acts) else {}
         actions = actions.assign(pelapor=actions["kode_aksi"].map(reporters).fillna("-"))
         cols = {
             "kode_aksi": "kode",
@@ -118,20 +122,27 @@ def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
     return out
 
 
+def names(agencies) -> str:
+    """'BNPT, Polri, ... dan 12 K/L lain': lists stay readable however many agencies report."""
+    unique = sorted(set(agencies))
+    shown = ", ".join(unique[:MAX_NAMES])
+    return shown + (t("report_data.more", n=len(unique) - MAX_NAMES) if len(unique) > MAX_NAMES else "")
+
+
 def _texts(acts: pd.DataFrame, column: str) -> list[dict]:
-    """Agencies' own texts grouped by action and attributed; identical texts of one agency once."""
+    """Agencies' own texts grouped by action; each distinct text once, with the agencies that
+    wrote it, most frequent first; bounded per action."""
     if acts.empty:
         return []
-    rows = acts[acts[column].notna()][["kode_aksi", "uraian_aksi", "kl", column]].drop_duplicates()
+    rows = acts[acts[column].notna()][["kode_aksi", "uraian_aksi", "kl", column]]
     groups = []
     for (code, title), g in rows.groupby(["kode_aksi", "uraian_aksi"], sort=True):
-        groups.append(
-            {
-                "kode": code,
-                "uraian": title,
-                "butir": [{"kl": clean(r["kl"]), "teks": clean(r[column])} for _, r in g.iterrows()],
-            }
-        )
+        by_text = g.groupby(column)["kl"].agg(list)
+        order = sorted(by_text.index, key=lambda x: (-len(by_text[x]), x))
+        items = [{"kl": names(by_text[x]), "teks": clean(x)} for x in order[:MAX_TEXTS_PER_ACTION]]
+        if len(order) > MAX_TEXTS_PER_ACTION:
+            items.append({"kl": "", "teks": t("report_data.more_texts", n=len(order) - MAX_TEXTS_PER_ACTION)})
+        groups.append({"kode": code, "uraian": title, "butir": items})
     return groups
 
 
@@ -142,21 +153,22 @@ def _main_obstacles(acts: pd.DataFrame) -> dict:
     counts = Counter(texts)
     top = []
     for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_OBSTACLES]:
-        agencies = sorted(set(acts.loc[acts["hambatan"] == text, "kl"]))
-        top.append({"teks": clean(text), "kl": ", ".join(agencies), "jumlah": n})
+        top.append({"teks": clean(text), "kl": names(acts.loc[acts["hambatan"] == text, "kl"]), "jumlah": n})
     return {"jumlah": len(texts), "utama": top}
 
 
 def _overlaps(c: Consolidation) -> list[dict]:
     acts = c.activities
+    pairs = c.overlaps.assign(dup=c.overlaps["kind"] == DUPLICATE)
+    top = pairs.sort_values(["dup", "score"], ascending=[False, False], kind="stable").head(MAX_OVERLAPS)
     out = []
-    for r in c.overlaps.itertuples():
+    for r in top.itertuples():
         a, b = acts.loc[r.a], acts.loc[r.b]
         place = ", ".join(x for x in (a["kabupaten_kota"], a["provinsi"]) if isinstance(x, str) and x)
         out.append(
             {
                 "jenis": t(f"consolidate.kind.{r.kind}"),
-                "duplikat": r.kind == DUPLICATE,
+                "duplikat": bool(r.dup),
                 "skor": float(r.score),
                 "aksi": a["kode_aksi"],
                 "a_kl": a["kl"],

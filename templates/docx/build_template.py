@@ -243,6 +243,9 @@ def build(out: Path) -> Path:
         ["{{ o.jenis }}", "{{ o.aksi }}", T["overlap_pair"], "{{ o.saran }}"],
         [3.0, 1.5, 8.0, 4.0],
     )
+    tag(doc, "{%p if irisan_lain %}")
+    para(doc, T["overlaps_more"])
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p else %}")
     para(doc, T["overlaps_none"])
     tag(doc, "{%p endif %}")
