@@ -74,11 +74,16 @@ def _one_return(args) -> None:
     rng = random.Random(seed)
     filler = _Filler(rules, rng, period)
     assigned = rules.assigned_actions(code) or [(fa, "Pendukung") for fa in rules.actions]
+    regional = code.startswith("PEMDA")
+    home = rules.choices("provinces")[seed % 38] if regional else None
     rows = []
     for i in range(n_rows):
         fa, role = assigned[i % len(assigned)]
         row = filler.activity(code, fa, role, i)
         row["no"] = i + 1
+        if regional:  # a regional government works in its own province and regency
+            row["provinsi"], row["kabupaten_kota"] = home, f"Kab. Wilayah {code[5:]}"
+            row["nama_kegiatan"] = row["nama_kegiatan"].split(" di ")[0] + f" di Kab. Wilayah {code[5:]}"
         if rng.random() < 0.02:  # typical retyping, corrected by the normalisers
             row["anggaran"] = f"{row['anggaran']:,}".replace(",", ".")
         if rng.random() < 0.01:

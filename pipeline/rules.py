@@ -188,6 +188,7 @@ class DuplicateRule(_Model):
 class OverlapRule(_Model):
     min_score: float
     max_gap_days: int
+    max_partners: int = 3
 
 
 class OverlapFile(_Model):
