@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .overlap import DUPLICATE, duplicate_rows, find_overlaps
+from .overlap import DUPLICATE, duplicate_rows, find_overlaps, strongest
 from .rules import Rules
 from .texts import t
 from .validate import Report
@@ -42,6 +42,7 @@ def consolidate(report: Report, rules: Rules, watch=None) -> Consolidation:
     with stage(watch, "overlaps"):
         pairs = find_overlaps(acts, rules)
         acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
+        pairs = strongest(pairs, rules.overlap.overlap.max_partners)
     with stage(watch, "consolidate"):
         return _consolidation(report, rules, acts, pairs)
 

@@ -82,18 +82,19 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         }
     )
     out = out[dup | work]
-    out = out[(out["kind"] == DUPLICATE) | _strongest(out, cfg.overlap.max_partners)]
     return out.sort_values(["kind", "score", "a", "b"], ascending=[True, False, True, True]).reset_index(drop=True)
 
 
-def _strongest(pairs: pd.DataFrame, k: int) -> pd.Series:
-    """Overlapping-work pairs among the k strongest of either of their activities: the list
-    stays proportional to the activities, however many agencies work at one place."""
-    work = pairs["kind"] != DUPLICATE
-    score = pairs["score"].where(work)
-    rank_a = score.groupby(pairs["a"]).rank(method="first", ascending=False)
-    rank_b = score.groupby(pairs["b"]).rank(method="first", ascending=False)
-    return work & ((rank_a <= k) | (rank_b <= k))
+def strongest(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The pairs among the k strongest of either of their activities (duplicates before
+    overlapping work): the list stays proportional to the activities however many agencies
+    work at one place. Totals merge duplicates over all pairs, not just these."""
+    if pairs.empty:
+        return pairs
+    rank_key = pairs["score"] + (pairs["kind"] == DUPLICATE)
+    rank_a = rank_key.groupby(pairs["a"]).rank(method="first", ascending=False)
+    rank_b = rank_key.groupby(pairs["b"]).rank(method="first", ascending=False)
+    return pairs[(rank_a <= k) | (rank_b <= k)].reset_index(drop=True)
 
 
 def duplicate_rows(activities: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Series:
