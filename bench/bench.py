@@ -30,6 +30,7 @@ WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 SIZES = "25x50,50x200,600x200,20x5000"
 PERIOD = "2026-S1"
+INPUTS_VERSION = "2"  # bump when the generated inputs change: cached inboxes are rebuilt
 sys.path.insert(0, str(ROOT))
 
 
@@ -38,8 +39,7 @@ def bench_rules(units: int) -> Path:
     """rules/ as shipped, plus synthetic reporting units (regional governments) when more
     units report than the sample has agencies; each supports every action."""
     folder = WORK / f"rules_{units}"
-    if folder.exists():
-        return folder
+    shutil.rmtree(folder, ignore_errors=True)  # always the rules as shipped now
     shutil.copytree(ROOT / "rules", folder)
     agencies = yaml.safe_load((folder / "agencies.yaml").read_text())
     extra = units - len(agencies["agencies"])
@@ -89,6 +89,9 @@ def _one_return(args) -> None:
         if rng.random() < 0.01:
             row["provinsi"] = "Jatim"
         rows.append(row)
+    if rng.random() < 0.25:  # a quarter of the units get a row or two sent back to fix
+        for row in rng.sample(rows, k=min(len(rows), rng.randint(1, 3))):
+            row["jumlah_peserta"] = "sekitar 50 orang"
     identity = {"nama_petugas": "Petugas", "email": "p@example.go.id", "tanggal_pengisian": period.deadline}
     sheet = Sheet(rules.get_agency(code), period, dt.date(2026, 1, 5), rows=rows, identity=identity)
     write_template(Path(path), rules, sheet)
@@ -98,7 +101,7 @@ def build_inbox(units: int, rows: int) -> tuple[Path, Path]:
     rules_dir = bench_rules(units)
     inbox = WORK / f"{units}x{rows}" / "inbox"
     done = inbox.parent / ".complete"
-    if done.exists():
+    if done.exists() and done.read_text() == INPUTS_VERSION:
         return inbox, rules_dir
     shutil.rmtree(inbox, ignore_errors=True)
     inbox.mkdir(parents=True)
@@ -106,7 +109,7 @@ def build_inbox(units: int, rows: int) -> tuple[Path, Path]:
     jobs = [(str(rules_dir), c, rows, 1000 + i, str(inbox / f"{c}_{PERIOD}.xlsx")) for i, c in enumerate(codes)]
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
         list(pool.map(_one_return, jobs, chunksize=4))
-    done.touch()
+    done.write_text(INPUTS_VERSION)
     return inbox, rules_dir
 
 
@@ -174,7 +177,7 @@ def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
 
 
 # ---- report ---------------------------------------------------------------------------
-STAGES = ["read", "normalise_validate", "consolidate", "overlaps", "summary_workbook", "feedback_workbooks",
+STAGES = ["read", "normalise_validate", "consolidate", "overlaps", "summary_workbook", "feedback_workbooks", "history",
           "word_report", "manifest"]  # fmt: skip
 
 

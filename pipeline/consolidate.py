@@ -80,7 +80,9 @@ def activities(report: Report, rules: Rules) -> pd.DataFrame:
     key = key.astype(object).where(key.notna(), "").astype(str)
     joined = key.iloc[:, 0].str.cat([key[c] for c in key.columns[1:]], sep="|")
     digest = joined.map(lambda s: hashlib.sha1(s.encode()).hexdigest()[:10])
-    df.insert(0, "id_kegiatan", report.period.id + "-" + df["_agency"] + "-" + digest)
+    ids = report.period.id + "-" + df["_agency"] + "-" + digest
+    repeat = ids.groupby(ids).cumcount()  # identical rows: -2, -3, ... in row order, so ids stay unique
+    df.insert(0, "id_kegiatan", ids.where(repeat == 0, ids + "-" + (repeat + 1).astype(str)))
     return df
 
 
@@ -202,7 +204,20 @@ def by_agency(acts: pd.DataFrame, report: Report, rules: Rules) -> pd.DataFrame:
                 "realisasi_anggaran": float(budget["realisasi_anggaran"].get(a.code, 0)) if len(budget) else 0.0,
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    figures = agency_figures(acts, rules)
+    pos = out.columns.get_loc("aksi_belum") + 1
+    for i, k in enumerate(("kegiatan", "capaian", "serapan")):
+        out.insert(pos + i, k, figures[k].to_numpy())
+    return out
+
+
+def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Activities, achievement and budget absorption per agency of the rules, in their order."""
+    codes = [a.code for a in rules.agencies]
+    figures = _metrics(acts, ["_agency"], rules.choices("list:status")).set_index("_agency")
+    out = figures.reindex(codes)[["kegiatan", "capaian", "serapan"]].fillna({"kegiatan": 0})
+    return out.rename_axis("kode").reset_index()
 
 
 def by_province(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:

@@ -11,12 +11,11 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import pandas as pd
 import xlsxwriter
 
 from .atomic import atomic_path, fixed_datetime
 from .ingest import Submission
-from .normalise import clean_text
+from .normalise import clean_text, has_content
 from .periods import Period
 from .problems import Problem
 from .rules import Rules
@@ -31,48 +30,67 @@ def feedback_path(outbox: Path, period: Period, agency: str) -> Path:
 
 
 PARALLEL_FROM = 8  # feedback files: below this, a process pool costs more than it saves
+NEEDS_ACTION = ("error", "warning")  # only corrections made: nothing for the agency to do
+_JOBS: list = []  # read by forked workers: nothing is pickled but the job number
 
 
 def write_feedback(report: Report, rules: Rules, outbox: Path, day: dt.date) -> list[Path]:
-    """One workbook per agency whose latest return has any problem; none for a clean one.
-    Many workbooks are written in parallel, one process per core."""
+    """One workbook per agency whose latest return has an error or a warning (safe corrections
+    alone are listed in the validation list, not sent back). Many workbooks are written in
+    parallel, one forked process per core."""
     by_file: dict[str, list[Problem]] = {}
     for p in report.problems:
         by_file.setdefault(p.file, []).append(p)
-    typed = report.typed.set_index(["_file", "_row"]) if len(report.typed) else None
-    jobs = []
-    for sub in report.submissions:
-        if sub.superseded or not sub.agency or sub.agency not in rules.agency_by_code or not by_file.get(sub.name):
-            continue
-        problems = by_file[sub.name]
-        rows, marks = _rows_and_marks(sub, problems, rules, typed)
-        identity = {k: v for k, v in sub.identity.items() if v is not None}
-        sheet = Sheet(rules.get_agency(sub.agency), report.period, day, rows=rows, marks=marks, identity=identity)
-        listing = (sub.name, sub.sheet, sub.header_row, sub.agency, problems)
-        jobs.append((feedback_path(outbox, report.period, sub.agency), rules, sheet, listing))
+    typed = report.typed.set_index(["_file", "_row"]).sort_index() if len(report.typed) else None
+    jobs = [
+        (sub, by_file[sub.name], outbox, report.period, day, rules, typed)
+        for sub in report.submissions
+        if not sub.superseded
+        and sub.agency in rules.agency_by_code
+        and any(p.severity in NEEDS_ACTION for p in by_file.get(sub.name, []))
+    ]
     if len(jobs) < PARALLEL_FROM:
-        return [_write_one(job) for job in jobs]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context, initializer=die_with_parent) as pool:
-        return list(pool.map(_write_one, jobs, chunksize=4))
+        written = [_write_one(job) for job in jobs]
+    else:
+        _JOBS[:] = jobs
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(os.cpu_count(), mp_context=context, initializer=die_with_parent) as pool:
+                written = list(pool.map(_write_job, range(len(jobs)), chunksize=4))
+        finally:
+            _JOBS.clear()
+    folder = feedback_path(outbox, report.period, "_").parent
+    for old in folder.glob("*.xlsx") if folder.is_dir() else []:  # an agency that has since fixed its return
+        if old not in written:
+            old.unlink()
+    return written
+
+
+def _write_job(i: int) -> Path:
+    return _write_one(_JOBS[i])
 
 
 def _write_one(job) -> Path:
-    path, rules, sheet, (name, sheet_name, header_row, agency, problems) = job
-    before = _list_sheet(name, sheet_name, header_row, agency, problems, rules, sheet.period)
-    return write_template(path, rules, sheet, before=before)
+    sub, problems, outbox, period, day, rules, typed = job
+    rows, marks = _rows_and_marks(sub, problems, rules, typed)
+    identity = {k: v for k, v in sub.identity.items() if v is not None}
+    sheet = Sheet(rules.get_agency(sub.agency), period, day, rows=rows, marks=marks, identity=identity)
+    before = _list_sheet(sub.name, sub.sheet, sub.header_row, sub.agency, problems, rules, period)
+    return write_template(feedback_path(outbox, period, sub.agency), rules, sheet, before=before)
 
 
 def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, typed) -> tuple[list[dict], list[Mark]]:
     """Rows at their original offset below the header: typed values where they were read,
-    what was typed where it could not be."""
+    what was typed (cleaned) where they could not be."""
     if sub.present is None or not len(sub.present):
         return [], []
     keys = [c.key for c in rules.fields.columns if c.input and c.key in sub.present]
-    raw = sub.present[keys].map(lambda v: clean_text(v).value)
+    raw = sub.present[keys]
     if typed is not None and sub.name in typed.index.get_level_values(0):
         fixed = typed.xs(sub.name, level=0)[keys].reindex(raw.index).astype(object)
-        raw = fixed.where(fixed.notna(), raw)
+        raw = fixed.where(fixed.notna(), raw.where(fixed.isna()).map(_cleaned))
+    else:
+        raw = raw.map(_cleaned)
     raw = raw.astype(object).where(raw.notna(), None)
     offset = dict(zip(raw.index, raw.index - sub.header_row - 1, strict=True))
     rows: list[dict] = [{} for _ in range(max(offset.values()) + 1)]
@@ -87,8 +105,8 @@ def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, type
     return rows, marks
 
 
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+def _cleaned(v):
+    return clean_text(v).value if has_content(v) else None
 
 
 def _list_sheet(name: str, sheet_name: str, header_row: int, agency: str, problems, rules: Rules, period: Period):

@@ -51,3 +51,12 @@ def tanggal(day) -> str:
     if isinstance(day, str):
         day = dt.date.fromisoformat(day[:10])
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def poin(change, decimals: int = 1) -> str:
+    """A change of a ratio in percentage points: 0.052 -> '+5,2'; -0.1 -> '−10,0'."""
+    if _missing(change):
+        return "-"
+    value = float(change) * 100
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return f"{sign}{angka(abs(value), decimals)}"

@@ -16,7 +16,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from .atomic import sha256
-from .normalise import clean_text, parse_date
+from .normalise import clean_text, has_content, parse_date
 from .periods import Period
 from .problems import Problem
 from .read import RawBook, discover, read_all
@@ -210,7 +210,7 @@ def _take_rows(sub: Submission, rules: Rules, sheet: str, rows: list[list], head
     keys = [c.key for c in rules.fields.columns if c.key in found and c.input]
     data = {k: [r[found[k]] if found[k] < len(r) else "" for r in body] for k in keys}
     frame = pd.DataFrame(data, index=pd.RangeIndex(header + 2, header + 2 + len(body), name="row"), dtype=object)
-    present = frame.map(lambda v: clean_text(v).value is not None)
+    present = frame.map(has_content)
     frame, present = frame[present.any(axis=1)], present[present.any(axis=1)]  # empty template rows: not rows
     content = [c.key for c in rules.fields.columns if c.content and c.key in frame]
     filled = present[content].any(axis=1)

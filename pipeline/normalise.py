@@ -74,6 +74,16 @@ def clean_text(value: object) -> Parsed:
     return Parsed(text, changed=text != raw and isinstance(value, str))
 
 
+def has_content(value: object) -> bool:
+    """What clean_text would keep a value for, without building it (cheap for the many
+    empty cells of a template)."""
+    if value is None or value == "":
+        return False
+    if isinstance(value, str):
+        return bool(value.translate(_INVISIBLE).strip())
+    return not (isinstance(value, float) and math.isnan(value))
+
+
 def parse_number(value: object) -> Parsed:
     """Numbers in Indonesian writing: '1.234.567', '1.234,5', 'Rp 1,2 juta', '2 M', '75%'."""
     if isinstance(value, bool):

@@ -90,3 +90,11 @@ def manifest(report: Report, rules: Rules, outputs: list[Path], folder: Path) ->
 def write_manifest(report: Report, rules: Rules, outputs: list[Path], folder: Path) -> Path:
     data = manifest(report, rules, outputs, folder)
     return write_text(folder / "manifest.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def load_manifest(outbox: Path, period_id: str) -> dict:
+    """The manifest of the last run of a period (a clear error when there was none)."""
+    path = outbox / period_id / "manifest.json"
+    if not path.exists():
+        raise RanpeError(t("errors.manifest_missing", period=period_id, file=path))
+    return json.loads(path.read_text(encoding="utf-8"))

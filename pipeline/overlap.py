@@ -25,64 +25,97 @@ def fold(text: object) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in s).split())
 
 
+COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group"]
+BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however big the blocks
+
+
 def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """One row per pair (index positions `a` < `b` into `activities`), with kind, score and reasons."""
     cfg = rules.overlap
-    cols = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group"]
     if activities.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=COLUMNS)
     df = activities.reset_index(drop=True)
     names = df[cfg.name_column].map(fold).to_numpy()
-    start = pd.to_datetime(df["tanggal_mulai"]).to_numpy()
-    end = pd.to_datetime(df["tanggal_selesai"].where(df["tanggal_selesai"].notna(), df["tanggal_mulai"])).to_numpy()
-    regency = df["kabupaten_kota"].map(fold).to_numpy()
-    group = df["sasaran"].fillna("").to_numpy()
-    agency = df["_agency"].to_numpy()
-    parts = []
+    agency = pd.factorize(df["_agency"])[0]
+    signals = _Signals(df)
+    scorer = getattr(fuzz, cfg.scorer)
+    found, batch = [], []
     for _, idx in df.groupby(cfg.block_by, sort=True, dropna=False).indices.items():
         if len(idx) < 2 or len(set(agency[idx])) < 2:
             continue
-        sim = cdist(names[idx], names[idx], scorer=getattr(fuzz, cfg.scorer), workers=-1)
+        sim = cdist(names[idx], names[idx], scorer=scorer, workers=-1)
         i, j = np.triu_indices(len(idx), k=1)
-        a, b = idx[i], idx[j]
-        keep = agency[a] != agency[b]
-        parts.append((a[keep], b[keep], sim[i[keep], j[keep]]))
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    a = np.concatenate([p[0] for p in parts])
-    b = np.concatenate([p[1] for p in parts])
-    sim = np.concatenate([p[2] for p in parts]).astype(float)
-    gap = np.maximum(start[a], start[b]) - np.minimum(end[a], end[b])
-    gap_days = gap / np.timedelta64(1, "D")
-    dates = gap_days <= 0
-    both = (regency[a] != "") & (regency[b] != "")
-    same_regency = both & (regency[a] == regency[b])
-    regency_ok = same_regency | ~both
-    same_group = (group[a] == group[b]) & (group[a] != "")
-    w = cfg.weights
-    score = (w.name * sim / 100 + w.regency * same_regency + w.dates * dates + w.target_group * same_group).round(3)
-    dup = sim >= cfg.duplicate.min_name_similarity
-    if cfg.duplicate.require_dates_overlap:
-        dup &= dates
-    if cfg.duplicate.require_same_regency:
-        dup &= regency_ok
-    work = (
-        ~dup & (gap_days <= cfg.overlap.max_gap_days) & (same_regency | same_group) & (score >= cfg.overlap.min_score)
-    )
-    out = pd.DataFrame(
-        {
-            "a": a,
-            "b": b,
-            "kind": np.where(dup, DUPLICATE, OVERLAP),
-            "score": score,
-            "name_similarity": sim.round(1),
-            "same_regency": same_regency,
-            "dates_overlap": dates,
-            "same_target_group": same_group,
-        }
-    )
-    out = out[dup | work]
+        keep = agency[idx[i]] != agency[idx[j]]
+        i, j = i[keep], j[keep]
+        batch.append((idx[i], idx[j], sim[i, j]))
+        if sum(len(p[0]) for p in batch) >= BATCH:
+            found.append(signals.pairs(batch, cfg))
+            batch = []
+    if batch:
+        found.append(signals.pairs(batch, cfg))
+    if not found:
+        return pd.DataFrame(columns=COLUMNS)
+    out = pd.concat(found, ignore_index=True)
     return out.sort_values(["kind", "score", "a", "b"], ascending=[True, False, True, True]).reset_index(drop=True)
+
+
+class _Signals:
+    """What decides a pair besides the names, as compact arrays (codes, not strings)."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        self.start = pd.to_datetime(df["tanggal_mulai"]).to_numpy()
+        self.end = pd.to_datetime(df["tanggal_selesai"].where(df["tanggal_selesai"].notna(), df["tanggal_mulai"]))
+        self.end = self.end.to_numpy()
+        self.regency = _codes(df["kabupaten_kota"].map(fold))
+        self.group = _codes(df["sasaran"].fillna("").astype(str))
+
+    def pairs(self, batch: list[tuple], cfg) -> pd.DataFrame:
+        """Score candidate pairs and keep the duplicates and overlapping work."""
+        a = np.concatenate([p[0] for p in batch])
+        b = np.concatenate([p[1] for p in batch])
+        sim = np.concatenate([p[2] for p in batch]).astype(float)
+        gap_days = (np.maximum(self.start[a], self.start[b]) - np.minimum(self.end[a], self.end[b])) / np.timedelta64(
+            1, "D"
+        )
+        dates = gap_days <= 0
+        ra, rb = self.regency[a], self.regency[b]
+        both = (ra >= 0) & (rb >= 0)
+        same_regency = both & (ra == rb)
+        regency_ok = same_regency | ~both
+        same_group = (self.group[a] == self.group[b]) & (self.group[a] >= 0)
+        w = cfg.weights
+        score = (w.name * sim / 100 + w.regency * same_regency + w.dates * dates + w.target_group * same_group).round(3)
+        dup = sim >= cfg.duplicate.min_name_similarity
+        if cfg.duplicate.require_dates_overlap:
+            dup &= dates
+        if cfg.duplicate.require_same_regency:
+            dup &= regency_ok
+        work = (
+            ~dup
+            & regency_ok  # the same place: two named regencies must be one
+            & (gap_days <= cfg.overlap.max_gap_days)
+            & (same_regency | same_group)
+            & (score >= cfg.overlap.min_score)
+        )
+        k = dup | work
+        return pd.DataFrame(
+            {
+                "a": a[k],
+                "b": b[k],
+                "kind": np.where(dup[k], DUPLICATE, OVERLAP),
+                "score": score[k],
+                "name_similarity": sim[k].round(1),
+                "same_regency": same_regency[k],
+                "dates_overlap": dates[k],
+                "same_target_group": same_group[k],
+            }
+        )
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer code per value, -1 for blank."""
+    codes, _ = pd.factorize(values.where(values != "", None))
+    return codes
 
 
 def strongest(pairs: pd.DataFrame, k: int) -> pd.DataFrame:

@@ -43,3 +43,10 @@ def parse_period(text: str, rules: Rules) -> Period:
     d = kind.deadline
     deadline = rules.periods.deadline_overrides.get(pid) or dt.date(year + d.year_offset, d.month, d.day)
     return Period(pid, year, m["kind"], kind.label, kind.report, start, end, deadline)
+
+
+def previous_period_id(period: Period, rules: Rules) -> str:
+    """The period before this one in the plan's cycle (2026-S1 -> 2025-S2)."""
+    kinds = list(rules.periods.kinds)
+    i = kinds.index(period.kind)
+    return f"{period.year}-{kinds[i - 1]}" if i else f"{period.year - 1}-{kinds[-1]}"

@@ -1,7 +1,7 @@
 """Read untrusted workbooks from the inbox, each in an isolated worker process.
 
-A file is first sniffed (magic bytes, zip directory checked without inflating), then read
-by python-calamine in a worker with a memory limit and a time budget: calamine can abort
+In a worker, a file is first sniffed (magic bytes, zip directory checked without
+inflating), then read by python-calamine with a memory limit and a time budget: calamine can abort
 the whole process on some hostile files, so a crash or a hang costs only that file.
 pebble's ProcessPool survives a dead worker and times out a single task.
 """
@@ -51,20 +51,23 @@ def discover(inbox: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     return read, ignored
 
 
-def sniff(path: Path, limits: Limits) -> tuple[str | None, str]:
-    """Cheap checks before parsing: (problem code or None, detail)."""
+def sniff(path: Path, limits: Limits) -> RawBook:
+    """Cheap checks before parsing: a book with only `error` (problem code) and `detail`
+    set when the file must not be parsed, and whether it carries macros."""
     size = path.stat().st_size
     if size == 0:
-        return "empty-file", ""
+        return RawBook(path, error="empty-file")
     if size > limits.max_file_mb * 2**20:
-        return "unsafe-file", f"berkas {size / 2**20:.0f} MB melebihi batas {limits.max_file_mb:g} MB"
+        return RawBook(
+            path, error="unsafe-file", detail=f"berkas {size / 2**20:.0f} MB melebihi batas {limits.max_file_mb:g} MB"
+        )
     with open(path, "rb") as fh:
         head = fh.read(1024)
     if head.startswith(_OLE2):
         return _sniff_ole(path)
     if head.startswith(_ZIP):
         return _sniff_zip(path, size, limits)
-    return "not-a-workbook", _describe(head)
+    return RawBook(path, error="not-a-workbook", detail=_describe(head))
 
 
 def _describe(head: bytes) -> str:
@@ -83,16 +86,24 @@ def _describe(head: bytes) -> str:
     return "format tidak dikenal"
 
 
-def _sniff_ole(path: Path) -> tuple[str | None, str]:
+def _sniff_ole(path: Path) -> RawBook:
     """OLE2 is a real .xls, or an encrypted OOXML package (password to open)."""
     with open(path, "rb") as fh:
         data = fh.read(min(path.stat().st_size, 4 * 2**20))
     if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
-        return "encrypted-file", ""
-    return None, ""
+        return RawBook(path, error="encrypted-file")
+    return RawBook(path, has_vba="_VBA_PROJECT".encode("utf-16-le") in data)
 
 
-def _sniff_zip(path: Path, size: int, limits: Limits) -> tuple[str | None, str]:
+def _sniff_zip(path: Path, size: int, limits: Limits) -> RawBook:
+    code, detail = _check_zip(path, size, limits)
+    if code:
+        return RawBook(path, error=code, detail=detail)
+    with zipfile.ZipFile(path) as zf:
+        return RawBook(path, has_vba=any("vbaproject" in n.lower() for n in zf.namelist()))
+
+
+def _check_zip(path: Path, size: int, limits: Limits) -> tuple[str | None, str]:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -143,11 +154,13 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def read_book(path: str, max_rows: int, max_columns: int) -> RawBook:
-    """Worker: read every sheet with calamine (no formulas executed, no macros)."""
+def read_book(path: str, limits: Limits) -> RawBook:
+    """Worker: sniff, then read every sheet with calamine (no formulas executed, no macros)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-    book = RawBook(Path(path))
+    book = sniff(Path(path), limits)
+    if book.error:
+        return book
     try:
         with open(path, "rb") as fh:  # format from content, not extension: a renamed .xls still reads
             wb = CalamineWorkbook.from_filelike(fh)
@@ -159,14 +172,12 @@ def read_book(path: str, max_rows: int, max_columns: int) -> RawBook:
             book.hidden.append(meta.name)
         try:
             sheet = wb.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False, nrows=max_rows + 1)
+            rows = sheet.to_python(skip_empty_area=False, nrows=limits.max_rows + 1)
         except Exception as exc:  # a broken sheet: keep the others readable
             book.sheets[meta.name] = []
             book.detail = f"sheet {meta.name}: {_classify(exc)[1]}"
             continue
-        book.sheets[meta.name] = [r[:max_columns] for r in rows]
-    with open(path, "rb") as fh:
-        book.has_vba = b"vbaProject" in fh.read() if Path(path).stat().st_size < 50 * 2**20 else False
+        book.sheets[meta.name] = [r[: limits.max_columns] for r in rows]
     return book
 
 
@@ -181,32 +192,21 @@ def _classify(exc: Exception) -> tuple[str, str]:
 
 
 def read_all(paths: list[Path], limits: Limits, progress=None) -> list[RawBook]:
-    """Sniff then read each file in a worker pool; results in the order of `paths`.
+    """Sniff and read each file in a worker pool; results in the order of `paths`.
     `progress(n)` is called as files finish (for a progress bar)."""
-    books: dict[Path, RawBook] = {}
-    todo = []
-    for p in paths:
-        code, detail = sniff(p, limits)
-        if code:
-            books[p] = RawBook(p, error=code, detail=detail)
-        else:
-            todo.append(p)
-    if todo:
-        workers = limits.workers or os.cpu_count() or 1
-        with ProcessPool(
-            max_workers=min(workers, len(todo)), initializer=_limit_memory, initargs=(limits.worker_memory_mb,)
-        ) as pool:
-            futures = {
-                p: pool.schedule(
-                    read_book, args=(str(p), limits.max_rows, limits.max_columns), timeout=limits.seconds_per_file
-                )
-                for p in todo
-            }
-            for p, fut in futures.items():
-                books[p] = _result(p, fut, limits)
-                if progress:
-                    progress(1)
-    return [books[p] for p in paths]
+    if not paths:
+        return []
+    workers = limits.workers or os.cpu_count() or 1
+    books = []
+    with ProcessPool(
+        max_workers=min(workers, len(paths)), initializer=_limit_memory, initargs=(limits.worker_memory_mb,)
+    ) as pool:
+        futures = [pool.schedule(read_book, args=(str(p), limits), timeout=limits.seconds_per_file) for p in paths]
+        for p, fut in zip(paths, futures, strict=True):
+            books.append(_result(p, fut, limits))
+            if progress:
+                progress(1)
+    return books
 
 
 def _result(path: Path, future, limits: Limits) -> RawBook:

@@ -18,7 +18,7 @@ from docxtpl import DocxTemplate, InlineImage
 from . import charts
 from .atomic import atomic_path, normalise_zip, write_text
 from .errors import RanpeError
-from .formatting import angka, persen, rupiah, tanggal
+from .formatting import angka, persen, poin, rupiah, tanggal
 from .texts import t
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "docx" / "laporan.docx"
@@ -46,7 +46,7 @@ def load_data(outbox: Path, period_id: str) -> dict:
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(angka=angka, rupiah=rupiah, persen=persen, tanggal=tanggal)
+    env.filters.update(angka=angka, rupiah=rupiah, persen=persen, poin=poin, tanggal=tanggal)
     return env
 
 

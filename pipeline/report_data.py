@@ -12,6 +12,7 @@ import pandas as pd
 
 from .consolidate import Consolidation, headline
 from .overlap import DUPLICATE
+from .periods import parse_period
 from .rules import Rules
 from .texts import t
 from .validate import Report
@@ -37,7 +38,7 @@ def clean(value):
     return value
 
 
-def report_data(c: Consolidation, report: Report, rules: Rules, summary_file: str, day) -> dict:
+def report_data(c: Consolidation, report: Report, rules: Rules, summary_file: str, day, comparison=None) -> dict:
     acts = c.activities
     h = headline(c, report)
     h["serapan"] = h["realisasi_anggaran"] / h["anggaran"] if h["anggaran"] else None
@@ -66,6 +67,36 @@ def report_data(c: Consolidation, report: Report, rules: Rules, summary_file: st
         "daftar_kegiatan": _activity_list(c, acts) if len(acts) <= MAX_ANNEX_ROWS else [],
         "berkas_ringkasan": summary_file,
         "grafik": _chart_data(c, report),
+        "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
+    }
+
+
+MAX_COMPARED_AGENCIES = 15  # agencies with the largest change in the report; all in the workbook
+
+
+def _comparison(cmp, rules: Rules) -> dict:
+    """The comparison with the previous period, as plain values (formatted by the template)."""
+    pillars = [
+        {"kode": r.level0_code, "nama": r.level0_name, "kegiatan_lalu": clean(r.kegiatan_lalu),
+         "kegiatan": clean(r.kegiatan), "capaian_lalu": clean(r.capaian_lalu), "capaian": clean(r.capaian),
+         "selisih": clean(r.selisih_capaian)}
+        for r in cmp.by_pillar.itertuples()
+    ]  # fmt: skip
+    ag = cmp.by_agency.assign(besar=(cmp.by_agency["kegiatan"] - cmp.by_agency["kegiatan_lalu"].fillna(0)).abs())
+    ag = ag[(ag["kegiatan"] > 0) | (ag["kegiatan_lalu"].fillna(0) > 0)]
+    top = ag.sort_values(["besar", "kode"], ascending=[False, True], kind="stable").head(MAX_COMPARED_AGENCIES)
+    agencies = [
+        {"kl": r.kl, "kegiatan_lalu": clean(r.kegiatan_lalu), "kegiatan": clean(r.kegiatan),
+         "capaian_lalu": clean(r.capaian_lalu), "capaian": clean(r.capaian), "selisih": clean(r.selisih_capaian)}
+        for r in top.itertuples()
+    ]  # fmt: skip
+    return {
+        "sebelumnya": parse_period(cmp.previous, rules).title,
+        "pilar": pillars,
+        "kl": agencies,
+        "kl_lain": max(0, len(ag) - len(agencies)),
+        "aksi_baru": [{"kode": r.kode_aksi, "uraian": r.uraian_aksi} for r in cmp.new_actions.itertuples()],
+        "berhenti": [{"kl": r.kl, "status": r.status} for r in cmp.stopped.itertuples()],
     }
 
 

@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__
 from .atomic import atomic_path, fixed_datetime
+from .compare import Comparison
 from .consolidate import Consolidation, headline, overlap_table
 from .problems import Problem
 from .rules import Rules
@@ -64,7 +65,9 @@ class _Writer:
             "neutral": add({"bg_color": "#F2F2F2"}),
         }
 
-    def table(self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], excel_table=False) -> int:
+    def table(
+        self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], excel_table=False, freeze=True
+    ) -> int:
         """Header and values of `cols` (key, label, kind) from row `row`; returns the row after."""
         for j, (_, label, kind) in enumerate(cols):
             ws.set_column(j, j, max(WIDTH[kind], min(len(label) + 2, 30)))
@@ -86,8 +89,9 @@ class _Writer:
                     "autofilter": True,
                 },
             )
-        ws.freeze_panes(row + 1, 0)
-        self.print_setup(ws, repeat=row)
+        if freeze:
+            ws.freeze_panes(row + 1, 0)
+            self.print_setup(ws, repeat=row)
         return row + 1 + len(df)
 
     @staticmethod
@@ -103,18 +107,20 @@ class _Writer:
         for i, v in enumerate(values):
             if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
                 continue
-            if kind in ("text", "long", "code"):
+            if isinstance(v, bool):
+                ws.write_string(row + i, col, t("status_board.yes_text").capitalize() if v else "", fmt)
+            elif kind in ("text", "long", "code"):
                 ws.write_string(row + i, col, str(v), fmt)
             elif kind == "date":
                 if isinstance(v, dt.date):
                     ws.write_datetime(row + i, col, fixed_datetime(v), fmt)
-            elif isinstance(v, bool):
-                ws.write_string(row + i, col, "Ya" if v else "", fmt)
             else:
                 ws.write_number(row + i, col, float(v), fmt)
 
 
-def write_summary(path: Path, c: Consolidation, report: Report, rules: Rules, day: dt.date) -> Path:
+def write_summary(
+    path: Path, c: Consolidation, report: Report, rules: Rules, day: dt.date, comparison: Comparison | None = None
+) -> Path:
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(
@@ -131,6 +137,9 @@ def write_summary(path: Path, c: Consolidation, report: Report, rules: Rules, da
         level_sheets = [_per_level(w, c, d) for d in range(len(c.levels))]
         _per_action(w, c)
         _per_agency(w, c)
+        _status(w, report, rules, day)
+        if comparison is not None:
+            _comparison(w, comparison, c)
         prov = _per_province(w, c)
         _completeness(w, c)
         _overlaps(w, c)
@@ -273,11 +282,59 @@ def _per_agency(w: _Writer, c: Consolidation) -> None:
         ("aksi_ditugaskan", "int"),
         ("aksi_dilaporkan", "int"),
         ("aksi_belum", "text"),
+        ("kegiatan", "int"),
+        ("capaian", "pct"),
+        ("serapan", "pct"),
         ("peserta", "int"),
         ("anggaran", "money"),
         ("realisasi_anggaran", "money"),
     ]
     w.table(ws, 0, c.by_agency, [(k, _label(k), kind) for k, kind in spec])
+
+
+def _status(w: _Writer, report: Report, rules: Rules, day: dt.date) -> None:
+    from .status import status_board
+
+    ws = w.wb.add_worksheet(t("status_board.sheet"))
+    note = t(
+        "status_board.sheet_note", day=day.strftime("%d/%m/%Y"), deadline=report.period.deadline.strftime("%d/%m/%Y")
+    )
+    ws.write_string(0, 0, note, w.f["note"])
+    board = status_board(report, rules, day)
+    kinds = dict.fromkeys(["berkas", "baris_diterima", "baris_ditolak", "galat", "peringatan", "sisa_hari"], "int")
+    kinds["dikirim"] = "date"
+    labels = t("status_board.sheet_columns")
+    w.table(ws, 2, board, [(k, labels[k], kinds.get(k, "text")) for k in labels])
+
+
+def _comparison(w: _Writer, cmp: Comparison, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("compare.sheet"))
+    ws.write_string(0, 0, t("compare.title", period=c.period, previous=cmp.previous), w.f["title"])
+    lab = t("compare.columns")
+    level = c.levels[0]
+    sections = [
+        (t("compare.by_pillar", level=level), cmp.by_pillar,
+         [("level0_code", "code"), ("level0_name", "long"), ("kegiatan_lalu", "int"), ("kegiatan", "int"),
+          ("selisih_kegiatan", "int"), ("capaian_lalu", "pct"), ("capaian", "pct"), ("selisih_capaian", "pct"),
+          ("serapan_lalu", "pct"), ("serapan", "pct")]),
+        (t("compare.by_agency"), cmp.by_agency,
+         [("kode", "code"), ("kl", "text"), ("status_lalu", "text"), ("status", "text"), ("kegiatan_lalu", "int"),
+          ("kegiatan", "int"), ("capaian_lalu", "pct"), ("capaian", "pct"), ("selisih_capaian", "pct"),
+          ("serapan_lalu", "pct"), ("serapan", "pct")]),
+        (t("compare.new_actions"), cmp.new_actions,
+         [("kode_aksi", "code"), ("uraian_aksi", "long"), ("kegiatan", "int"), ("kl", "int")]),
+        (t("compare.stopped"), cmp.stopped,
+         [("kode", "code"), ("kl", "text"), ("status_lalu", "text"), ("status", "text")]),
+    ]  # fmt: skip
+    row = 2
+    for title, df, cols in sections:
+        ws.write_string(row, 0, title, w.f["label"])
+        end = w.table(ws, row + 1, df, [(k, lab[k].format(level=level), kind) for k, kind in cols], freeze=False)
+        if df.empty:
+            ws.write_string(row + 2, 0, t("compare.none"), w.f["note"])
+            end += 1
+        row = end + 2
+    w.print_setup(ws)
 
 
 def _per_province(w: _Writer, c: Consolidation):

@@ -112,6 +112,9 @@ def test_overlapping_work(rules):
     assert list(pairs["kind"]) == [OVERLAP]
     far = [rows[0], _row("BNPT", "Dialog pemuda lintas iman di kampus", start=dt.date(2026, 6, 1))]
     assert find_overlaps(pd.DataFrame(far), rules).empty
+    # two regencies of one province, both named: not the same place, however alike the work
+    apart = [rows[0], _row("BNPT", "Pelatihan penyuluh agama moderasi beragama", regency="Kab. Sidoarjo")]
+    assert find_overlaps(pd.DataFrame(apart), rules).empty
 
 
 def test_blocking_keeps_comparisons_sub_quadratic(rules):
@@ -159,3 +162,14 @@ def test_agency_text_stays_text_in_summary(summary):
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f" or ws.title == "Ringkasan", (ws.title, cell.coordinate)
+
+
+def test_activity_ids_unique_for_identical_rows(rules, period):
+    from types import SimpleNamespace
+
+    from pipeline.consolidate import activities
+
+    row = _row("KEMENAG", "Pelatihan penyuluh agama") | {"_file": "a.xlsx", "satuan": "", "target": None}
+    rows = pd.DataFrame([row | {"_row": 5}, row | {"_row": 6}, row | {"_row": 7, "nama_kegiatan": "Lain"}])
+    ids = activities(SimpleNamespace(accepted=rows, period=period), rules)["id_kegiatan"]
+    assert ids.is_unique and ids[1] == ids[0] + "-2" and not ids[2].endswith("-2")

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalise import choice_parser, clean_text, parse_code, parse_date, parse_integer, parse_number
+from pipeline.normalise import (
+    choice_parser,
+    clean_text,
+    has_content,
+    parse_code,
+    parse_date,
+    parse_integer,
+    parse_number,
+)
 
 
 @pytest.mark.parametrize(
@@ -131,3 +139,8 @@ def test_canonical_text_unchanged(s):
     if s:
         p = clean_text(s)
         assert p.value == s and not p.changed
+
+
+@given(st.one_of(st.none(), st.text(alphabet=" \t\u00a0\u2007\u202f\u200b\ufeff\u3000ab"), st.floats(), st.integers()))
+def test_has_content_agrees_with_clean_text(v):
+    assert has_content(v) == (clean_text(v).value is not None)

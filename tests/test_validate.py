@@ -218,10 +218,11 @@ def test_validation_outputs_are_reproducible(rules, period, known, tmp_path):
     for name in ("a", "b"):
         run(inbox, tmp_path / name, rules, period, consolidation=True)
         files = sorted(
-            p for p in (tmp_path / name).rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json", ".docx")
+            p for p in (tmp_path / name).rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json", ".docx", ".csv")
         )
         digests.append([(f.relative_to(tmp_path / name), f.read_bytes()) for f in files])
-    assert digests[0] == digests[1] and len(digests[0]) == 6  # summary, data, report, list, feedback, manifest
+    # summary, data, report, list, feedback, I-KHub csv and json, manifest
+    assert digests[0] == digests[1] and len(digests[0]) == 8
 
 
 def test_cli_validate_exit_codes(rules, known, tmp_path):
@@ -298,4 +299,10 @@ def test_no_feedback_for_a_clean_return(rules, period, tmp_path):
     report = validate_period(inbox, rules, period)
     assert [p.code for p in report.problems if p.file] == []
     assert report.statuses["PPATK"]["status"] == "accepted"
+    assert write_feedback(report, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []
+    # a safe correction alone leaves the agency nothing to do: listed, not sent back
+    ws.cell(5, col["provinsi"], "Jatim")
+    wb.save(path)
+    report = validate_period(inbox, rules, period)
+    assert [p.code for p in report.problems if p.file] == ["alias-replaced"]
     assert write_feedback(report, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []

@@ -276,6 +276,34 @@ def build(out: Path) -> Path:
         [2.4, 2.9, 1.9, 1.7, 1.3, 2.1, 4.2],
     )
 
+    doc.add_heading(T["h_compare"], 1)
+    tag(doc, "{%p if perbandingan %}")
+    para(doc, T["compare_intro"])
+    figures = ["kegiatan_lalu|angka", "kegiatan|angka", "capaian_lalu|persen", "capaian|persen", "selisih|poin"]
+    heads = [T["col_before"], T["col_now"], T["col_ach_before"], T["col_ach_now"], T["col_change"]]
+    for first_head, loop, first, intro in (
+        ("{{ tingkat[0] }}", "x in perbandingan.pilar", "{{ x.kode }}. {{ x.nama }}", None),
+        (T["col_agency"], "x in perbandingan.kl", "{{ x.kl }}", T["compare_agencies"]),
+    ):
+        if intro:
+            para(doc, intro)
+        cells = [first] + ["{{ x." + f + " }}" for f in figures]
+        table(doc, [first_head, *heads], loop, cells, [5.2, 2.0, 2.0, 2.2, 2.2, 2.4])
+    tag(doc, "{%p if perbandingan.kl_lain %}")
+    para(doc, T["compare_more"])
+    tag(doc, "{%p endif %}")
+    para(doc, T["compare_new"], bold=True)
+    for key, item in (("aksi_baru", "{{ a.kode }} {{ a.uraian }}"), ("berhenti", "{{ a.kl }} ({{ a.status }})")):
+        para(doc, T["compare_new" if key == "aksi_baru" else "compare_stopped"], bold=True)
+        tag(doc, "{%p for a in perbandingan." + key + " %}")
+        para(doc, item, style="List Bullet")
+        tag(doc, "{%p else %}")
+        para(doc, T["compare_none"])
+        tag(doc, "{%p endfor %}")
+    tag(doc, "{%p else %}")
+    para(doc, T["compare_unavailable"])
+    tag(doc, "{%p endif %}")
+
     page_break(doc)
     doc.add_heading(T["h_annex"], 1)
     doc.add_heading(T["h_annex_a"], 2)

@@ -1,0 +1,56 @@
+"""The I-KHub export: one record per accepted activity, with stable keys (agency code,
+action code, period, activity id), as CSV and JSON. The format is described in
+docs/ikhub.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .atomic import write_text
+from .consolidate import Consolidation
+from .rules import Rules
+
+FORMAT_VERSION = 1
+KEYS = ["periode", "kode_kl", "kode_aksi", "id_kegiatan"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def ikhub_paths(outbox: Path, period_id: str) -> tuple[Path, Path]:
+    folder = outbox / period_id
+    return folder / f"ikhub_{period_id}.csv", folder / f"ikhub_{period_id}.json"
+
+
+def records(c: Consolidation, rules: Rules) -> pd.DataFrame:
+    fields = [f.key for f in rules.fields.columns if f.input and f.key not in ("no", "kode_aksi")]
+    acts = c.activities
+    out = pd.DataFrame({"periode": c.period, "kode_kl": acts["_agency"], "kode_aksi": acts["kode_aksi"]})
+    out["id_kegiatan"] = acts["id_kegiatan"]
+    for key in fields:
+        out[key] = acts[key].map(_plain) if key in acts else None
+    out["dihitung_sekali"] = ~acts["duplikat"].astype(bool)  # False: a likely duplicate of another agency's row
+    return out
+
+
+def _plain(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        return v.item()
+    return v
+
+
+def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:
+    df = records(c, rules)
+    csv_path, json_path = ikhub_paths(outbox, c.period)
+    doc = {"format": "ranpe-ikhub", "format_version": FORMAT_VERSION, "periode": c.period, "kunci": KEYS}
+    doc["kegiatan"] = [{k: _plain(v) for k, v in r.items()} for r in df.to_dict("records")]
+    write_text(json_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
+    safe = df.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    write_text(csv_path, safe.to_csv(index=False, lineterminator="\n"))
+    return [csv_path, json_path]

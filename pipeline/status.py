@@ -1,0 +1,80 @@
+"""The status board of a period: per agency, what was received and accepted, the problems,
+nihil, missing and late, and the days left to (or past) the deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from .rules import Rules
+from .texts import t
+from .validate import Report, submitted_on
+
+MISSING = ("not_received", "rejected")  # nothing usable yet: the agency still has to send
+
+
+def status_board(report: Report, rules: Rules, today: dt.date) -> pd.DataFrame:
+    """One row per agency of rules/agencies.yaml, in that order."""
+    latest = {s.agency: s for s in report.submissions if s.agency and not s.superseded and not s.rejected}
+    days_left = (report.period.deadline - today).days
+    rows = []
+    for a in rules.agencies:
+        st = report.statuses[a.code]
+        sub = latest.get(a.code)
+        sent = submitted_on(sub, rules)[0] if sub else None
+        rows.append(
+            {
+                "kode": a.code,
+                "kl": a.short,
+                "email": a.email or "",
+                "status_kode": st["status"],
+                "status": t(f"status.{st['status']}"),
+                "berkas": len(st["files"]),
+                "diterima": st["status"] not in MISSING,
+                "dikirim": sent,
+                "baris_diterima": st["accepted"],
+                "baris_ditolak": st["rejected"],
+                "galat": st["errors"],
+                "peringatan": st["warnings"],
+                "nihil": st["status"] == "nihil",
+                "belum_masuk": st["status"] in MISSING,
+                "terlambat": bool(st["late"]) or (st["status"] in MISSING and days_left < 0),
+                "sisa_hari": days_left if st["status"] in MISSING else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def board_lines(board: pd.DataFrame, report: Report, today: dt.date) -> list[str]:
+    """The board as console lines, with a count line at the end."""
+    p = report.period
+    days = (p.deadline - today).days
+    when = t("status_board.days_left", n=days) if days >= 0 else t("status_board.days_past", n=-days)
+    out = [t("status_board.title", period=p.id, deadline=p.deadline.strftime("%d/%m/%Y"), when=when), ""]
+    head = t("status_board.columns")
+    out.append(t("status_board.row", **head))
+    yes = t("status_board.yes_text")
+    for r in board.itertuples():
+        out.append(
+            t(
+                "status_board.row",
+                kl=r.kl,
+                status=r.status,
+                dikirim=r.dikirim.strftime("%d/%m/%Y") if r.dikirim else "-",
+                baris=r.baris_diterima,
+                galat=r.galat,
+                peringatan=r.peringatan,
+                terlambat=yes if r.terlambat else "",
+                sisa=("" if r.sisa_hari is None or pd.isna(r.sisa_hari) else int(r.sisa_hari)),
+            )
+        )
+    counts = {
+        "received": int(board["diterima"].sum()),
+        "total": len(board),
+        "nihil": int(board["nihil"].sum()),
+        "missing": int(board["belum_masuk"].sum()),
+        "late": int(board["terlambat"].sum()),
+        "problems": int((board["galat"] > 0).sum()),
+    }
+    return [*out, "", t("status_board.counts", **counts)]

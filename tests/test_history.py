@@ -1,0 +1,180 @@
+"""History across periods: the comparison agrees with the two summary workbooks, a finalised
+period is not overwritten, re-running on the same inbox leaves the history unchanged, and
+the I-KHub export holds one record per accepted activity with stable keys."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline import history
+from pipeline.cli import main
+from pipeline.errors import RanpeError
+from pipeline.periods import parse_period
+from pipeline.run import run
+from pipeline.sample import build_sample
+from pipeline.validate import validate_period
+
+
+@pytest.fixture(scope="module")
+def two_periods(rules, period, demo_sample, tmp_path_factory):
+    """2025-S2 then 2026-S1 consolidated into one outbox; one agency that reported in 2025-S2
+    sends nothing in 2026-S1."""
+    base = tmp_path_factory.mktemp("history")
+    earlier = parse_period("2025-S2", rules)
+    old = build_sample(rules, earlier, base / "s2", seed=7)
+    outbox = base / "outbox"
+    first = run(old.inbox, outbox, rules, earlier, consolidation=True)
+    inbox = base / "inbox_s1"
+    shutil.copytree(demo_sample.inbox, inbox)
+    files: dict[str, list[str]] = {}
+    for sub in validate_period(inbox, rules, period).submissions:
+        files.setdefault(sub.agency, []).append(sub.name)
+    gone = next(c for c, st in first.report.statuses.items() if st["status"] == "accepted" and c in files)
+    for name in files[gone]:
+        (inbox / name).unlink()
+    second = run(inbox, outbox, rules, period, consolidation=True)
+    second.gone = gone
+    return outbox, inbox, first, second
+
+
+def _sheet(path, name, header_row=1) -> pd.DataFrame:
+    rows = list(openpyxl.load_workbook(path, read_only=True)[name].iter_rows(min_row=header_row, values_only=True))
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def _summary(result):
+    return next(p for p in result.files if p.name.startswith("ringkasan_"))
+
+
+def _section(path, title: str) -> pd.DataFrame:
+    """A table of the Perbandingan sheet: the rows after its title, up to the blank row."""
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Perbandingan"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    head, body = rows[start + 1], []
+    for r in rows[start + 2 :]:
+        if all(v is None for v in r):
+            break
+        body.append(r)
+    return pd.DataFrame(body, columns=head)
+
+
+def test_comparison_equals_the_two_summary_workbooks(rules, two_periods):
+    outbox, _, first, second = two_periods
+    assert second.comparison is not None and second.comparison.previous == "2025-S2"
+    now, before = _summary(second), _summary(first)
+    for sheet, key, title in (("Per Pilar", "Kode Pilar", "Capaian per Pilar"), ("Per KL", "Kode", "Capaian per K/L")):
+        a = _sheet(before, sheet).set_index(key)
+        b = _sheet(now, sheet).set_index(key)
+        cmp = _section(now, title).set_index(key if sheet == "Per KL" else "Kode Pilar")
+        assert list(cmp.index) == list(b.index)
+        for label, frame in (("periode lalu", a), ("periode ini", b)):
+            for figure, column in (("Kegiatan", "Kegiatan"), ("Capaian", "Capaian")):
+                got = pd.to_numeric(cmp[f"{figure} {label}"], errors="coerce")
+                want = pd.to_numeric(frame[column].reindex(cmp.index), errors="coerce")
+                pd.testing.assert_series_equal(got, want, check_names=False, check_dtype=False)
+    # actions newly started: reported now, not before (from the two Per Aksi sheets)
+    acts_before = _sheet(before, "Per Aksi").set_index("Kode Aksi")["Kegiatan"]
+    acts_now = _sheet(now, "Per Aksi").set_index("Kode Aksi")["Kegiatan"]
+    expected = sorted(c for c in acts_now.index if acts_now[c] > 0 and not acts_before.get(c, 0))
+    listed = _section(now, _title("new_actions"))["Kode Aksi"].dropna()
+    assert sorted(c for c in listed if c != _title("none")) == expected
+    stopped = _section(now, _title("stopped"))
+    assert second.gone in set(stopped["Kode"])
+    # the Word report's data carry the same comparison
+    data = json.loads((outbox / "2026-S1" / "data_laporan_2026-S1.json").read_text())
+    assert data["perbandingan"]["sebelumnya"] == "Semester II Tahun 2025"
+    pillars = _sheet(now, "Per Pilar").set_index("Kode Pilar")
+    for p in data["perbandingan"]["pilar"]:
+        assert p["kegiatan"] == pillars.loc[p["kode"], "Kegiatan"]
+    assert any(b["kl"] == rules.get_agency(second.gone).short for b in data["perbandingan"]["berhenti"])
+
+
+def test_actions_newly_started(rules, two_periods):
+    from pipeline.compare import compare
+
+    outbox, _, _, second = two_periods
+    prev = history.load(outbox, "2025-S2")
+    code = second.consolidation.activities["kode_aksi"].iloc[0]
+    prev.activities = prev.activities[prev.activities["kode_aksi"] != code]
+    cmp = compare(second.consolidation, second.report.statuses, prev, rules)
+    assert list(cmp.new_actions["kode_aksi"]) == [code]
+
+
+def _title(key: str) -> str:
+    from pipeline.texts import t
+
+    return t(f"compare.{key}")
+
+
+def test_history_is_idempotent_and_replaced_when_inputs_change(rules, period, two_periods, tmp_path):
+    outbox, inbox, _, second = two_periods
+    db = history.history_path(outbox)
+    before = db.read_bytes()
+    again = run(inbox, outbox, rules, period, consolidation=True)
+    assert again.stored is False and db.read_bytes() == before
+    with sqlite3.connect(db) as con:
+        n = con.execute("SELECT COUNT(*) FROM activities WHERE period = '2026-S1'").fetchone()[0]
+        periods = con.execute("SELECT COUNT(*) FROM periods").fetchone()[0]
+    accepted = sum(f.accepted for f in second.report.files)
+    assert n == accepted == len(second.consolidation.activities) and periods == 2
+    # one more file withdrawn: the period's snapshot is replaced, never added to
+    smaller = tmp_path / "inbox"
+    shutil.copytree(inbox, smaller)
+    next(p for p in sorted(smaller.iterdir()) if "BNPT" in p.name.upper()).unlink()
+    third = run(smaller, outbox, rules, period, consolidation=True)
+    with sqlite3.connect(db) as con:
+        n = con.execute("SELECT COUNT(*) FROM activities WHERE period = '2026-S1'").fetchone()[0]
+    assert third.stored is True and n == sum(f.accepted for f in third.report.files) < accepted
+    run(inbox, outbox, rules, period, consolidation=True)  # back to the module's state
+
+
+def test_finalised_period_refuses_to_be_overwritten(rules, two_periods):
+    outbox, _, first, _ = two_periods
+    earlier = parse_period("2025-S2", rules)
+    inbox = first.report.submissions[0].path.parent
+    summary = _summary(first).read_bytes()
+    cli = CliRunner().invoke(main, ["finalise", "--period", "2025-S2", "--outbox", str(outbox)])
+    assert cli.exit_code == 0 and "difinalisasi" in cli.output
+    with pytest.raises(RanpeError, match="sudah difinalisasi"):
+        run(inbox, outbox, rules, earlier, consolidation=True)
+    refused = CliRunner().invoke(
+        main, ["consolidate", "--period", "2025-S2", "--inbox", str(inbox), "--outbox", str(outbox)]
+    )
+    assert refused.exit_code == 2 and "--reopen" in refused.output
+    assert _summary(first).read_bytes() == summary
+    reopened = run(inbox, outbox, rules, earlier, consolidation=True, reopen=True)
+    assert reopened.stored is False  # same inputs: the history keeps what it had
+    assert [e for e, _ in history.events(outbox, "2025-S2")] == ["stored", "finalised", "reopened"]
+
+
+def test_ikhub_export(rules, two_periods):
+    outbox, _, _, second = two_periods
+    csv_path = outbox / "2026-S1" / "ikhub_2026-S1.csv"
+    doc = json.loads((outbox / "2026-S1" / "ikhub_2026-S1.json").read_text())
+    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    acts = second.consolidation.activities
+    assert len(doc["kegiatan"]) == len(table) == len(acts)
+    assert list(table.columns[:4]) == doc["kunci"] == ["periode", "kode_kl", "kode_aksi", "id_kegiatan"]
+    assert table["id_kegiatan"].is_unique and set(table["periode"]) == {"2026-S1"}
+    assert set(table["kode_aksi"]) <= {fa.code for fa in rules.actions}
+    first = doc["kegiatan"][0]
+    assert first["tanggal_mulai"][:4] in ("2025", "2026") and isinstance(first["jumlah_peserta"], int | None)
+
+
+def test_ikhub_csv_never_carries_a_formula(rules, two_periods, tmp_path):
+    from pipeline.ikhub import write_ikhub
+
+    _, _, _, second = two_periods
+    c = second.consolidation
+    c.activities.loc[0, "nama_kegiatan"] = '=HYPERLINK("http://x","klik")'
+    csv_path, json_path = write_ikhub(c, rules, tmp_path)
+    row = pd.read_csv(csv_path, dtype=str, keep_default_na=False).iloc[0]
+    assert row["nama_kegiatan"].startswith("'=")
+    assert json.loads(json_path.read_text())["kegiatan"][0]["nama_kegiatan"].startswith("=HYPERLINK")
