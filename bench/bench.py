@@ -177,8 +177,8 @@ def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
 
 
 # ---- report ---------------------------------------------------------------------------
-STAGES = ["read", "normalise_validate", "consolidate", "overlaps", "summary_workbook", "feedback_workbooks", "history",
-          "word_report", "manifest"]  # fmt: skip
+STAGES = ["read", "normalise_validate", "consolidate", "overlaps", "summary_workbook", "word_report", "ikhub",
+          "feedback_workbooks", "manifest", "history"]  # fmt: skip
 
 
 def machine() -> dict:

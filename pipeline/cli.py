@@ -191,6 +191,21 @@ def report(ctx: click.Context, period: str, outbox: Path, template: Path | None)
     click.echo(t("cli_outputs.written", path=path))
 
 
+@main.command()
+@click.option("--year", required=True, type=int, help="Tahun, mis. 2026.")
+@outbox_option
+@click.pass_context
+def year(ctx: click.Context, year: int, outbox: Path) -> None:
+    """Laporan tahunan (Semester I + II) dari periode yang tersimpan di riwayat, ke OUTBOX/<tahun>/."""
+    from .outputs import period_lock
+    from .year import year_report
+
+    rules = _rules(ctx)
+    with period_lock(outbox / str(year)):
+        for path in year_report(outbox, rules, year):
+            click.echo(t("cli_outputs.written", path=path))
+
+
 today_option = click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), help="Tanggal acuan (YYYY-MM-DD); bawaan: hari ini."
 )

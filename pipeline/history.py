@@ -104,14 +104,13 @@ def store(outbox: Path, manifest: dict, activities: pd.DataFrame, statuses: dict
             return False
         for table in ("activities", "statuses"):
             con.execute(f"DELETE FROM {table} WHERE period = ?", (period,))  # table names are fixed, not input
-        records = json.loads(activities.to_json(orient="records", date_format="iso", force_ascii=False))
-        con.executemany(
-            "INSERT INTO activities VALUES (?, ?, ?, ?, ?)",
-            [
-                (period, r["id_kegiatan"], r["_agency"], r["kode_aksi"], json.dumps(r, ensure_ascii=False))
-                for r in records
-            ],
-        )
+        if len(activities):  # one JSON text per row, straight from pandas (no dict per row)
+            text = activities.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+            keys = zip(activities["id_kegiatan"], activities["_agency"], activities["kode_aksi"], strict=True)
+            con.executemany(
+                "INSERT INTO activities VALUES (?, ?, ?, ?, ?)",
+                ((period, *k, r) for k, r in zip(keys, text.rstrip("\n").split("\n"), strict=True)),
+            )
         rows = [
             (period, code, s["status"], s["accepted"], s["rejected"], s["errors"], s["warnings"], int(bool(s["late"])),
              json.dumps(s["files"], ensure_ascii=False))
@@ -169,3 +168,9 @@ def events(outbox: Path, period_id: str) -> list[tuple[str, str]]:
         return []
     with connect(outbox) as con:
         return con.execute("SELECT event, at FROM events WHERE period = ? ORDER BY seq", (period_id,)).fetchall()
+
+
+def manifest(outbox: Path, period_id: str) -> str:
+    """The stored run manifest of a period (JSON text)."""
+    with connect(outbox) as con:
+        return con.execute("SELECT manifest FROM periods WHERE period = ?", (period_id,)).fetchone()[0]

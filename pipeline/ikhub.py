@@ -48,9 +48,16 @@ def _plain(v):
 def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:
     df = records(c, rules)
     csv_path, json_path = ikhub_paths(outbox, c.period)
-    doc = {"format": "ranpe-ikhub", "format_version": FORMAT_VERSION, "periode": c.period, "kunci": KEYS}
-    doc["kegiatan"] = [{k: _plain(v) for k, v in r.items()} for r in df.to_dict("records")]
-    write_text(json_path, json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-    safe = df.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    write_text(csv_path, safe.to_csv(index=False, lineterminator="\n"))
+    head = {"format": "ranpe-ikhub", "format_version": FORMAT_VERSION, "periode": c.period, "kunci": KEYS}
+    rows = df.to_json(orient="records", force_ascii=False, lines=True)  # one record per line, no copy as dicts
+    body = ",\n".join(rows.rstrip("\n").split("\n")) if len(df) else ""  # to_json escapes newlines in text
+    write_text(json_path, json.dumps(head, ensure_ascii=False)[:-1] + ', "kegiatan": [\n' + body + "\n]}\n")
+    for col in df.columns:
+        text = df[col]
+        if not (pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text)):
+            continue
+        risky = text.str.startswith(_FORMULA_START, na=False)
+        if risky.any():
+            df[col] = text.where(~risky, "'" + text.astype(str))
+    write_text(csv_path, df.to_csv(index=False, lineterminator="\n"))
     return [csv_path, json_path]

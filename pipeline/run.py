@@ -72,7 +72,8 @@ def run(
             data = report_data(c, report, rules, path.name, day, result.comparison)
             result.files += [path, save_data(data, data_path(outbox, period.id))]
             result.files.append(render_report(data, report_path(outbox, period.id), template))
-        result.files += write_ikhub(c, rules, outbox)
+        with stage(watch, "ikhub"):
+            result.files += write_ikhub(c, rules, outbox)
     with stage(watch, "feedback_workbooks"):
         result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
         result.feedback = write_feedback(report, rules, outbox, day)

@@ -178,3 +178,31 @@ def test_ikhub_csv_never_carries_a_formula(rules, two_periods, tmp_path):
     row = pd.read_csv(csv_path, dtype=str, keep_default_na=False).iloc[0]
     assert row["nama_kegiatan"].startswith("'=")
     assert json.loads(json_path.read_text())["kegiatan"][0]["nama_kegiatan"].startswith("=HYPERLINK")
+
+
+def test_year_report_adds_up_the_stored_semesters(rules, two_periods, tmp_path_factory):
+    from pipeline.year import year_report
+
+    outbox, _, first, _ = two_periods
+    with pytest.raises(RanpeError, match="2025-S1"):
+        year_report(outbox, rules, 2025)
+    base = tmp_path_factory.mktemp("s1_2025")
+    s1 = parse_period("2025-S1", rules)
+    earlier = run(build_sample(rules, s1, base, seed=7).inbox, outbox, rules, s1, consolidation=True)
+    cli = CliRunner().invoke(main, ["year", "--year", "2025", "--outbox", str(outbox)])
+    assert cli.exit_code == 0, cli.output
+    summary, data, docx = year_report(outbox, rules, 2025)
+    assert summary == outbox / "2025" / "ringkasan_2025.xlsx" and docx.exists()
+    year = _sheet(summary, "Per Pilar").set_index("Kode Pilar")
+    halves = [_sheet(_summary(r), "Per Pilar").set_index("Kode Pilar") for r in (earlier, first)]
+    for col in [_label(k) for k in ("kegiatan", "peserta", "anggaran")]:
+        assert list(year[col]) == list(halves[0][col] + halves[1][col])
+    doc = json.loads(data.read_text())
+    assert doc["periode"]["judul"] == "Semester I dan II Tahun 2025"
+    assert doc["h"]["kegiatan"] == len(earlier.consolidation.activities) + len(first.consolidation.activities)
+
+
+def _label(key: str) -> str:
+    from pipeline.texts import t
+
+    return t(f"summary.columns.{key}")
