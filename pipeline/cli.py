@@ -254,12 +254,13 @@ def status(ctx: click.Context, period: str, inbox: Path, today) -> None:
 @click.pass_context
 def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send, yes, **smtp) -> None:
     """Draf surat .eml per K/L (templates, feedback, reminders) di OUTBOX/<periode>/surat/; --send mengirimnya."""
-    from .mail import Smtp, mail_folder, make_drafts
+    from .mail import SENT_LOG, Smtp, mail_folder, make_drafts
     from .mail import send as send_all
+    from .outputs import period_lock
 
     rules = _rules(ctx)
     per = parse_period(period, rules)
-    with _period_lock(outbox, per):
+    with period_lock(outbox / per.id):
         paths, skipped = make_drafts(kind, rules, per, inbox, outbox, _today(today), agencies)
     for line in skipped:
         click.echo(line, err=True)
@@ -279,7 +280,7 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
         click.echo(t("mail.cancelled"))
         return
     sent, failed = send_all(paths, server, folder.parent, echo=click.echo)
-    click.echo(t("mail.summary", sent=sent, failed=failed, log=folder.parent / "terkirim.jsonl"))
+    click.echo(t("mail.summary", sent=sent, failed=failed, log=folder.parent / SENT_LOG))
     sys.exit(1 if failed else 0)
 
 
@@ -291,12 +292,6 @@ def _dry_run(paths: list[Path], server) -> None:
         msg = outgoing(p)
         names = [part.get_filename() for part in msg.iter_attachments()]
         click.echo(t("mail.dry_run_row", to=msg["To"], subject=msg["Subject"], attachment=", ".join(names)))
-
-
-def _period_lock(outbox: Path, per):
-    from .outputs import period_lock
-
-    return period_lock(outbox / per.id)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .consolidate import Consolidation, by_level
+from .consolidate import Consolidation, agency_figures, by_level
 from .history import Snapshot
 from .rules import Rules
 from .texts import t
-
-REPORTED = ("accepted", "accepted_warnings", "partial", "nihil")
-MISSING = ("not_received", "rejected")
+from .validate import MISSING, REPORTED
 
 
 @dataclass
@@ -29,10 +27,10 @@ class Comparison:
 def compare(c: Consolidation, statuses: dict[str, dict], prev: Snapshot, rules: Rules) -> Comparison:
     keys = ["level0_code", "level0_name"]
     now = by_level(c.activities, rules, 0).set_index(keys)
-    before = by_level(_with_flags(prev.activities), rules, 0).set_index(keys) if len(prev.activities) else None
+    before = by_level(prev.activities, rules, 0).set_index(keys) if len(prev.activities) else None
     pillars = _beside(now, before, ["kegiatan", "capaian", "serapan"]).reset_index()
     agencies = _agency_figures(c.activities, rules).merge(
-        _agency_figures(_with_flags(prev.activities), rules), left_index=True, right_index=True, suffixes=("", "_lalu")
+        _agency_figures(prev.activities, rules), left_index=True, right_index=True, suffixes=("", "_lalu")
     )
     agencies = agencies[[f"{k}{s}" for k in ("kegiatan", "capaian", "serapan") for s in ("_lalu", "")]]
     agencies["selisih_capaian"] = agencies["capaian"] - agencies["capaian_lalu"]
@@ -57,13 +55,6 @@ def compare(c: Consolidation, statuses: dict[str, dict], prev: Snapshot, rules: 
     )
 
 
-def _with_flags(acts: pd.DataFrame) -> pd.DataFrame:
-    """Stored activities as the figures functions expect them."""
-    if acts.empty:
-        return acts
-    return acts.astype({"duplikat": bool, "satuan_sesuai": bool})
-
-
 def _beside(now: pd.DataFrame, before: pd.DataFrame | None, cols: list[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=now.index)
     for k in cols:
@@ -76,8 +67,6 @@ def _beside(now: pd.DataFrame, before: pd.DataFrame | None, cols: list[str]) -> 
 
 def _agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The Per KL sheet's activity figures, one row per agency of the rules."""
-    from .consolidate import agency_figures
-
     return agency_figures(acts, rules).set_index("kode")[["kegiatan", "capaian", "serapan"]]
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from .overlap import DUPLICATE, duplicate_rows, find_overlaps, strongest
 from .rules import Rules
 from .texts import t
-from .validate import Report
+from .validate import REPORTED, Report
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
 
@@ -290,7 +290,7 @@ def headline(c: Consolidation, report: Report) -> dict:
     acts = c.activities
     statuses = pd.Series([s["status"] for s in report.statuses.values()])
     late = sum(1 for s in report.statuses.values() if s["late"])
-    received = statuses.isin(["accepted", "accepted_warnings", "partial", "nihil"]).sum()
+    received = statuses.isin(REPORTED).sum()
     return {
         "kl_total": len(report.statuses),
         "kl_diterima": int(received),

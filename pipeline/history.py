@@ -138,6 +138,7 @@ class Snapshot:
 
 
 DATE_COLUMNS = ("tanggal_mulai", "tanggal_selesai")
+FLAG_COLUMNS = ("duplikat", "satuan_sesuai")
 
 
 def load(outbox: Path, period_id: str) -> Snapshot | None:
@@ -155,6 +156,7 @@ def load(outbox: Path, period_id: str) -> Snapshot | None:
     for col in DATE_COLUMNS:
         if col in acts:
             acts[col] = pd.to_datetime(acts[col]).dt.date.astype(object).where(acts[col].notna(), None)
+    acts = acts.astype({c: bool for c in FLAG_COLUMNS if c in acts})
     statuses = {
         a: {"status": s, "accepted": acc, "rejected": rej, "errors": e, "warnings": w, "late": bool(late),
             "files": json.loads(files)}

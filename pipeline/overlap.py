@@ -39,7 +39,7 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     agency = pd.factorize(df["_agency"])[0]
     signals = _Signals(df)
     scorer = getattr(fuzz, cfg.scorer)
-    found, batch = [], []
+    found, batch, size = [], [], 0
     for _, idx in df.groupby(cfg.block_by, sort=True, dropna=False).indices.items():
         if len(idx) < 2 or len(set(agency[idx])) < 2:
             continue
@@ -48,9 +48,10 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         keep = agency[idx[i]] != agency[idx[j]]
         i, j = i[keep], j[keep]
         batch.append((idx[i], idx[j], sim[i, j]))
-        if sum(len(p[0]) for p in batch) >= BATCH:
+        size += len(i)
+        if size >= BATCH:
             found.append(signals.pairs(batch, cfg))
-            batch = []
+            batch, size = [], 0
     if batch:
         found.append(signals.pairs(batch, cfg))
     if not found:

@@ -96,20 +96,19 @@ def _sniff_ole(path: Path) -> RawBook:
 
 
 def _sniff_zip(path: Path, size: int, limits: Limits) -> RawBook:
-    code, detail = _check_zip(path, size, limits)
-    if code:
-        return RawBook(path, error=code, detail=detail)
-    with zipfile.ZipFile(path) as zf:
-        return RawBook(path, has_vba=any("vbaproject" in n.lower() for n in zf.namelist()))
-
-
-def _check_zip(path: Path, size: int, limits: Limits) -> tuple[str | None, str]:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            names = [i.filename for i in infos]
+            code, detail = _check_zip(zf, infos, size, limits)
     except zipfile.BadZipFile:
-        return "corrupt-file", "arsip zip terpotong atau rusak"
+        code, detail = "corrupt-file", "arsip zip terpotong atau rusak"
+    if code:
+        return RawBook(path, error=code, detail=detail)
+    return RawBook(path, has_vba=any("vbaproject" in i.filename.lower() for i in infos))
+
+
+def _check_zip(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], size: int, limits: Limits) -> tuple[str | None, str]:
+    names = [i.filename for i in infos]
     total = sum(i.file_size for i in infos)
     if len(infos) > limits.max_zip_entries:
         return "unsafe-file", f"{len(infos)} entri zip"
@@ -125,10 +124,9 @@ def _check_zip(path: Path, size: int, limits: Limits) -> tuple[str | None, str]:
         return "not-a-workbook", "arsip zip, bukan buku kerja"
     if "word/document.xml" in names:
         return "not-a-workbook", "isinya dokumen Word"
-    with zipfile.ZipFile(path) as zf:
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels")) and _has_doctype(zf, info):
-                return "unsafe-file", "bagian XML memuat DTD/entitas"
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels")) and _has_doctype(zf, info):
+            return "unsafe-file", "bagian XML memuat DTD/entitas"
     return None, ""
 
 

@@ -74,22 +74,19 @@ def report_data(c: Consolidation, report: Report, rules: Rules, summary_file: st
 MAX_COMPARED_AGENCIES = 15  # agencies with the largest change in the report; all in the workbook
 
 
+def _change(r) -> dict:
+    """Activities and achievement, before and now, and the change in points."""
+    keys = ("kegiatan_lalu", "kegiatan", "capaian_lalu", "capaian")
+    return {**{k: clean(getattr(r, k)) for k in keys}, "selisih": clean(r.selisih_capaian)}
+
+
 def _comparison(cmp, rules: Rules) -> dict:
     """The comparison with the previous period, as plain values (formatted by the template)."""
-    pillars = [
-        {"kode": r.level0_code, "nama": r.level0_name, "kegiatan_lalu": clean(r.kegiatan_lalu),
-         "kegiatan": clean(r.kegiatan), "capaian_lalu": clean(r.capaian_lalu), "capaian": clean(r.capaian),
-         "selisih": clean(r.selisih_capaian)}
-        for r in cmp.by_pillar.itertuples()
-    ]  # fmt: skip
+    pillars = [{"kode": r.level0_code, "nama": r.level0_name, **_change(r)} for r in cmp.by_pillar.itertuples()]
     ag = cmp.by_agency.assign(besar=(cmp.by_agency["kegiatan"] - cmp.by_agency["kegiatan_lalu"].fillna(0)).abs())
     ag = ag[(ag["kegiatan"] > 0) | (ag["kegiatan_lalu"].fillna(0) > 0)]
     top = ag.sort_values(["besar", "kode"], ascending=[False, True], kind="stable").head(MAX_COMPARED_AGENCIES)
-    agencies = [
-        {"kl": r.kl, "kegiatan_lalu": clean(r.kegiatan_lalu), "kegiatan": clean(r.kegiatan),
-         "capaian_lalu": clean(r.capaian_lalu), "capaian": clean(r.capaian), "selisih": clean(r.selisih_capaian)}
-        for r in top.itertuples()
-    ]  # fmt: skip
+    agencies = [{"kl": r.kl, **_change(r)} for r in top.itertuples()]
     return {
         "sebelumnya": parse_period(cmp.previous, rules).title,
         "pilar": pillars,

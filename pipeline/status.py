@@ -9,9 +9,7 @@ import pandas as pd
 
 from .rules import Rules
 from .texts import t
-from .validate import Report, submitted_on
-
-MISSING = ("not_received", "rejected")  # nothing usable yet: the agency still has to send
+from .validate import MISSING, Report, submitted_on
 
 
 def status_board(report: Report, rules: Rules, today: dt.date) -> pd.DataFrame:

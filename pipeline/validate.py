@@ -268,6 +268,10 @@ def _counts(subs: list[Submission], typed: pd.DataFrame, bad: pd.Series) -> list
     return out
 
 
+REPORTED = ("accepted", "accepted_warnings", "partial", "nihil")  # statuses of an agency that reported
+MISSING = ("not_received", "rejected")  # nothing usable yet: the agency still has to send
+
+
 def _statuses(subs, files, problems, rules: Rules, period: Period) -> dict[str, dict]:
     by_file = {f.file: f for f in files}
     sev = Counter((p.file, p.severity) for p in problems)

@@ -12,7 +12,6 @@ import pandas as pd
 
 from . import history
 from .atomic import run_date
-from .compare import REPORTED
 from .consolidate import _consolidation
 from .errors import RanpeError
 from .overlap import duplicate_rows, find_overlaps, strongest
@@ -22,7 +21,7 @@ from .report_data import report_data
 from .rules import Rules
 from .summary import summary_path, write_summary
 from .texts import t
-from .validate import FileCount, Report
+from .validate import REPORTED, FileCount, Report
 
 
 def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE) -> list[Path]:
@@ -35,7 +34,6 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE
     period = Period(str(year), year, "Y", t("year.label"), t("year.report"), dt.date(year, 1, 1), dt.date(year, 12, 31),
                     last.deadline)  # fmt: skip
     acts = pd.concat([s.activities for s in snaps.values()], ignore_index=True)
-    acts = acts.astype({"duplikat": bool, "satuan_sesuai": bool}) if len(acts) else acts
     report = Report(period, [], [], acts, _files(outbox, ids), statuses=_statuses([s.statuses for s in snaps.values()]))
     pairs = find_overlaps(acts, rules)
     acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
