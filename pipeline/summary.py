@@ -49,6 +49,7 @@ class _Writer:
         add = wb.add_format
         self.f = {
             "title": add({**base, **st["title"]}),
+            "subtitle": add({**base, **st["subtitle"]}),
             "note": add({**base, **st["note"]}),
             "header": add({**base, **st["header"]}),
             "label": add({**base, **st["label"]}),
@@ -328,7 +329,7 @@ def _comparison(w: _Writer, cmp: Comparison, c: Consolidation) -> None:
     ]  # fmt: skip
     row = 2
     for title, df, cols in sections:
-        ws.write_string(row, 0, title, w.f["label"])
+        ws.write_string(row, 0, title, w.f["subtitle"])  # one line over the empty cells beside it
         end = w.table(ws, row + 1, df, [(k, lab[k].format(level=level), kind) for k, kind in cols], freeze=False)
         if df.empty:
             ws.write_string(row + 2, 0, t("compare.none"), w.f["note"])
