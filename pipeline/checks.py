@@ -4,6 +4,7 @@ every row of the period and return Problem records."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .errors import RanpeError
-from .normalise import _fmt, clean_text
+from .normalise import _fmt, has_content
 from .periods import Period
 from .problems import Problem
 from .rules import Rules
@@ -29,12 +30,16 @@ class Context:
     letters: dict[str, dict[str, str]]  # file -> column key -> Excel column letter
     raw: pd.DataFrame  # the values as typed, same index as the frame
 
-    def empty(self, key: str) -> pd.Series:
-        """True where the cell was really left empty (not typed with an unreadable value)."""
-        return self.raw[key].map(lambda v: clean_text(v).value is None).astype(bool)
+    def empty(self, key: str, where: pd.Series) -> pd.Series:
+        """True where the cell was really left empty (not typed with an unreadable value),
+        looked at only on the rows of `where`."""
+        cells = self.raw.loc[where.to_numpy(bool), key]
+        return (~cells.map(has_content).astype(bool)).reindex(self.raw.index, fill_value=False)
 
     def emit(self, df: pd.DataFrame, mask: pd.Series, key: str, code: str, detail=None, value=None) -> list[Problem]:
-        """One Problem per True row of `mask`, located at column `key` of that row."""
+        """One Problem per True row of `mask`, located at column `key` of that row. `detail`:
+        one text, or a function of the row label (called for the hits only); `value`: what
+        to show instead of the cell as typed (a Series)."""
         hits = df.index[mask.fillna(False).to_numpy(bool)]
         label = self.rules.column_by_key[key].label if key in self.rules.column_by_key else ""
         out = []
@@ -51,10 +56,18 @@ class Context:
                     row=row,
                     column=label,
                     value=_show(shown),
-                    detail=str(detail[i]) if isinstance(detail, pd.Series) else detail or "",
+                    detail=detail(i) if callable(detail) else detail or "",
                 )
             )
         return out
+
+
+def _length(texts: pd.Series, limit: int, i) -> str:
+    return t("validate.length", n=len(str(texts[i])), max=limit)
+
+
+def _median_text(median: pd.Series, i) -> str:
+    return t("validate.outlier", median=_show(median[i]))
 
 
 def _show(v) -> str:
@@ -107,14 +120,13 @@ def column_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
         col = ctx.rules.column_by_key[key]
         mask = df.index.isin(group["index"].dropna())
         if code == "required-missing":  # an unreadable value was already reported as such
-            mask &= ctx.empty(key).to_numpy(bool)
+            mask &= ctx.empty(key, pd.Series(mask, index=df.index)).to_numpy(bool)
         detail = None
         if code == "out-of-range":
             low = str(check).startswith("greater")
             detail = t("validate.range_min", min=_fmt(col.min)) if low else t("validate.range_max", max=_fmt(col.max))
         elif code == "text-too-long":
-            lengths = df[key].astype("string").str.len().astype("Int64").astype(str)
-            detail = lengths.map(lambda n, m=col.max_length: t("validate.length", n=n, max=m))
+            detail = functools.partial(_length, df[key], col.max_length)
         out += ctx.emit(df, pd.Series(mask, index=df.index), key, code, detail)
     return out
 
@@ -174,7 +186,8 @@ def _required_when(df: pd.DataFrame, ctx: Context) -> list[Problem]:
     for col in ctx.rules.fields.columns:
         for other, values in (col.required_if or {}).items():
             if col.key in df and other in df:
-                mask = df[col.key].isna() & df[other].isin(values) & ctx.empty(col.key)
+                mask = df[col.key].isna() & df[other].isin(values)
+                mask &= ctx.empty(col.key, mask)
                 label = ctx.rules.column_by_key[other].label
                 detail = t("validate.required_when", column=label, values=" / ".join(values))
                 out += ctx.emit(df, mask, col.key, "required-when", detail)
@@ -185,7 +198,7 @@ def _required_when(df: pd.DataFrame, ctx: Context) -> list[Problem]:
 def _end_before_start(df, ctx, p):
     start, end = df[p["start"]], df[p["end"]]
     mask = start.notna() & end.notna() & (end < start)
-    return ctx.emit(df, mask, p["end"], "end-before-start", start.map(_show))
+    return ctx.emit(df, mask, p["end"], "end-before-start", lambda i: _show(start[i]))
 
 
 @register("within_period")
@@ -199,14 +212,14 @@ def _within_period(df, ctx, p):
         after,
         p["start"],
         "outside-period",
-        start.map(lambda d: t("validate.outside_after", start=_show(d), end=_show(per.end))),
+        lambda i: t("validate.outside_after", start=_show(start[i]), end=_show(per.end)),
     )
     b = ctx.emit(
         df,
         before & ~after,
         p["end"],
         "outside-period",
-        end.map(lambda d: t("validate.outside_before", end=_show(d), start=_show(per.start))),
+        lambda i: t("validate.outside_before", end=_show(end[i]), start=_show(per.start)),
     )
     return a + b
 
@@ -217,9 +230,11 @@ def _at_most(df, ctx, p):
     share = float(p.get("share", 1.0))
     mask = value.notna() & limit.notna() & (limit > 0) & (value > limit * share)
     detail = (
-        t("validate.share", share=_fmt(share * 100)) if p["code"] == "realisation-over-target" else limit.map(_show)
+        t("validate.share", share=_fmt(share * 100))
+        if p["code"] == "realisation-over-target"
+        else lambda i: _show(limit[i])
     )
-    return ctx.emit(df, mask, p["value"], p["code"], detail, value=value.map(_show))
+    return ctx.emit(df, mask, p["value"], p["code"], detail, value=value)
 
 
 @register("requires")
@@ -241,7 +256,7 @@ def _duplicate_rows(df, ctx, p):
     subset = df[["_file", *keys]].astype("string").fillna("")
     group = subset.groupby(list(subset.columns), sort=False).ngroup()
     first_row = df["_row"].groupby(group).transform("first")
-    return ctx.emit(df, subset.duplicated(keep="first"), "no", "duplicate-row", first_row.astype(int).astype(str))
+    return ctx.emit(df, subset.duplicated(keep="first"), "no", "duplicate-row", lambda i: str(int(first_row[i])))
 
 
 @register("assigned_action")
@@ -268,5 +283,5 @@ def _outlier(df, ctx, p):
         z = 0.6745 * (x - median) / mad.replace(0, np.nan)
         far = (x >= median * ratio) | (x * ratio <= median)
         mask = (size >= min_group) & (z.abs() > threshold) & far
-        out += ctx.emit(df, mask, col, "outlier", median.map(lambda m: t("validate.outlier", median=_show(m))))
+        out += ctx.emit(df, mask, col, "outlier", functools.partial(_median_text, median))
     return out

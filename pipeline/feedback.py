@@ -6,14 +6,13 @@ other return. Also the secretariat-wide list of every problem."""
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
+import functools
 from pathlib import Path
 
 import xlsxwriter
 
 from .atomic import atomic_path, fixed_datetime
+from .forked import Task, forked
 from .ingest import Submission
 from .normalise import clean_text, has_content
 from .periods import Period
@@ -22,56 +21,48 @@ from .rules import Rules
 from .template import FIRST_DATA_ROW, WORKBOOK_OPTIONS, Mark, Sheet, write_template
 from .texts import t
 from .validate import Report
-from .workers import die_with_parent
 
 
 def feedback_path(outbox: Path, period: Period, agency: str) -> Path:
     return outbox / period.id / "umpan_balik" / f"{agency}_{period.id}.xlsx"
 
 
-PARALLEL_FROM = 8  # feedback files: below this, a process pool costs more than it saves
 NEEDS_ACTION = ("error", "warning")  # only corrections made: nothing for the agency to do
-_JOBS: list = []  # read by forked workers: nothing is pickled but the job number
 
 
 def write_feedback(report: Report, rules: Rules, outbox: Path, day: dt.date) -> list[Path]:
     """One workbook per agency whose latest return has an error or a warning (safe corrections
-    alone are listed in the validation list, not sent back). Many workbooks are written in
-    parallel, one forked process per core."""
+    alone are listed in the validation list, not sent back), written side by side in forked
+    workers; workbooks of agencies that have since fixed their return are removed."""
+    with forked(feedback_tasks(report, rules, outbox, day)) as results:
+        return remove_stale(report, outbox, results())
+
+
+def feedback_tasks(report: Report, rules: Rules, outbox: Path, day: dt.date) -> list[Task]:
+    """One writer per agency to send back, for `forked`."""
     by_file: dict[str, list[Problem]] = {}
     for p in report.problems:
         by_file.setdefault(p.file, []).append(p)
     typed = report.typed.set_index(["_file", "_row"]).sort_index() if len(report.typed) else None
-    jobs = [
-        (sub, by_file[sub.name], outbox, report.period, day, rules, typed)
+    write = functools.partial(_write_one, outbox=outbox, period=report.period, day=day, rules=rules, typed=typed)
+    return [
+        ("feedback_workbooks", functools.partial(write, sub, by_file[sub.name]))
         for sub in report.submissions
         if not sub.superseded
         and sub.agency in rules.agency_by_code
         and any(p.severity in NEEDS_ACTION for p in by_file.get(sub.name, []))
     ]
-    if len(jobs) < PARALLEL_FROM:
-        written = [_write_one(job) for job in jobs]
-    else:
-        _JOBS[:] = jobs
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(os.cpu_count(), mp_context=context, initializer=die_with_parent) as pool:
-                written = list(pool.map(_write_job, range(len(jobs)), chunksize=4))
-        finally:
-            _JOBS.clear()
+
+
+def remove_stale(report: Report, outbox: Path, written: list[Path]) -> list[Path]:
     folder = feedback_path(outbox, report.period, "_").parent
-    for old in folder.glob("*.xlsx") if folder.is_dir() else []:  # an agency that has since fixed its return
+    for old in folder.glob("*.xlsx") if folder.is_dir() else []:
         if old not in written:
             old.unlink()
     return written
 
 
-def _write_job(i: int) -> Path:
-    return _write_one(_JOBS[i])
-
-
-def _write_one(job) -> Path:
-    sub, problems, outbox, period, day, rules, typed = job
+def _write_one(sub, problems, outbox, period, day, rules, typed) -> Path:
     rows, marks = _rows_and_marks(sub, problems, rules, typed)
     identity = {k: v for k, v in sub.identity.items() if v is not None}
     sheet = Sheet(rules.get_agency(sub.agency), period, day, rows=rows, marks=marks, identity=identity)

@@ -25,24 +25,18 @@ def ikhub_paths(outbox: Path, period_id: str) -> tuple[Path, Path]:
 
 
 def records(c: Consolidation, rules: Rules) -> pd.DataFrame:
-    fields = [f.key for f in rules.fields.columns if f.input and f.key not in ("no", "kode_aksi")]
+    fields = [f for f in rules.fields.columns if f.input and f.key not in ("no", "kode_aksi")]
     acts = c.activities
     out = pd.DataFrame({"periode": c.period, "kode_kl": acts["_agency"], "kode_aksi": acts["kode_aksi"]})
     out["id_kegiatan"] = acts["id_kegiatan"]
-    for key in fields:
-        out[key] = acts[key].map(_plain) if key in acts else None
+    for f in fields:  # pandas writes numbers, text and empty cells itself; dates as YYYY-MM-DD
+        out[f.key] = (acts[f.key].map(_iso) if f.type == "date" else acts[f.key]) if f.key in acts else None
     out["dihitung_sekali"] = ~acts["duplikat"].astype(bool)  # False: a likely duplicate of another agency's row
     return out
 
 
-def _plain(v):
-    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-        return None
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if hasattr(v, "item"):  # numpy scalars
-        return v.item()
-    return v
+def _iso(v):
+    return v.isoformat() if isinstance(v, dt.date) else None
 
 
 def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:

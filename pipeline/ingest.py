@@ -8,6 +8,7 @@ by an agency name in the file name, and the fallback used is reported.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,7 @@ def ingest(inbox: Path, rules: Rules, period: Period, progress=None) -> Ingested
     """Read every workbook of `inbox` (never modified) and identify it."""
     paths, ignored = discover(inbox)
     notes = [Problem(p.name, "ignored-file", detail=t(f"ingest.ignored_{why}")) for p, why in ignored]
-    subs = [identify(book, rules, period) for book in read_all(paths, rules.limits, progress)]
+    subs = read_all(paths, rules.limits, progress, then=functools.partial(identify, rules=rules, period=period))
     _mark_superseded(subs)
     return Ingested(subs, notes)
 

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -220,14 +221,16 @@ def choice_parser(allowed: list[str], aliases: dict[str, str]) -> Callable[[obje
     return parse
 
 
-def apply(series: pd.Series, parser: Callable[[object], Parsed]) -> pd.Series:
-    """Parse each distinct value once and map the results back (a Series of Parsed)."""
-    keys = series.map(_key)
-    first = ~keys.duplicated()
-    cache = {k: parser(v) for k, v in zip(keys[first], series[first], strict=True)}
-    return keys.map(cache.__getitem__)
+_NO_BOOLEANS = {"empty", "string", "floating", "integer", "mixed-integer-float", "date", "datetime", "time"}
 
 
-def _key(v: object) -> tuple:
-    """Hashable key that tells 1 (int), 1.0 (float) and "1" (text) apart."""
-    return (type(v).__name__, "nan" if isinstance(v, float) and math.isnan(v) else v)
+def apply(series: pd.Series, parser: Callable[[object], Parsed]) -> tuple[np.ndarray, list[Parsed]]:
+    """Parse each distinct value once: `(codes, parsed)`, the row's value being
+    `parsed[codes[row]]`. Equal numbers typed as int or float parse alike, but True == 1
+    in Python, so a column that may hold a boolean beside numbers is keyed by type too."""
+    if pd.api.types.infer_dtype(series, skipna=True) in _NO_BOOLEANS:
+        codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    else:
+        codes, keyed = pd.factorize(pd.Series([(type(v).__name__, v) for v in series], dtype=object))
+        uniques = [v for _, v in keyed]
+    return codes, [parser(u) for u in uniques]

@@ -7,6 +7,7 @@ block, so 100,000 activities compare in seconds.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import numpy as np
@@ -19,10 +20,13 @@ from .rules import Rules
 DUPLICATE, OVERLAP = "likely-duplicate", "overlapping-work"
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")  # after the ASCII folding and lower case: what isalnum() is not
+
+
 def fold(text: object) -> str:
     """Lower case, accents removed, punctuation to spaces: what the name comparison sees."""
     s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower()
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in s).split())
+    return " ".join(_NOT_ALNUM.sub(" ", s).split())
 
 
 COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group"]

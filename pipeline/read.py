@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from zlib import error as zlib_error
 
 from pebble import ProcessExpired, ProcessPool
@@ -23,6 +25,7 @@ from .rules import Limits
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+T = TypeVar("T")
 _LOCK = re.compile(r"^(~\$|\.~lock\.|\._)")
 
 
@@ -139,13 +142,17 @@ def _has_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
         return False
 
 
-def _limit_memory(megabytes: int) -> None:
+_FINISH: list[Callable] = []  # a worker's `then`, set by its initializer (inherited, not pickled, under fork)
+
+
+def _start_worker(megabytes: int, finish: Callable) -> None:
     """Worker set-up: cap the address space; a crash is reported by the pool, not dumped."""
     import faulthandler
     import resource
 
     from .workers import die_with_parent
 
+    _FINISH[:] = [finish]
     faulthandler.disable()
     die_with_parent()
     limit = megabytes * 2**20
@@ -189,33 +196,41 @@ def _classify(exc: Exception) -> tuple[str, str]:
     return "read-failed", text
 
 
-def read_all(paths: list[Path], limits: Limits, progress=None) -> list[RawBook]:
+def read_all(paths: list[Path], limits: Limits, progress=None, then: Callable[[RawBook], T] | None = None) -> list:
     """Sniff and read each file in a worker pool; results in the order of `paths`.
+    `then(book)` runs in the worker after reading (so what it derives is computed on every
+    core and only its result comes back); it runs here for a file whose worker failed.
     `progress(n)` is called as files finish (for a progress bar)."""
     if not paths:
         return []
+    finish = then or (lambda book: book)
     workers = limits.workers or os.cpu_count() or 1
-    books = []
+    results = []
     with ProcessPool(
-        max_workers=min(workers, len(paths)), initializer=_limit_memory, initargs=(limits.worker_memory_mb,)
+        max_workers=min(workers, len(paths)), initializer=_start_worker, initargs=(limits.worker_memory_mb, finish)
     ) as pool:
-        futures = [pool.schedule(read_book, args=(str(p), limits), timeout=limits.seconds_per_file) for p in paths]
+        futures = [pool.schedule(_read_task, args=(str(p), limits), timeout=limits.seconds_per_file) for p in paths]
         for p, fut in zip(paths, futures, strict=True):
-            books.append(_result(p, fut, limits))
+            results.append(_result(p, fut, limits, finish))
             if progress:
                 progress(1)
-    return books
+    return results
 
 
-def _result(path: Path, future, limits: Limits) -> RawBook:
+def _read_task(path: str, limits: Limits):
+    return _FINISH[0](read_book(path, limits))
+
+
+def _result(path: Path, future, limits: Limits, finish):
     try:
         return future.result()
     except FutureTimeout:
-        return RawBook(path, error="unsafe-file", detail=f"pembacaan melebihi {limits.seconds_per_file:g} detik")
+        book = RawBook(path, error="unsafe-file", detail=f"pembacaan melebihi {limits.seconds_per_file:g} detik")
     except ProcessExpired as exc:
-        return RawBook(path, error="unsafe-file", detail=f"pembaca berhenti tak terduga (kode {exc.exitcode})")
+        book = RawBook(path, error="unsafe-file", detail=f"pembaca berhenti tak terduga (kode {exc.exitcode})")
     except MemoryError:
-        return RawBook(path, error="unsafe-file", detail=f"memori melebihi {limits.worker_memory_mb} MB")
+        book = RawBook(path, error="unsafe-file", detail=f"memori melebihi {limits.worker_memory_mb} MB")
     except Exception as exc:  # any other failure of one file must not stop the batch
         code, detail = _classify(exc)
-        return RawBook(path, error=code, detail=detail)
+        book = RawBook(path, error=code, detail=detail)
+    return finish(book)

@@ -4,6 +4,7 @@ export, manifest; a consolidation is then stored in the history."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 from . import history
 from .compare import Comparison, compare
 from .consolidate import Consolidation, consolidate
-from .feedback import write_feedback, write_validation_list
+from .feedback import feedback_tasks, remove_stale, write_validation_list
+from .forked import forked
 from .ikhub import write_ikhub
 from .outputs import write_manifest
 from .periods import Period, previous_period_id
@@ -62,21 +64,28 @@ def run(
     day = output_date(report)
     folder = outbox / period.id
     result = Result(report)
+    tasks = feedback_tasks(report, rules, outbox, day)
     if consolidation:
         c = result.consolidation = consolidate(report, rules, watch)
         previous = history.load(outbox, previous_period_id(period, rules))
         result.comparison = compare(c, report.statuses, previous, rules) if previous else None
-        with stage(watch, "summary_workbook"):
-            path = write_summary(summary_path(outbox, period.id), c, report, rules, day, result.comparison)
-        with stage(watch, "word_report"):
-            data = report_data(c, report, rules, path.name, day, result.comparison)
-            result.files += [path, save_data(data, data_path(outbox, period.id))]
-            result.files.append(render_report(data, report_path(outbox, period.id), template))
-        with stage(watch, "ikhub"):
-            result.files += write_ikhub(c, rules, outbox)
-    with stage(watch, "feedback_workbooks"):
-        result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
-        result.feedback = write_feedback(report, rules, outbox, day)
+        write = functools.partial(write_summary, summary_path(outbox, period.id), c, report, rules, day)
+        tasks.insert(0, ("summary_workbook", functools.partial(write, result.comparison)))  # the longest first
+    with stage(watch, "outputs"), forked(tasks, watch) as written:  # workbooks in workers, the rest here
+        if consolidation:
+            with stage(watch, "word_report"):
+                data = report_data(c, report, rules, summary_path(outbox, period.id).name, day, result.comparison)
+                result.files += [save_data(data, data_path(outbox, period.id))]
+                result.files.append(render_report(data, report_path(outbox, period.id), template))
+            with stage(watch, "ikhub"):
+                result.files += write_ikhub(c, rules, outbox)
+        with stage(watch, "validation_list"):
+            result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
+        with stage(watch, "waiting_for_workers"):
+            workbooks = written()
+    if consolidation:
+        result.files.insert(0, workbooks.pop(0))
+    result.feedback = remove_stale(report, outbox, workbooks)
     with stage(watch, "manifest"):
         manifest = write_manifest(report, rules, [*result.files, *result.feedback], folder)
         result.files.append(manifest)

@@ -22,6 +22,12 @@ class Stopwatch:
             entry["seconds"] += time.perf_counter() - start
             entry["peak_mb"] = peak_mb()
 
+    def add(self, name: str, seconds: float, peak: float) -> None:
+        """Time spent on `name` in a worker process (summed over its tasks) and its peak."""
+        entry = self.stages.setdefault(name, {"seconds": 0.0, "peak_mb": 0.0})
+        entry["seconds"] += seconds
+        entry["peak_mb"] = max(entry.get("peak_mb", 0.0), peak)
+
 
 def peak_mb() -> float:
     """Peak resident memory so far of this process and of its finished children (MB)."""

@@ -9,9 +9,9 @@ style come from the number formats; the file is byte-reproducible for the same i
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -66,30 +66,16 @@ class _Writer:
             "neutral": add({"bg_color": "#F2F2F2"}),
         }
 
-    def table(
-        self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], excel_table=False, freeze=True
-    ) -> int:
-        """Header and values of `cols` (key, label, kind) from row `row`; returns the row after."""
-        for j, (_, label, kind) in enumerate(cols):
+    def table(self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], freeze=True, filter=False) -> int:
+        """Header and values of `cols` (key, label, kind) from row `row`, with filter buttons
+        when `filter`; returns the row after."""
+        for j, (key, label, kind) in enumerate(cols):
             ws.set_column(j, j, max(WIDTH[kind], min(len(label) + 2, 30)))
-            if not excel_table:
-                ws.write_string(row, j, label, self.f["header"])
-        for j, (key, _, kind) in enumerate(cols):
-            values = df[key].tolist() if key in df else [None] * len(df)
-            self._column(ws, row + 1, j, values, kind)
-        if excel_table:
-            last = row + max(len(df), 1)
-            ws.add_table(
-                row,
-                0,
-                last,
-                len(cols) - 1,
-                {
-                    "columns": [{"header": label} for _, label, _ in cols],
-                    "style": "Table Style Light 9",
-                    "autofilter": True,
-                },
-            )
+            ws.write_string(row, j, label, self.f["header"])
+            if key in df:
+                self._column(ws, row + 1, j, df[key], kind)
+        if filter:
+            ws.autofilter(row, 0, row + max(len(df), 1), len(cols) - 1)
         if freeze:
             ws.freeze_panes(row + 1, 0)
             self.print_setup(ws, repeat=row)
@@ -103,20 +89,27 @@ class _Writer:
         if repeat is not None:
             ws.repeat_rows(repeat)
 
-    def _column(self, ws, row: int, col: int, values: list, kind: str) -> None:
+    def _column(self, ws, row: int, col: int, values: pd.Series, kind: str) -> None:
+        """One column of values from `row` down, empty cells left out (one library call per
+        cell written: this is the bulk of the summary's time)."""
         fmt = self.f[kind]
-        for i, v in enumerate(values):
-            if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-                continue
-            if isinstance(v, bool):
-                ws.write_string(row + i, col, t("status_board.yes_text").capitalize() if v else "", fmt)
-            elif kind in ("text", "long", "code"):
-                ws.write_string(row + i, col, str(v), fmt)
-            elif kind == "date":
-                if isinstance(v, dt.date):
-                    ws.write_datetime(row + i, col, fixed_datetime(v), fmt)
-            else:
-                ws.write_number(row + i, col, float(v), fmt)
+        keep = values.notna().to_numpy(bool, copy=True)
+        if kind == "date":  # only dates are written to a date column
+            keep &= values.map(lambda v: isinstance(v, dt.date)).to_numpy(bool)
+        rows = (np.flatnonzero(keep) + row).tolist()
+        cells = values[keep].tolist()
+        write = ws.write_number
+        if pd.api.types.infer_dtype(values, skipna=True) == "boolean":
+            yes = t("status_board.yes_text").capitalize()
+            cells, write = [yes if v else "" for v in cells], ws.write_string
+        elif kind in ("text", "long", "code"):
+            cells, write = [str(v) for v in cells], ws.write_string
+        elif kind == "date":
+            cells, write = [fixed_datetime(v) for v in cells], ws.write_datetime
+        else:
+            cells = [float(v) for v in cells]
+        for r, v in zip(rows, cells, strict=True):
+            write(r, col, v, fmt)
 
 
 def write_summary(
@@ -418,7 +411,7 @@ def _activities(w: _Writer, c: Consolidation) -> None:
         ("_file", _label("_file"), "text"),
         ("_row", _label("_row"), "int"),
     ]
-    w.table(ws, 0, c.activities, cols, excel_table=True)
+    w.table(ws, 0, c.activities, cols, filter=True)
 
 
 def _problems(w: _Writer, report: Report) -> None:

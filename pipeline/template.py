@@ -7,6 +7,7 @@ The same builder re-issues a template pre-filled with an agency's rows and probl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import numbers
 import re
 from collections.abc import Iterable, Sequence
@@ -72,6 +73,7 @@ class Sheet:
     identity: dict = field(default_factory=dict)
 
 
+@functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
 def load_style() -> dict:
     return yaml.safe_load((TEMPLATES_DIR / "style.yaml").read_text(encoding="utf-8"))
 

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
@@ -162,13 +163,20 @@ def normalise_frame(raw: pd.DataFrame, rules: Rules, letters: dict) -> tuple[pd.
     for col in rules.fields.columns:
         if col.key not in raw or not col.input:
             continue
-        parsed = N.apply(raw[col.key], parser_for(col, rules))
-        values = parsed.map(lambda p: None if p.error else p.value)
-        typed[col.key] = _dtype(values, col.type)
-        flagged = parsed[parsed.map(lambda p: bool(p.error or p.changed))]
-        for i, p in flagged.items():
-            problems.append(_value_problem(raw, i, col, p, rules, letters))
+        codes, parsed = N.apply(raw[col.key], parser_for(col, rules))
+        values = _objects([None if p.error else p.value for p in parsed])[codes]
+        typed[col.key] = _dtype(pd.Series(values, index=raw.index), col.type)
+        flagged = np.array([bool(p.error or p.changed) for p in parsed], dtype=bool)[codes]
+        for pos in np.flatnonzero(flagged):
+            problems.append(_value_problem(raw, raw.index[pos], col, parsed[codes[pos]], rules, letters))
     return typed, problems
+
+
+def _objects(items: list) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    for i, v in enumerate(items):
+        out[i] = v
+    return out
 
 
 def _dtype(values: pd.Series, kind: str) -> pd.Series:
@@ -220,10 +228,11 @@ def _suggest(value: str, allowed: list[str]) -> str:
 # ---- agency-level checks ---------------------------------------------------------------
 def _completeness(subs: list[Submission], typed: pd.DataFrame, rules: Rules) -> list[Problem]:
     out = []
+    codes = typed.dropna(subset=["kode_aksi"]).groupby("_file")["kode_aksi"].agg(set) if len(typed) else {}
     for s in subs:
         if s.nihil and not len(s.rows):
             continue
-        reported = set(typed.loc[typed["_file"] == s.name, "kode_aksi"].dropna()) if len(typed) else set()
+        reported = codes.get(s.name, set())
         for fa, _ in rules.assigned_actions(s.agency):
             if fa.code not in reported:
                 out.append(Problem(s.name, "assigned-action-missing", sheet=s.sheet, value=fa.code))

@@ -153,7 +153,7 @@ def test_summary_opens_in_libreoffice_and_charts_point_at_data(summary, tmp_path
     column = pillar.split("!")[1].split(":")[0].strip("$").rstrip("0123456789").strip("$")
     assert wb["Per Pilar"][f"{column}1"].value == "Capaian"
     assert any("'Per Provinsi'" in v for _, v in refs) and any("Ringkasan" in v for _, v in refs)
-    assert not wb["Per Aksi"].merged_cells.ranges and wb["Kegiatan"].tables
+    assert not wb["Per Aksi"].merged_cells.ranges and wb["Kegiatan"].auto_filter.ref
 
 
 def test_agency_text_stays_text_in_summary(summary):

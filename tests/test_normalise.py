@@ -144,3 +144,19 @@ def test_canonical_text_unchanged(s):
 @given(st.one_of(st.none(), st.text(alphabet=" \t\u00a0\u2007\u202f\u200b\ufeff\u3000ab"), st.floats(), st.integers()))
 def test_has_content_agrees_with_clean_text(v):
     assert has_content(v) == (clean_text(v).value is not None)
+
+
+_MIXED = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-3, 3), st.sampled_from(["1", " 1", "Ya"]))
+
+
+@given(st.lists(_MIXED))
+def test_apply_parses_each_distinct_value_once_and_keeps_types_apart(values):
+    """True == 1 in Python: a boolean must not share the parse of the number 1."""
+    import pandas as pd
+
+    from pipeline.normalise import apply
+
+    codes, parsed = apply(pd.Series(values, dtype=object), parse_number)
+    assert len(codes) == len(values)
+    for v, code in zip(values, codes, strict=True):
+        assert parsed[code] == parse_number(v)

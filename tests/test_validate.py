@@ -202,6 +202,30 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "the inbox is never modified"
 
 
+def test_a_failure_while_identifying_one_file_stays_with_that_file(rules, period, known, tmp_path, monkeypatch):
+    """Identification runs in the read workers: an unexpected failure there is that file's
+    problem, reported with the file's name; the other files go on."""
+    import pipeline.ingest as ingest
+
+    _, good = known
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(good, inbox / "KEMENAG baik.xlsx")
+    shutil.copy(good, inbox / "POLRI aneh.xlsx")
+    real = ingest.identify
+
+    def identify(book, rules, period):
+        if book.path.name.startswith("POLRI") and not book.error:
+            raise ValueError("nilai tak terduga")
+        return real(book, rules, period)
+
+    monkeypatch.setattr(ingest, "identify", identify)
+    report = validate_period(inbox, rules, period)
+    odd = [p for p in report.problems if p.file == "POLRI aneh.xlsx"]
+    assert [p.code for p in odd] == ["read-failed"] and "nilai tak terduga" in odd[0].message
+    assert len(report.accepted) == 2 and {f.file: f.status for f in report.files}["KEMENAG baik.xlsx"] == "used"
+
+
 def _encrypt(src, dst, password="rahasia"):
     """A workbook protected by a password to open, as Excel writes it (OLE2 EncryptedPackage)."""
     from msoffcrypto.format.ooxml import OOXMLFile

@@ -1,0 +1,61 @@
+"""Run independent output writers side by side in forked worker processes.
+
+The workers are forked when the tasks are submitted, so they inherit the caller's data
+(report, consolidation, rules): nothing is pickled but a task number and what a task
+returns. A task's exception is raised again in the caller."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+from .stopwatch import Stopwatch, peak_mb
+from .workers import die_with_parent
+
+Task = tuple[str, Callable[[], object]]  # (stage name for the stopwatch, zero-argument writer)
+_TASKS: list[Callable[[], object]] = []  # read by the forked workers
+
+
+def _call(i: int) -> tuple[object, float, float]:
+    start = time.perf_counter()
+    value = _TASKS[i]()
+    return value, time.perf_counter() - start, peak_mb()
+
+
+@contextlib.contextmanager
+def forked(tasks: list[Task], watch: Stopwatch | None = None) -> Iterator[Callable[[], list]]:
+    """Start `tasks` in one forked process per core (tasks start in order: put the longest
+    first) and yield `results()`, which waits for all of them and returns their values in
+    order. The caller does its own work in between. Each task's time and peak memory go
+    to `watch`."""
+    if not tasks:
+        yield list
+        return
+    _TASKS[:] = [fn for _, fn in tasks]
+    context = multiprocessing.get_context("fork")
+    workers = min(len(tasks), os.cpu_count() or 1)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
+            futures = [pool.submit(_call, i) for i in range(len(tasks))]
+
+            def results() -> list:
+                values = []
+                for (name, _), future in zip(tasks, futures, strict=True):
+                    value, seconds, peak = future.result()
+                    if watch:
+                        watch.add(name, seconds, peak)
+                    values.append(value)
+                return values
+
+            try:
+                yield results
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        _TASKS.clear()

@@ -1,0 +1,40 @@
+"""Output writers run side by side in forked workers: results in order, failures raised."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.forked import forked
+from pipeline.stopwatch import Stopwatch
+
+
+def _write(path, text):
+    path.write_text(text)
+    return os.getpid(), path
+
+
+def _fail():
+    raise ValueError("rusak")
+
+
+def test_results_in_order_written_by_workers(tmp_path):
+    watch = Stopwatch()
+    tasks = [("a", lambda i=i: _write(tmp_path / f"{i}.txt", str(i))) for i in range(6)]
+    with forked(tasks, watch) as results:
+        values = results()
+    assert [p for _, p in values] == [tmp_path / f"{i}.txt" for i in range(6)]
+    assert all(pid != os.getpid() for pid, _ in values)  # inherited the closures, nothing pickled
+    assert [(tmp_path / f"{i}.txt").read_text() for i in range(6)] == [str(i) for i in range(6)]
+    assert watch.stages["a"]["seconds"] > 0 and watch.stages["a"]["peak_mb"] > 0
+
+
+def test_a_failing_task_raises_in_the_caller(tmp_path):
+    with pytest.raises(ValueError, match="rusak"), forked([("ok", lambda: 1), ("bad", _fail)]) as results:
+        results()
+
+
+def test_no_tasks():
+    with forked([]) as results:
+        assert results() == []
