@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
@@ -207,16 +208,21 @@ def _take_rows(sub: Submission, rules: Rules, sheet: str, rows: list[list], head
     missing = [c.label for c in rules.fields.columns if (c.required or c.required_if) and c.key not in found]
     if missing and not sub.rejected:
         sub.reject("header-missing", sheet=sheet, cell=f"A{header + 1}", detail=", ".join(missing))
-    body = rows[header + 1 :]
     keys = [c.key for c in rules.fields.columns if c.key in found and c.input]
-    data = {k: [r[found[k]] if found[k] < len(r) else "" for r in body] for k in keys}
-    frame = pd.DataFrame(data, index=pd.RangeIndex(header + 2, header + 2 + len(body), name="row"), dtype=object)
-    present = frame.map(has_content)
-    frame, present = frame[present.any(axis=1)], present[present.any(axis=1)]  # empty template rows: not rows
-    content = [c.key for c in rules.fields.columns if c.content and c.key in frame]
-    filled = present[content].any(axis=1)
+    content = [found[c.key] for c in rules.fields.columns if c.content and c.key in found and c.input]
+    inputs = [found[k] for k in keys]
+    taken = [(r, row) for r, row in enumerate(rows[header + 1 :], start=header + 2) if _any_content(row, inputs)]
+    data = {k: [row[found[k]] if found[k] < len(row) else "" for _, row in taken] for k in keys}
+    frame = pd.DataFrame(data, index=pd.Index([r for r, _ in taken], name="row", dtype="int64"), dtype=object)
+    filled = np.array([_any_content(row, content) for _, row in taken], dtype=bool)
     sub.blank = int((~filled).sum())  # only pre-filled cells (code, role): skipped as blank
-    sub.rows, sub.present, sub.header_row = frame[filled], frame, header + 1
+    sub.rows, sub.present, sub.header_row = frame[filled], frame, header + 1  # empty template rows: not rows
+
+
+def _any_content(row: list, columns) -> bool:
+    """Whether any of `columns` of a sheet row holds a value (row by row: the first value
+    found decides, so a filled row costs one or two tests)."""
+    return any(i < len(row) and has_content(row[i]) for i in columns)
 
 
 def _mark_superseded(subs: list[Submission]) -> None:
