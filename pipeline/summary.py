@@ -400,7 +400,7 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
 def _activities(w: _Writer, c: Consolidation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.kegiatan"))
     kinds = {"integer": "int", "number": "num", "money": "money", "date": "date", "percent": "pct", "code": "code"}
-    cols = [("id_kegiatan", _label("id_kegiatan"), "code"), ("kl", _label("kl"), "text")]
+    cols = [("id_kegiatan", _label("id_kegiatan"), "text"), ("kl", _label("kl"), "text")]
     cols += [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
     cols += [("uraian_aksi", _label("uraian_aksi"), "long")]
     for f in w.rules.fields.columns:
