@@ -29,8 +29,10 @@ def compare(c: Consolidation, statuses: dict[str, dict], prev: Snapshot, rules: 
     now = by_level(c.activities, rules, 0).set_index(keys)
     before = by_level(prev.activities, rules, 0).set_index(keys) if len(prev.activities) else None
     pillars = _beside(now, before, ["kegiatan", "capaian", "serapan"]).reset_index()
-    agencies = _agency_figures(c.activities, rules).merge(
-        _agency_figures(prev.activities, rules), left_index=True, right_index=True, suffixes=("", "_lalu")
+    agencies = (
+        agency_figures(c.activities, rules)
+        .merge(agency_figures(prev.activities, rules), on="kode", suffixes=("", "_lalu"))
+        .set_index("kode")
     )
     agencies = agencies[[f"{k}{s}" for k in ("kegiatan", "capaian", "serapan") for s in ("_lalu", "")]]
     agencies["selisih_capaian"] = agencies["capaian"] - agencies["capaian_lalu"]
@@ -63,11 +65,6 @@ def _beside(now: pd.DataFrame, before: pd.DataFrame | None, cols: list[str]) -> 
     out["selisih_capaian"] = out["capaian"] - out["capaian_lalu"]
     out["selisih_kegiatan"] = out["kegiatan"] - out["kegiatan_lalu"].fillna(0)
     return out
-
-
-def _agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """The Per KL sheet's activity figures, one row per agency of the rules."""
-    return agency_figures(acts, rules).set_index("kode")[["kegiatan", "capaian", "serapan"]]
 
 
 def _status(statuses: dict[str, dict], code: str) -> str:

@@ -34,31 +34,29 @@ class Consolidation:
         return int(self.activities["duplikat"].sum())
 
 
-def consolidate(report: Report, rules: Rules, watch=None) -> Consolidation:
+def consolidate(report: Report, rules: Rules, watch=None, acts: pd.DataFrame | None = None) -> Consolidation:
+    """Figures, overlaps and duplicates of the report's accepted rows, or of `acts` when
+    given (activities already built, as the history stores them)."""
     from .stopwatch import stage
 
     with stage(watch, "consolidate"):
-        acts = activities(report, rules)
+        acts = activities(report, rules) if acts is None else acts
     with stage(watch, "overlaps"):
         pairs = find_overlaps(acts, rules)
         acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
         pairs = strongest(pairs, rules.overlap.overlap.max_partners)
     with stage(watch, "consolidate"):
-        return _consolidation(report, rules, acts, pairs)
-
-
-def _consolidation(report: Report, rules: Rules, acts: pd.DataFrame, pairs: pd.DataFrame) -> Consolidation:
-    return Consolidation(
-        period=report.period.id,
-        levels=list(rules.catalogue.levels),
-        activities=acts,
-        by_action=by_action(acts, rules),
-        by_level=[by_level(acts, rules, depth) for depth in range(len(rules.catalogue.levels))],
-        by_agency=by_agency(acts, report, rules),
-        by_province=by_province(acts, rules),
-        completeness=completeness(acts, rules),
-        overlaps=pairs,
-    )
+        return Consolidation(
+            period=report.period.id,
+            levels=list(rules.catalogue.levels),
+            activities=acts,
+            by_action=by_action(acts, rules),
+            by_level=[by_level(acts, rules, depth) for depth in range(len(rules.catalogue.levels))],
+            by_agency=by_agency(acts, report, rules),
+            by_province=by_province(acts, rules),
+            completeness=completeness(acts, rules),
+            overlaps=pairs,
+        )
 
 
 def activities(report: Report, rules: Rules) -> pd.DataFrame:

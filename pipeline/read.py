@@ -15,7 +15,6 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 from zlib import error as zlib_error
 
 from pebble import ProcessExpired, ProcessPool
@@ -25,7 +24,6 @@ from .rules import Limits
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
-T = TypeVar("T")
 _LOCK = re.compile(r"^(~\$|\.~lock\.|\._)")
 
 
@@ -196,7 +194,7 @@ def _classify(exc: Exception) -> tuple[str, str]:
     return "read-failed", text
 
 
-def read_all(paths: list[Path], limits: Limits, progress=None, then: Callable[[RawBook], T] | None = None) -> list:
+def read_all(paths: list[Path], limits: Limits, progress=None, then: Callable[[RawBook], object] | None = None) -> list:
     """Sniff and read each file in a worker pool; results in the order of `paths`.
     `then(book)` runs in the worker after reading (so what it derives is computed on every
     core and only its result comes back); it runs here for a file whose worker failed.

@@ -164,19 +164,12 @@ def normalise_frame(raw: pd.DataFrame, rules: Rules, letters: dict) -> tuple[pd.
         if col.key not in raw or not col.input:
             continue
         codes, parsed = N.apply(raw[col.key], parser_for(col, rules))
-        values = _objects([None if p.error else p.value for p in parsed])[codes]
+        values = np.fromiter((None if p.error else p.value for p in parsed), dtype=object, count=len(parsed))[codes]
         typed[col.key] = _dtype(pd.Series(values, index=raw.index), col.type)
         flagged = np.array([bool(p.error or p.changed) for p in parsed], dtype=bool)[codes]
         for pos in np.flatnonzero(flagged):
             problems.append(_value_problem(raw, raw.index[pos], col, parsed[codes[pos]], rules, letters))
     return typed, problems
-
-
-def _objects(items: list) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    for i, v in enumerate(items):
-        out[i] = v
-    return out
 
 
 def _dtype(values: pd.Series, kind: str) -> pd.Series:

@@ -12,9 +12,8 @@ import pandas as pd
 
 from . import history
 from .atomic import run_date
-from .consolidate import _consolidation
+from .consolidate import consolidate
 from .errors import RanpeError
-from .overlap import duplicate_rows, find_overlaps, strongest
 from .periods import Period, parse_period
 from .report import TEMPLATE, data_path, render_report, report_path, save_data
 from .report_data import report_data
@@ -35,9 +34,7 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE
                     last.deadline)  # fmt: skip
     acts = pd.concat([s.activities for s in snaps.values()], ignore_index=True)
     report = Report(period, [], [], acts, _files(outbox, ids), statuses=_statuses([s.statuses for s in snaps.values()]))
-    pairs = find_overlaps(acts, rules)
-    acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
-    c = _consolidation(report, rules, acts, strongest(pairs, rules.overlap.overlap.max_partners))
+    c = consolidate(report, rules, acts=acts)
     day = run_date()
     summary = write_summary(summary_path(outbox, period.id), c, report, rules, day)
     data = report_data(c, report, rules, summary.name, day)
