@@ -206,3 +206,19 @@ def _label(key: str) -> str:
     from pipeline.texts import t
 
     return t(f"summary.columns.{key}")
+
+
+def test_word_report_lists_each_comparison_heading_once(rules, two_periods):
+    """The comparison section of the Word report: new actions and stopped agencies, each
+    under its own heading, once."""
+    from docx import Document
+
+    from pipeline.texts import t
+
+    _, _, _, second = two_periods
+    docx = next(p for p in second.files if p.suffix == ".docx")
+    texts = [p.text for p in Document(docx).paragraphs]
+    new, stopped = t("report.compare_new"), t("report.compare_stopped")
+    assert texts.count(new) == 1 and texts.count(stopped) == 1
+    gone = rules.get_agency(second.gone).short
+    assert any(p.startswith(f"{gone} (") for p in texts[texts.index(stopped) + 1 :])

@@ -292,7 +292,6 @@ def build(out: Path) -> Path:
     tag(doc, "{%p if perbandingan.kl_lain %}")
     para(doc, T["compare_more"])
     tag(doc, "{%p endif %}")
-    para(doc, T["compare_new"], bold=True)
     for key, item in (("aksi_baru", "{{ a.kode }} {{ a.uraian }}"), ("berhenti", "{{ a.kl }} ({{ a.status }})")):
         para(doc, T["compare_new" if key == "aksi_baru" else "compare_stopped"], bold=True)
         tag(doc, "{%p for a in perbandingan." + key + " %}")
