@@ -11,21 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import __version__
 from .atomic import atomic_path, fixed_datetime
 from .compare import Comparison
 from .consolidate import Consolidation, headline, overlap_table
+from .fastsheet import Workbook
 from .problems import Problem
 from .rules import Rules
 from .template import WORKBOOK_OPTIONS, load_style
 from .texts import t
 from .validate import Report
 
+CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}  # the rest are numbers
 WIDTH = {"text": 28, "long": 50, "int": 11, "num": 12, "money": 17, "pct": 10, "date": 11, "code": 10}
 
 
@@ -38,7 +38,7 @@ def _label(key: str, **kw) -> str:
 
 
 class _Writer:
-    def __init__(self, wb: xlsxwriter.Workbook, rules: Rules) -> None:
+    def __init__(self, wb: Workbook, rules: Rules) -> None:
         st = load_style()
         base, nf = st["font"], st["num_formats"]
         self.wb, self.rules = wb, rules
@@ -69,11 +69,10 @@ class _Writer:
     def table(self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], freeze=True, filter=False) -> int:
         """Header and values of `cols` (key, label, kind) from row `row`, with filter buttons
         when `filter`; returns the row after."""
-        for j, (key, label, kind) in enumerate(cols):
+        for j, (_, label, kind) in enumerate(cols):
             ws.set_column(j, j, max(WIDTH[kind], min(len(label) + 2, 30)))
             ws.write_string(row, j, label, self.f["header"])
-            if key in df:
-                self._column(ws, row + 1, j, df[key], kind)
+        ws.write_block(row + 1, {j: self._cells(df[key], kind) for j, (key, _, kind) in enumerate(cols) if key in df})
         if filter:
             ws.autofilter(row, 0, row + max(len(df), 1), len(cols) - 1)
         if freeze:
@@ -89,34 +88,18 @@ class _Writer:
         if repeat is not None:
             ws.repeat_rows(repeat)
 
-    def _column(self, ws, row: int, col: int, values: pd.Series, kind: str) -> None:
-        """One column of values from `row` down, empty cells left out (one library call per
-        cell written: this is the bulk of the summary's time)."""
-        fmt = self.f[kind]
-        keep = values.notna().to_numpy(bool, copy=True)
-        if kind == "date":  # only dates are written to a date column
-            keep &= values.map(lambda v: isinstance(v, dt.date)).to_numpy(bool)
-        rows = (np.flatnonzero(keep) + row).tolist()
-        cells = values[keep].tolist()
-        write = ws.write_number
+    def _cells(self, values: pd.Series, kind: str) -> tuple[pd.Series, object, str]:
+        """One column for `FastSheet.write_block`: yes/no as text, the rest by its kind."""
         if pd.api.types.infer_dtype(values, skipna=True) == "boolean":
-            yes = t("status_board.yes_text").capitalize()
-            cells, write = [yes if v else "" for v in cells], ws.write_string
-        elif kind in ("text", "long", "code"):
-            cells, write = [str(v) for v in cells], ws.write_string
-        elif kind == "date":
-            cells, write = [fixed_datetime(v) for v in cells], ws.write_datetime
-        else:
-            cells = [float(v) for v in cells]
-        for r, v in zip(rows, cells, strict=True):
-            write(r, col, v, fmt)
+            return values.map({True: t("status_board.yes_text").capitalize()}), self.f[kind], "string"
+        return values, self.f[kind], CELL_KIND.get(kind, "number")
 
 
 def write_summary(
     path: Path, c: Consolidation, report: Report, rules: Rules, day: dt.date, comparison: Comparison | None = None
 ) -> Path:
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(
             {
                 "title": t("summary.title", period_title=report.period.title),
@@ -354,11 +337,8 @@ def _completeness(w: _Writer, c: Consolidation) -> None:
     ws.set_column(1, len(m.columns), 7)
     for j, code in enumerate(m.columns, start=1):
         ws.write_string(0, j, code, w.f["header"])
-    for i, (agency, row) in enumerate(m.iterrows(), start=1):
-        ws.write_string(i, 0, agency, w.f["text"])
-        for j, v in enumerate(row.tolist(), start=1):
-            if v:
-                ws.write_string(i, j, v, w.f["text"])
+    cells = [m.index, *(m[code] for code in m.columns)]
+    ws.write_block(1, {j: (values, w.f["text"], "string") for j, values in enumerate(cells)})
     last = xl_rowcol_to_cell(len(m), len(m.columns))
     for kind, fmt in (("✓", "good"), ("✗", "bad")):
         ws.conditional_format(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import numbers
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,10 @@ import jinja2
 import xlsxwriter
 import yaml
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
-from xlsxwriter.worksheet import Worksheet
 
 from . import __version__
 from .atomic import atomic_path, fixed_datetime
+from .fastsheet import FastSheet
 from .periods import Period
 from .rules import Agency, Column, Rules
 from .texts import t
@@ -35,20 +34,6 @@ FILL_KEY = "_isi"  # hidden helper: 1 when the row holds any content
 CHECK_KEY = "_cek"  # hidden helper: 1 when a started row still breaks a rule
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 SEVERITY_FILL = {"error": "#FFC7CE", "warning": "#FFEB9C", "corrected": "#BDD7EE"}
-
-
-_FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
-# Functions Excel 2007 knew: formulas using only these need none of xlsxwriter's "future
-# function" rewriting, which runs ~30 regexes per formula and dominated writing time.
-_CLASSIC = {"IF", "AND", "OR", "NOT", "LEN", "COUNTIF", "ISNUMBER", "INT", "IFERROR", "VLOOKUP", "SUM", "SUMPRODUCT"}
-
-
-class FastSheet(Worksheet):
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        body = formula[1:] if formula.startswith("=") else formula
-        if "[" not in body and not formula.startswith("{") and set(_FUNCTION.findall(body)) <= _CLASSIC:
-            return body
-        return super()._prepare_formula(formula, expand_future_functions)
 
 
 @dataclass(frozen=True)
