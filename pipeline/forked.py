@@ -20,6 +20,13 @@ Task = tuple[str, Callable[[], object]]  # (stage name for the stopwatch, zero-a
 _TASKS: list[Callable[[], object]] = []  # read by the forked workers
 
 
+def _adopt(tasks: list[Callable[[], object]]) -> None:
+    """Worker initializer: the task list as it was when this pool forked (later pools may
+    start other tasks while this one runs)."""
+    die_with_parent()
+    _TASKS[:] = tasks
+
+
 def _call(i: int) -> tuple[object, float, float]:
     start = time.perf_counter()
     value = _TASKS[i]()
@@ -35,27 +42,23 @@ def forked(tasks: list[Task], watch: Stopwatch | None = None) -> Iterator[Callab
     if not tasks:
         yield list
         return
-    _TASKS[:] = [fn for _, fn in tasks]
     context = multiprocessing.get_context("fork")
     workers = min(len(tasks), os.cpu_count() or 1)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
-            futures = [pool.submit(_call, i) for i in range(len(tasks))]
+    with ProcessPoolExecutor(workers, context, _adopt, ([fn for _, fn in tasks],)) as pool:
+        futures = [pool.submit(_call, i) for i in range(len(tasks))]
 
-            def results() -> list:
-                values = []
-                for (name, _), future in zip(tasks, futures, strict=True):
-                    value, seconds, peak = future.result()
-                    if watch:
-                        watch.add(name, seconds, peak)
-                    values.append(value)
-                return values
+        def results() -> list:
+            values = []
+            for (name, _), future in zip(tasks, futures, strict=True):
+                value, seconds, peak = future.result()
+                if watch:
+                    watch.add(name, seconds, peak)
+                values.append(value)
+            return values
 
-            try:
-                yield results
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
-    finally:
-        _TASKS.clear()
+        try:
+            yield results
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

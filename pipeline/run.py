@@ -64,28 +64,29 @@ def run(
     day = output_date(report)
     folder = outbox / period.id
     result = Result(report)
-    tasks = feedback_tasks(report, rules, outbox, day)
-    if consolidation:
-        c = result.consolidation = consolidate(report, rules, watch)
-        previous = history.load(outbox, previous_period_id(period, rules))
-        result.comparison = compare(c, report.statuses, previous, rules) if previous else None
-        write = functools.partial(write_summary, summary_path(outbox, period.id), c, report, rules, day)
-        tasks.insert(0, ("summary_workbook", functools.partial(write, result.comparison)))  # the longest first
-    with stage(watch, "outputs"), forked(tasks, watch) as written:  # workbooks in workers, the rest here
+    summary = []
+    # The feedback workbooks need only the validation: their workers start now, beside the
+    # consolidation; the summary workbook gets a worker of its own once that is done.
+    with forked(feedback_tasks(report, rules, outbox, day), watch) as feedback_written:
         if consolidation:
-            with stage(watch, "word_report"):
-                data = report_data(c, report, rules, summary_path(outbox, period.id).name, day, result.comparison)
-                result.files += [save_data(data, data_path(outbox, period.id))]
-                result.files.append(render_report(data, report_path(outbox, period.id), template))
-            with stage(watch, "ikhub"):
-                result.files += write_ikhub(c, rules, outbox)
-        with stage(watch, "validation_list"):
-            result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
-        with stage(watch, "waiting_for_workers"):
-            workbooks = written()
-    if consolidation:
-        result.files.insert(0, workbooks.pop(0))
-    result.feedback = remove_stale(report, outbox, workbooks)
+            c = result.consolidation = consolidate(report, rules, watch)
+            previous = history.load(outbox, previous_period_id(period, rules))
+            result.comparison = compare(c, report.statuses, previous, rules) if previous else None
+            write = functools.partial(write_summary, summary_path(outbox, period.id), c, report, rules, day)
+            summary.append(("summary_workbook", functools.partial(write, result.comparison)))
+        with stage(watch, "outputs"), forked(summary, watch) as summary_written:  # the rest is written here
+            if consolidation:
+                with stage(watch, "word_report"):
+                    data = report_data(c, report, rules, summary_path(outbox, period.id).name, day, result.comparison)
+                    result.files += [save_data(data, data_path(outbox, period.id))]
+                    result.files.append(render_report(data, report_path(outbox, period.id), template))
+                with stage(watch, "ikhub"):
+                    result.files += write_ikhub(c, rules, outbox)
+            with stage(watch, "validation_list"):
+                result.files.append(write_validation_list(report, rules, folder / f"validasi_{period.id}.xlsx", day))
+            with stage(watch, "waiting_for_workers"):
+                result.files[:0] = summary_written()
+                result.feedback = remove_stale(report, outbox, feedback_written())
     with stage(watch, "manifest"):
         manifest = write_manifest(report, rules, [*result.files, *result.feedback], folder)
         result.files.append(manifest)
