@@ -5,7 +5,7 @@ Two shortcuts, both producing what xlsxwriter itself would write:
   rewriting (about 30 regexes per formula);
 - `write_block` takes whole columns and makes their cells' XML a column at a time with
   array operations, instead of one library call per cell when writing and another when
-  the sheet is saved (about 4 µs a cell, most of a large summary's time). Values are
+  the sheet is saved (about 4 µs a cell, most of a large workbook's time). Values are
   mapped once per distinct value; strings go to the workbook's shared string table as
   with `write_string`.
 """
@@ -13,6 +13,7 @@ Two shortcuts, both producing what xlsxwriter itself would write:
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,21 +23,36 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet, re_dynamic_function
 
 _FUNCTION = re.compile(r"([A-Z][A-Z0-9.]*)\(")
 _CLASSIC = {"IF", "AND", "OR", "NOT", "LEN", "COUNTIF", "ISNUMBER", "INT", "IFERROR", "VLOOKUP", "SUM", "SUMPRODUCT"}
-KINDS = ("string", "number", "date")
 _CHUNK = 16_384  # rows made into XML at a time, so the text held stays small
 _MAX_UTF16 = 32_767  # Excel's limit for the text of one cell
 
 
 @dataclass
+class Cells:
+    """One column of a block, from the block's first row down.
+
+    kind: "string", "number", "date" (values that are not dates are left out), "value"
+    (each value written as its type: date, number, or text) or "formula" (formula texts,
+    with `results`, the values shown until the sheet is recalculated).
+    Empty values (None, NaN, NaT, "") leave no cell, unless the cell has a format of its
+    own (`format` given per cell), which an empty cell then shows. A cell whose format is
+    None takes its column's format, as with xlsxwriter."""
+
+    values: Sequence
+    format: Format | Sequence[Format | None] | None = None
+    kind: str = "string"
+    results: Sequence | None = None
+
+
+@dataclass
 class _Column:
     col: int
-    text: np.ndarray  # object: the <v> text of each row's cell, None where the cell is empty
-    cell_format: Format | None
-    shared: bool  # a shared-string index rather than a number
+    body: np.ndarray  # object: each cell's XML after its style attribute, None where there is no cell
+    formats: Format | np.ndarray | None
 
 
 @dataclass
@@ -57,12 +73,10 @@ class FastSheet(Worksheet):
             return body
         return super()._prepare_formula(formula, expand_future_functions)
 
-    def write_block(self, row: int, columns: dict[int, tuple[Sequence, Format | None, str]]) -> None:
-        """Write columns of equal length from `row` down: {column: (values, format, kind)},
-        kind being "string", "number" or "date". Missing values (None, NaN, NaT, "") and,
-        in a date column, values that are not dates leave the cell empty. No other cell may
-        be written in the block's rows."""
-        lengths = {len(values) for values, _, _ in columns.values()}
+    def write_block(self, row: int, columns: dict[int, Cells]) -> None:
+        """Write columns of equal length from `row` down. No other cell may be written in
+        the block's rows (comments may)."""
+        lengths = {len(c.values) for c in columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of different lengths: {sorted(lengths)}")
         length = lengths.pop() if lengths else 0
@@ -74,45 +88,72 @@ class FastSheet(Worksheet):
                 raise ValueError(f"rows {row + 1}-{last + 1} overlap another block")
         if self._check_dimensions(row, min(columns)) or self._check_dimensions(last, max(columns)):
             raise ValueError(f"rows {row + 1}-{last + 1} do not fit in a worksheet")
-        made = [self._column(col, values, fmt, kind) for col, (values, fmt, kind) in sorted(columns.items())]
-        self._blocks.append(_Block(row, length, made))
+        self._blocks.append(_Block(row, length, [self._column(col, cells) for col, cells in sorted(columns.items())]))
 
-    def _column(self, col: int, values: Sequence, cell_format: Format | None, kind: str) -> _Column:
-        if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
-        values = pd.Series(values, copy=False).reset_index(drop=True)
-        if kind == "string":
-            keep = values.notna() & values.ne("")
-        elif kind == "number":
-            values = pd.to_numeric(values, errors="coerce").astype(float)
-            keep = pd.Series(np.isfinite(values.to_numpy()))
+    # ---- each column's cells as XML, but for the reference and the style ---------------
+    def _column(self, col: int, cells: Cells) -> _Column:
+        values = np.asarray(cells.values, dtype=object)
+        keep = pd.notna(values)
+        keep[keep] = values[keep] != ""
+        body = np.full(len(values), None, dtype=object)
+        if cells.kind == "formula":
+            results = np.asarray(0 if cells.results is None else cells.results, dtype=object)
+            body[keep] = self._formulas(values[keep], np.broadcast_to(results, values.shape)[keep])
         else:
-            keep = values.notna()
-        kept = values[keep]
-        if kind == "string" and pd.api.types.infer_dtype(kept) != "string":
-            kept = kept.astype(str)  # 1, 1.0 and True are one key to factorize, not one text
-        codes, uniques = pd.factorize(kept)
+            body[keep] = self._values(pd.Series(values[keep], dtype=object), cells.kind)
+        formats = cells.format
+        if isinstance(formats, Format) or formats is None:
+            formats = formats or self._column_format(col)
+        else:  # one per cell: an empty cell with a format of its own is written blank
+            formats = np.asarray(formats, dtype=object)
+            blank = pd.isna(body) & pd.notna(formats)
+            body[blank] = "/>"
+            formats = np.where(pd.isna(formats), self._column_format(col), formats)
+        return _Column(col, body, formats)
+
+    def _values(self, values: pd.Series, kind: str) -> np.ndarray:
+        if kind == "value":  # each value as its type
+            body = np.empty(len(values), dtype=object)
+            by_type = values.map(_value_kind).to_numpy()
+            for k in ("string", "number", "date"):
+                at = by_type == k
+                if at.any():
+                    body[at] = self._values(values[at].map(str) if k == "string" else values[at], k)
+            return body
+        if kind == "string" and pd.api.types.infer_dtype(values) != "string":
+            values = values.astype(str)  # 1, 1.0 and True are one key to factorize, not one text
+        if kind == "number":
+            values = pd.to_numeric(values, errors="coerce").astype(float)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
         if kind == "string":
-            texts = [str(self._shared_index(u)) for u in uniques]
+            texts = [f' t="s"><v>{self._shared_index(u)}</v></c>' for u in uniques]
             self.str_table.count += len(codes) - len(uniques)  # each use counts, as with write_string
-        elif kind == "number":
-            texts = [f"{u:.16G}" for u in uniques]  # as xlsxwriter writes a number
-        else:  # only dates are written to a date column
-            texts = [self._serial(u) for u in uniques]
-        text = np.full(len(values), None, dtype=object)
-        text[keep.to_numpy(bool)] = np.asarray(texts, dtype=object)[codes] if len(codes) else []
-        return _Column(col, text, cell_format or self._column_format(col), kind == "string")
+        elif kind == "number":  # as xlsxwriter writes a number; not finite: no cell
+            texts = [f"><v>{u:.16G}</v></c>" if np.isfinite(u) else None for u in uniques]
+        elif kind == "date":  # only dates are written to a date column
+            texts = [f"><v>{self._convert_date_time(u):.16G}</v></c>" if _is_date(u) else None for u in uniques]
+        else:
+            raise ValueError(f"unknown kind {kind!r}")
+        return np.asarray(texts, dtype=object)[codes]
 
-    def _shared_index(self, value) -> int:
-        text = value if isinstance(value, str) else str(value)
-        if len(text) > _MAX_UTF16 // 2 and len(text.encode("utf-16-le")) > 2 * _MAX_UTF16:
-            text = text.encode("utf-16-le")[: 2 * _MAX_UTF16].decode("utf-16-le", "ignore")
-        return self.str_table._get_shared_string_index(text)
+    def _formulas(self, formulas: np.ndarray, results: np.ndarray) -> np.ndarray:
+        """<f> and <v> of formula cells as xlsxwriter writes them."""
+        text = pd.Series(formulas, dtype=object)
+        joined = "\n".join(text)
+        if re_dynamic_function.search(joined) or text.str.startswith("{").any():
+            raise ValueError("array formulas are not written in a block")
+        if "[" in joined or not set(_FUNCTION.findall(joined)) <= _CLASSIC:
+            text = text.map(self._prepare_formula)
+        else:  # _prepare_formula's shortcut, for the whole column at once
+            text = text.str.removeprefix("=")
+        shown = pd.Series(results, dtype=object).map(_result)
+        kind, value = shown.str[0], shown.str[1]
+        return (kind + "><f>" + _escape(text) + "</f><v>" + _escape(value) + "</v></c>").to_numpy(object)
 
-    def _serial(self, value) -> str | None:
-        if not isinstance(value, dt.date | dt.time | dt.timedelta):
-            return None
-        return f"{self._convert_date_time(value):.16G}"
+    def _shared_index(self, value: str) -> int:
+        if len(value) > _MAX_UTF16 // 2 and len(value.encode("utf-16-le")) > 2 * _MAX_UTF16:
+            value = value.encode("utf-16-le")[: 2 * _MAX_UTF16].decode("utf-16-le", "ignore")
+        return self.str_table._get_shared_string_index(value)
 
     def _column_format(self, col: int) -> Format | None:
         info = self.col_info.get(col)
@@ -123,7 +164,7 @@ class FastSheet(Worksheet):
         if not self._blocks:
             return super()._write_rows()
         first, last = self.dim_rowmin, self.dim_rowmax
-        taken = [r for r, cells in self.table.items() if cells] + list(self.row_info) + list(self.comments)
+        taken = [r for r, cells in self.table.items() if cells] + list(self.row_info)
         try:
             start = first
             for b in sorted(self._blocks, key=lambda b: b.row):
@@ -142,21 +183,51 @@ class FastSheet(Worksheet):
             self.dim_rowmin, self.dim_rowmax = first, last
 
     def _write_block(self, b: _Block) -> None:
-        parts = []
-        for c in b.columns:
-            style = f' s="{c.cell_format._get_xf_index()}"' if c.cell_format is not None else ""
-            shared = ' t="s"' if c.shared else ""
-            parts.append((c, f'<c r="{xl_col_to_name(c.col)}', f'"{style}{shared}><v>'))
+        parts = [(c, f'<c r="{xl_col_to_name(c.col)}', _styles(c.formats)) for c in b.columns]
         for lo in range(0, b.length, _CHUNK):
             hi = min(lo + _CHUNK, b.length)
             refs = np.arange(b.row + lo + 1, b.row + hi + 1).astype(str).astype(object)
             cells = np.full(hi - lo, "", dtype=object)
-            for c, head, mid in parts:
-                text = c.text[lo:hi]
-                at = np.flatnonzero(pd.notna(text))
-                cells[at] += head + refs[at] + mid + text[at] + "</v></c>"
+            for c, head, style in parts:
+                body = c.body[lo:hi]
+                at = np.flatnonzero(pd.notna(body))
+                cells[at] += head + refs[at] + (style if isinstance(style, str) else style[lo:hi][at]) + body[at]
             at = np.flatnonzero(cells != "")
             self.fh.write("".join(('<row r="' + refs[at] + '">' + cells[at] + "</row>").tolist()))
+
+
+def _styles(formats: Format | np.ndarray | None) -> str | np.ndarray:
+    """The style attributes: one string, or one per cell (closing the reference's quote)."""
+    if not isinstance(formats, np.ndarray):
+        return f'" s="{formats._get_xf_index()}"' if isinstance(formats, Format) else '"'
+    codes, uniques = pd.factorize(formats, use_na_sentinel=False)
+    return np.asarray([_styles(f) for f in uniques], dtype=object)[codes]
+
+
+def _escape(text: pd.Series) -> pd.Series:
+    """XML escapes of text in an element, as xlsxwriter makes them."""
+    return text.str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, dt.date | dt.time | dt.timedelta)
+
+
+def _value_kind(value) -> str:
+    if _is_date(value):
+        return "date"
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return "number"
+    return "string"
+
+
+def _result(value) -> tuple[str, str]:
+    """The type attribute and the text of a formula's value."""
+    if value is None or value != value:  # none or NaN: empty
+        return "", ""
+    if isinstance(value, bool):
+        return ' t="b"', str(int(value))
+    return (' t="str"' if isinstance(value, str) and value else ""), str(value)
 
 
 class Workbook(xlsxwriter.Workbook):

@@ -18,7 +18,7 @@ from . import __version__
 from .atomic import atomic_path, fixed_datetime
 from .compare import Comparison
 from .consolidate import Consolidation, headline, overlap_table
-from .fastsheet import Workbook
+from .fastsheet import Cells, Workbook
 from .problems import Problem
 from .rules import Rules
 from .template import WORKBOOK_OPTIONS, load_style
@@ -88,11 +88,11 @@ class _Writer:
         if repeat is not None:
             ws.repeat_rows(repeat)
 
-    def _cells(self, values: pd.Series, kind: str) -> tuple[pd.Series, object, str]:
+    def _cells(self, values: pd.Series, kind: str) -> Cells:
         """One column for `FastSheet.write_block`: yes/no as text, the rest by its kind."""
         if pd.api.types.infer_dtype(values, skipna=True) == "boolean":
-            return values.map({True: t("status_board.yes_text").capitalize()}), self.f[kind], "string"
-        return values, self.f[kind], CELL_KIND.get(kind, "number")
+            return Cells(values.map({True: t("status_board.yes_text").capitalize()}), self.f[kind])
+        return Cells(values, self.f[kind], CELL_KIND.get(kind, "number"))
 
 
 def write_summary(
@@ -338,7 +338,7 @@ def _completeness(w: _Writer, c: Consolidation) -> None:
     for j, code in enumerate(m.columns, start=1):
         ws.write_string(0, j, code, w.f["header"])
     cells = [m.index, *(m[code] for code in m.columns)]
-    ws.write_block(1, {j: (values, w.f["text"], "string") for j, values in enumerate(cells)})
+    ws.write_block(1, {j: Cells(values, w.f["text"]) for j, values in enumerate(cells)})
     last = xl_rowcol_to_cell(len(m), len(m.columns))
     for kind, fmt in (("✓", "good"), ("✗", "bad")):
         ws.conditional_format(

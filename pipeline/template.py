@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import xlsxwriter
 import yaml
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import __version__
 from .atomic import atomic_path, fixed_datetime
-from .fastsheet import FastSheet
+from .fastsheet import Cells, FastSheet
 from .periods import Period
 from .rules import Agency, Column, Rules
 from .texts import t
@@ -227,18 +228,10 @@ class _Builder:
             ws.set_column(self.col[key], self.col[key], 6, self.f["locked"], {"hidden": True})
             ws.write_string(HEADER_ROW, self.col[key], key, self.f["header"])
         ws.freeze_panes(FIRST_DATA_ROW, self.col.get("nama_kegiatan", 0))
-        marks: dict[int, dict[str, Mark]] = {}
+        ws.write_block(FIRST_DATA_ROW, self._row_cells())
         for m in self.s.marks:
-            marks.setdefault(m.row, {})[m.key] = m
-        self.row_formulas = {
-            **{c.key: "=" + self._formula(c.formula, None) for c in self.columns if c.formula},
-            FILL_KEY: "=" + self._fill_formula(None),
-            CHECK_KEY: "=" + self._check_formula(None),
-        }
-        for r in range(FIRST_DATA_ROW, self.last_row + 1):
-            i = r - FIRST_DATA_ROW
-            values = self.rows[i] if i < len(self.rows) else {}
-            self._write_row(ws, r, values, marks.get(i, {}))
+            if m.key in self.col:
+                ws.write_comment(FIRST_DATA_ROW + m.row, self.col[m.key], m.comment, {"x_scale": 2.5, "y_scale": 2})
         for col in self.columns:
             if col.input:
                 self._validate(ws, FIRST_DATA_ROW, self.col[col.key], self.last_row, self.col[col.key], col)
@@ -251,24 +244,38 @@ class _Builder:
         ws.print_area(0, 0, FIRST_DATA_ROW + max(len(self.rows), 1) - 1, len(self.columns) - 1)
         ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "select_locked_cells": True})
 
-    def _write_row(self, ws, r: int, values: dict, marks: dict[str, Mark]) -> None:
-        for col in self.columns:
-            c = self.col[col.key]
-            mark = marks.get(col.key)
-            fmt = self._cell_format(col, mark.severity if mark else None)
-            if col.formula:
-                cached = values.get(col.key, "")
-                ws.write_formula(r, c, self._at(col.key, r), fmt, "" if cached is None else cached)
-            else:  # an empty cell takes its column's (unlocked) format unless a mark colours it
-                self._write_value(ws, r, c, values.get(col.key), fmt if mark or values else None, col.type)
-            if mark:
-                ws.write_comment(r, c, mark.comment, {"x_scale": 2.5, "y_scale": 2})
-        ws.write_formula(r, self.col[FILL_KEY], self._at(FILL_KEY, r), None, 1 if self._has_content(values) else 0)
-        ws.write_formula(r, self.col[CHECK_KEY], self._at(CHECK_KEY, r), None, 0)
+    def _row_cells(self) -> dict[int, Cells]:
+        """The rows of the Laporan sheet (the agency's, then the open ones) by column: values,
+        row formulas with the values they had, and problem marks colouring their cells."""
+        n = self.last_row - FIRST_DATA_ROW + 1
+        rows = [*self.rows, *[{}] * (n - len(self.rows))]
+        row_numbers = (np.arange(FIRST_DATA_ROW, self.last_row + 1) + 1).astype(str).astype(object)
+        # a row with values has its empty cells written too, in the column's format (tools that
+        # fill a workbook without applying column formats, openpyxl among them, then keep it);
+        # a marked cell takes its mark's colour
+        with_values = np.array([bool(row) for row in rows])
+        formats = {c.key: np.where(with_values, self._cell_format(c), None) for c in self.columns}
+        for m in self.s.marks:
+            if m.key in formats:
+                formats[m.key][m.row] = self._cell_format(self.columns[self.col[m.key]], m.severity)
 
-    def _at(self, key: str, r: int) -> str:
-        """The row formula of column `key` for 0-based row `r` (built once, row filled in)."""
-        return self.row_formulas[key].replace(ROW, str(r + 1))
+        def formulas(formula: str, fmt, results) -> Cells:  # one formula, its row placeholders filled in
+            first, *rest = ("=" + formula).split(ROW)
+            text = np.full(n, first, dtype=object)
+            for part in rest:
+                text = text + row_numbers + part
+            return Cells(text, fmt, "formula", results)
+
+        cells = {}
+        for col in self.columns:
+            values = [row.get(col.key) for row in rows]
+            fmt = formats[col.key]
+            formula = col.formula and self._formula(col.formula, None)
+            cells[self.col[col.key]] = formulas(formula, fmt, values) if formula else Cells(values, fmt, "value")
+        filled = [1 if self._has_content(row) else 0 for row in rows]
+        cells[self.col[FILL_KEY]] = formulas(self._fill_formula(None), None, filled)
+        cells[self.col[CHECK_KEY]] = formulas(self._check_formula(None), None, [0] * n)
+        return cells
 
     def _write_value(self, ws, r: int, c: int, value, fmt, type_: str) -> None:
         if value is None or value == "":
