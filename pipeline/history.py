@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, period
 """
 
 
+CHUNK = 10_000  # activities serialised at a time, so the text held stays small
+
+
 def history_path(outbox: Path) -> Path:
     return outbox / DB_NAME
 
@@ -104,9 +107,10 @@ def store(outbox: Path, manifest: dict, activities: pd.DataFrame, statuses: dict
             return False
         for table in ("activities", "statuses"):
             con.execute(f"DELETE FROM {table} WHERE period = ?", (period,))  # table names are fixed, not input
-        if len(activities):  # one JSON text per row, straight from pandas (no dict per row)
-            text = activities.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
-            keys = zip(activities["id_kegiatan"], activities["_agency"], activities["kode_aksi"], strict=True)
+        for lo in range(0, len(activities), CHUNK):  # one JSON text per row, straight from pandas
+            part = activities.iloc[lo : lo + CHUNK]
+            text = part.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+            keys = zip(part["id_kegiatan"], part["_agency"], part["kode_aksi"], strict=True)
             con.executemany(
                 "INSERT INTO activities VALUES (?, ?, ?, ?, ?)",
                 ((period, *k, r) for k, r in zip(keys, text.rstrip("\n").split("\n"), strict=True)),
