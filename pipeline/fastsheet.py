@@ -140,12 +140,14 @@ class FastSheet(Worksheet):
         """<f> and <v> of formula cells as xlsxwriter writes them."""
         text = pd.Series(formulas, dtype=object)
         joined = "\n".join(text)
-        if re_dynamic_function.search(joined) or text.str.startswith("{").any():
+        if text.str.startswith("{").any():
             raise ValueError("array formulas are not written in a block")
-        if "[" in joined or not set(_FUNCTION.findall(joined)) <= _CLASSIC:
+        if "[" not in joined and set(_FUNCTION.findall(joined)) <= _CLASSIC:
+            text = text.str.removeprefix("=")  # _prepare_formula's shortcut, for the whole column at once
+        elif re_dynamic_function.search(joined):
+            raise ValueError("array formulas are not written in a block")
+        else:
             text = text.map(self._prepare_formula)
-        else:  # _prepare_formula's shortcut, for the whole column at once
-            text = text.str.removeprefix("=")
         shown = pd.Series(results, dtype=object).map(_result)
         kind, value = shown.str[0], shown.str[1]
         return (kind + "><f>" + _escape(text) + "</f><v>" + _escape(value) + "</v></c>").to_numpy(object)
