@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .atomic import write_text
@@ -44,14 +45,16 @@ def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:
     csv_path, json_path = ikhub_paths(outbox, c.period)
     head = {"format": "ranpe-ikhub", "format_version": FORMAT_VERSION, "periode": c.period, "kunci": KEYS}
     rows = df.to_json(orient="records", force_ascii=False, lines=True)  # one record per line, no copy as dicts
-    body = ",\n".join(rows.rstrip("\n").split("\n")) if len(df) else ""  # to_json escapes newlines in text
+    body = rows.rstrip("\n").replace("\n", ",\n") if len(df) else ""  # to_json escapes newlines in text
     write_text(json_path, json.dumps(head, ensure_ascii=False)[:-1] + ', "kegiatan": [\n' + body + "\n]}\n")
     for col in df.columns:
         text = df[col]
         if not (pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text)):
             continue
-        risky = text.str.startswith(_FORMULA_START, na=False)
+        codes, uniques = pd.factorize(text)  # each distinct text tested once
+        risky = np.fromiter((isinstance(u, str) and u.startswith(_FORMULA_START) for u in uniques), bool, len(uniques))
         if risky.any():
-            df[col] = text.where(~risky, "'" + text.astype(str))
+            at = (codes >= 0) & risky[codes]
+            df[col] = text.where(~at, "'" + text.astype(str))
     write_text(csv_path, df.to_csv(index=False, lineterminator="\n"))
     return [csv_path, json_path]
