@@ -76,6 +76,8 @@ class FastSheet(Worksheet):
     def write_block(self, row: int, columns: dict[int, Cells]) -> None:
         """Write columns of equal length from `row` down. No other cell may be written in
         the block's rows (comments may)."""
+        if self.constant_memory:  # rows are then written as they come, never through _write_rows
+            raise ValueError("write_block needs a workbook without constant_memory")
         lengths = {len(c.values) for c in columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of different lengths: {sorted(lengths)}")

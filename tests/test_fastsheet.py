@@ -139,3 +139,7 @@ def test_block_misuse_is_refused(tmp_path):
     ws.write_string(2, 5, "inside")
     with pytest.raises(ValueError, match="inside the block"):
         wb.close()
+    streamed = Workbook(str(tmp_path / "y.xlsx"), {"constant_memory": True})
+    with pytest.raises(ValueError, match="constant_memory"):
+        streamed.add_worksheet().write_block(0, {0: Cells(["a"])})
+    streamed.close()
