@@ -12,6 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .atomic import atomic_path, fixed_datetime
+from .fastsheet import Cells, Workbook
 from .forked import Task, forked
 from .ingest import Submission
 from .normalise import clean_text, has_content
@@ -143,20 +144,19 @@ def write_validation_list(report: Report, rules: Rules, path: Path, day: dt.date
     agency_of = {s.name: s.agency or "" for s in report.submissions}
     head = t("validasi.columns")
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties({"title": t("validasi.title", period=report.period.id), "created": fixed_datetime(day)})
         bold = wb.add_format({"bold": True, "bg_color": "#1F3864", "font_color": "#FFFFFF", "text_wrap": True})
         ws = wb.add_worksheet(t("validasi.sheet"))
         for j, h in enumerate(head):
             ws.write_string(0, j, h, bold)
-        for i, p in enumerate(report.problems, start=1):
-            values = [agency_of.get(p.file, p.value if p.code == "not-received" else ""), p.file, p.sheet, p.cell]
-            for j, v in enumerate(values):
-                ws.write_string(i, j, v)
-            if p.row:
-                ws.write_number(i, 4, p.row)
-            for j, v in enumerate((p.column, p.code, t(f"severity.{p.severity}"), p.value, p.message), start=5):
-                ws.write_string(i, j, v)
+        rows = [
+            (agency_of.get(p.file, p.value if p.code == "not-received" else ""), p.file, p.sheet, p.cell,
+             p.row or None, p.column, p.code, t(f"severity.{p.severity}"), p.value, p.message)
+            for p in report.problems
+        ]  # fmt: skip
+        columns = list(zip(*rows, strict=True))
+        ws.write_block(1, {j: Cells(v, kind="number" if j == 4 else "string") for j, v in enumerate(columns)})
         for j, width in enumerate((16, 36, 10, 7, 7, 20, 24, 11, 22, 90)):
             ws.set_column(j, j, width)
         ws.freeze_panes(1, 0)
