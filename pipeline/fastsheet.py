@@ -68,9 +68,8 @@ class FastSheet(Worksheet):
         self._blocks: list[_Block] = []
 
     def _prepare_formula(self, formula, expand_future_functions=False):
-        body = formula[1:] if formula.startswith("=") else formula
-        if "[" not in body and not formula.startswith("{") and set(_FUNCTION.findall(body)) <= _CLASSIC:
-            return body
+        if not formula.startswith("{") and _classic(formula):
+            return formula.removeprefix("=")
         return super()._prepare_formula(formula, expand_future_functions)
 
     def write_block(self, row: int, columns: dict[int, Cells]) -> None:
@@ -144,7 +143,7 @@ class FastSheet(Worksheet):
         joined = "\n".join(text)
         if text.str.startswith("{").any():
             raise ValueError("array formulas are not written in a block")
-        if "[" not in joined and set(_FUNCTION.findall(joined)) <= _CLASSIC:
+        if _classic(joined):
             text = text.str.removeprefix("=")  # _prepare_formula's shortcut, for the whole column at once
         elif re_dynamic_function.search(joined):
             raise ValueError("array formulas are not written in a block")
@@ -206,6 +205,12 @@ def _styles(formats: Format | np.ndarray | None) -> str | np.ndarray:
         return f'" s="{formats._get_xf_index()}"' if isinstance(formats, Format) else '"'
     codes, uniques = pd.factorize(formats, use_na_sentinel=False)
     return np.asarray([_styles(f) for f in uniques], dtype=object)[codes]
+
+
+def _classic(formulas: str) -> bool:
+    """Whether formulas use only functions Excel 2007 knew and no structured references:
+    they need none of xlsxwriter's future-function rewriting."""
+    return "[" not in formulas and set(_FUNCTION.findall(formulas)) <= _CLASSIC
 
 
 def _escape(text: pd.Series) -> pd.Series:

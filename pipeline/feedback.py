@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 
 from .atomic import atomic_path, fixed_datetime
@@ -139,10 +140,24 @@ def _list_sheet(name: str, sheet_name: str, header_row: int, agency: str, proble
     return add
 
 
+PROBLEM_COLUMNS = ["kl", "file", "sheet", "cell", "row", "column", "code", "severity", "value", "message"]
+
+
+def problem_table(report: Report) -> pd.DataFrame:
+    """Every problem of every agency, one row each, in the columns of `t("validasi.columns")`."""
+    agency_of = {s.name: s.agency or "" for s in report.submissions}
+    rows = [
+        (agency_of.get(p.file, p.value if p.code == "not-received" else ""), p.file, p.sheet, p.cell, p.row,
+         p.column, p.code, t(f"severity.{p.severity}"), p.value, p.message)
+        for p in report.problems
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
+
+
 def write_validation_list(report: Report, rules: Rules, path: Path, day: dt.date) -> Path:
     """Every problem of every agency, one row each, sortable and filterable."""
-    agency_of = {s.name: s.agency or "" for s in report.submissions}
     head = t("validasi.columns")
+    table = problem_table(report)
     with atomic_path(path) as tmp:
         wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties({"title": t("validasi.title", period=report.period.id), "created": fixed_datetime(day)})
@@ -150,13 +165,8 @@ def write_validation_list(report: Report, rules: Rules, path: Path, day: dt.date
         ws = wb.add_worksheet(t("validasi.sheet"))
         for j, h in enumerate(head):
             ws.write_string(0, j, h, bold)
-        rows = [
-            (agency_of.get(p.file, p.value if p.code == "not-received" else ""), p.file, p.sheet, p.cell,
-             p.row or None, p.column, p.code, t(f"severity.{p.severity}"), p.value, p.message)
-            for p in report.problems
-        ]  # fmt: skip
-        columns = list(zip(*rows, strict=True))
-        ws.write_block(1, {j: Cells(v, kind="number" if j == 4 else "string") for j, v in enumerate(columns)})
+        kinds = {"row": "number"}
+        ws.write_block(1, {j: Cells(table[k], kind=kinds.get(k, "string")) for j, k in enumerate(PROBLEM_COLUMNS)})
         for j, width in enumerate((16, 36, 10, 7, 7, 20, 24, 11, 22, 90)):
             ws.set_column(j, j, width)
         ws.freeze_panes(1, 0)

@@ -19,7 +19,7 @@ from .atomic import atomic_path, fixed_datetime
 from .compare import Comparison
 from .consolidate import Consolidation, headline, overlap_table
 from .fastsheet import Cells, Workbook
-from .problems import Problem
+from .feedback import PROBLEM_COLUMNS, problem_table
 from .rules import Rules
 from .template import WORKBOOK_OPTIONS, load_style
 from .texts import t
@@ -396,27 +396,9 @@ def _activities(w: _Writer, c: Consolidation) -> None:
 
 def _problems(w: _Writer, report: Report) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.validasi"))
-    agency_of = {s.name: s.agency or "" for s in report.submissions}
-    df = pd.DataFrame([_problem_row(p, agency_of) for p in report.problems])
-    head = t("validasi.columns")
-    keys = ["kl", "file", "sheet", "cell", "row", "column", "code", "severity", "value", "message"]
     kinds = ["text", "text", "text", "code", "int", "text", "code", "text", "text", "long"]
-    w.table(ws, 0, df, list(zip(keys, head, kinds, strict=True)))
-
-
-def _problem_row(p: Problem, agency_of: dict) -> dict:
-    return {
-        "kl": agency_of.get(p.file, p.value if p.code == "not-received" else ""),
-        "file": p.file,
-        "sheet": p.sheet,
-        "cell": p.cell,
-        "row": p.row,
-        "column": p.column,
-        "code": p.code,
-        "severity": t(f"severity.{p.severity}"),
-        "value": p.value,
-        "message": p.message,
-    }
+    cols = zip(PROBLEM_COLUMNS, t("validasi.columns"), kinds, strict=True)
+    w.table(ws, 0, problem_table(report), list(cols))
 
 
 def _about(w: _Writer, report: Report, rules: Rules, day: dt.date) -> None:
