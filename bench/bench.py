@@ -64,10 +64,10 @@ def bench_rules(units: int) -> Path:
 
 def _one_return(args) -> None:
     rules_dir, code, n_rows, seed, path = args
-    from pipeline.periods import parse_period
-    from pipeline.rules import load_rules
-    from pipeline.sample import _Filler
-    from pipeline.template import Sheet, write_template
+    from pipeline.core.periods import parse_period
+    from pipeline.core.rules import load_rules
+    from pipeline.demo.sample import _Filler
+    from pipeline.outputs.template import Sheet, write_template
 
     rules = load_rules(rules_dir)
     period = parse_period(PERIOD, rules)
@@ -115,10 +115,10 @@ def build_inbox(units: int, rows: int) -> tuple[Path, Path]:
 
 # ---- the measurements (each in a fresh interpreter) ---------------------------------
 def measure_pipeline(inbox: Path, rules_dir: Path, out: Path) -> dict:
-    from pipeline.periods import parse_period
-    from pipeline.rules import load_rules
+    from pipeline.core.periods import parse_period
+    from pipeline.core.rules import load_rules
+    from pipeline.core.stopwatch import Stopwatch, peak_mb
     from pipeline.run import run
-    from pipeline.stopwatch import Stopwatch, peak_mb
 
     rules = load_rules(rules_dir)
     watch = Stopwatch()
@@ -126,9 +126,10 @@ def measure_pipeline(inbox: Path, rules_dir: Path, out: Path) -> dict:
     start = time.perf_counter()
     result = run(inbox, out, rules, parse_period(PERIOD, rules), consolidation=True, watch=watch)
     seconds = time.perf_counter() - start
-    rows = sum(f.accepted for f in result.report.files)
-    return {"seconds": seconds, "peak_mb": peak_mb(), "stages": watch.stages, "accepted_rows": rows,
-            "rows_read": sum(f.read for f in result.report.files), "feedback_files": len(result.feedback)}  # fmt: skip
+    files = result.validation.files
+    return {"seconds": seconds, "peak_mb": peak_mb(), "stages": watch.stages,
+            "accepted_rows": sum(f.accepted for f in files), "rows_read": sum(f.read for f in files),
+            "feedback_files": len(result.feedback)}  # fmt: skip
 
 
 def measure_floor(inbox: Path, out: Path) -> dict:
@@ -137,7 +138,7 @@ def measure_floor(inbox: Path, out: Path) -> dict:
     import xlsxwriter
     from python_calamine import CalamineWorkbook
 
-    from pipeline.stopwatch import peak_mb
+    from pipeline.core.stopwatch import peak_mb
 
     start = time.perf_counter()
     rows = []
@@ -159,7 +160,7 @@ def measure_baseline(inbox: Path, out: Path) -> dict:
     """The usual way: pandas.read_excel with openpyxl in a loop, concat, one to_excel."""
     import pandas as pd
 
-    from pipeline.stopwatch import peak_mb
+    from pipeline.core.stopwatch import peak_mb
 
     start = time.perf_counter()
     frames = [pd.read_excel(p, sheet_name="Laporan", header=3, engine="openpyxl") for p in sorted(inbox.glob("*.xlsx"))]

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import click
 
-from .errors import RanpeError
-from .periods import parse_period
-from .rules import load_rules
-from .texts import t
+from .core.errors import RanpeError
+from .core.paths import ROOT
+from .core.periods import parse_period
+from .core.rules import load_rules
+from .core.texts import t
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _help(key: str) -> str:
+    return t(f"cli.help.{key}")
 
 
 class _Group(click.Group):
@@ -29,12 +32,11 @@ class _Group(click.Group):
             sys.exit(2)
 
 
-@click.group(cls=_Group)
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder aturan (rules/).")
-@click.option("--debug", is_flag=True, help="Tampilkan traceback lengkap saat galat.")
+@click.group(cls=_Group, help=_help("commands.main"))
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=_help("options.rules"))
+@click.option("--debug", is_flag=True, help=_help("options.debug"))
 @click.pass_context
 def main(ctx: click.Context, rules_dir: Path | None, debug: bool) -> None:
-    """ranpe: pengumpulan dan konsolidasi laporan RAN PE dari berkas Excel."""
     ctx.obj = {"rules_dir": rules_dir}
 
 
@@ -42,26 +44,23 @@ def _rules(ctx: click.Context):
     return load_rules(ctx.obj["rules_dir"])
 
 
-period_option = click.option("--period", required=True, help="Periode, mis. 2026-S1.")
+period_option = click.option("--period", required=True, help=_help("options.period"))
 outbox_option = click.option(
     "--outbox", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "outbox", show_default="outbox/"
 )
-reopen_option = click.option(
-    "--reopen", is_flag=True, help="Buka kembali periode yang sudah difinalisasi (tercatat di riwayat)."
-)
+reopen_option = click.option("--reopen", is_flag=True, help=_help("options.reopen"))
 inbox_option = click.option(
     "--inbox", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "inbox", show_default="inbox/"
 )
 
 
-@main.command()
+@main.command(help=_help("commands.templates"))
 @period_option
 @outbox_option
-@click.option("--agency", "agencies", multiple=True, help="Kode K/L (boleh diulang); tanpa ini semua K/L.")
+@click.option("--agency", "agencies", multiple=True, help=_help("options.agency"))
 @click.pass_context
 def templates(ctx: click.Context, period: str, outbox: Path, agencies: tuple[str, ...]) -> None:
-    """Tulis templat Excel per K/L ke OUTBOX/<periode>/templates/."""
-    from .template import write_templates
+    from .outputs.template import write_templates
 
     rules = _rules(ctx)
     for code in agencies:
@@ -70,20 +69,17 @@ def templates(ctx: click.Context, period: str, outbox: Path, agencies: tuple[str
     click.echo(t("cli.templates_written", n=len(paths), folder=paths[0].parent if paths else outbox))
 
 
-@main.group()
+@main.group(help=_help("commands.catalogue"))
 def catalogue() -> None:
-    """Katalog aksi RAN PE (rules/catalogue.yaml)."""
+    """The action catalogue (rules/catalogue.yaml)."""
 
 
-@catalogue.command("import")
+@catalogue.command("import", help=_help("commands.catalogue_import"))
 @click.argument("matrix", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Berkas tujuan (bawaan: rules/catalogue.yaml)."
-)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help=_help("options.catalogue_out"))
 @click.pass_context
 def catalogue_import(ctx: click.Context, matrix: Path, out: Path | None) -> None:
-    """Ubah matriks aksi (xlsx) menjadi rules/catalogue.yaml."""
-    from .catalogue_import import import_matrix
+    from .cycle.catalogue_import import import_matrix
 
     rules = _rules(ctx)
     out = out or rules.folder / "catalogue.yaml"
@@ -91,14 +87,13 @@ def catalogue_import(ctx: click.Context, matrix: Path, out: Path | None) -> None
     click.echo(t("cli.catalogue_written", path=out, groups=groups, actions=actions))
 
 
-@main.command()
+@main.command(help=_help("commands.demo"))
 @period_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "demo", show_default="demo/")
-@click.option("--seed", default=2026, show_default=True, help="Benih acak (hasil sama untuk benih sama).")
+@click.option("--seed", default=2026, show_default=True, help=_help("options.seed"))
 @click.pass_context
 def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
-    """Buat periode contoh (berkas kembalian K/L) di OUT lalu jalankan konsolidasi atasnya."""
-    from .sample import build_sample
+    from .demo.sample import build_sample
 
     rules = _rules(ctx)
     sample = build_sample(rules, parse_period(period, rules), out, seed=seed)
@@ -112,7 +107,7 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
 
 def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidation: bool, reopen: bool = False):
     """Validate (and consolidate) under the period lock; returns the rules and the result."""
-    from .outputs import period_lock
+    from .core.lock import period_lock
     from .run import run
 
     rules = _rules(ctx)
@@ -128,61 +123,59 @@ def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidati
 def _echo(rules, result) -> None:
     from .console import summary_lines
 
-    for line in [*summary_lines(result.report, rules), "", *result.lines()]:
+    for line in [*summary_lines(result.validation, rules), "", *result.lines()]:
         click.echo(line)
 
 
-@main.command()
+@main.command(help=_help("commands.validate"))
 @period_option
 @inbox_option
 @outbox_option
-@click.option("--json", "as_json", is_flag=True, help="Cetak laporan lengkap sebagai JSON.")
+@click.option("--json", "as_json", is_flag=True, help=_help("options.json"))
 @reopen_option
 @click.pass_context
 def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json: bool, reopen: bool) -> None:
-    """Periksa semua berkas di INBOX dan tulis umpan balik; keluar 0 semua sah, 1 ada masalah, 2 galat."""
     import json
 
     rules, result = _run(ctx, period, inbox, outbox, consolidation=False, reopen=reopen)
     if as_json:
-        click.echo(json.dumps(result.report.as_dict(), ensure_ascii=False, indent=1, default=str))
+        click.echo(json.dumps(result.validation.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
         _echo(rules, result)
-    sys.exit(1 if result.report.problems else 0)
+    sys.exit(1 if result.validation.problems else 0)
 
 
-@main.command()
+@main.command(help=_help("commands.consolidate"))
 @period_option
 @inbox_option
 @outbox_option
 @reopen_option
 @click.pass_context
 def consolidate(ctx: click.Context, period: str, inbox: Path, outbox: Path, reopen: bool) -> None:
-    """Validasi, konsolidasi, ringkasan Excel, laporan Word, ekspor I-KHub dan umpan balik untuk satu periode."""
     _echo(*_run(ctx, period, inbox, outbox, consolidation=True, reopen=reopen))
 
 
-@main.command()
+@main.command(help=_help("commands.finalise"))
 @period_option
 @outbox_option
 @click.pass_context
 def finalise(ctx: click.Context, period: str, outbox: Path) -> None:
-    """Kunci periode: jalankan ulang untuk periode ini kemudian memerlukan --reopen."""
-    from .history import finalise as lock
+    from .cycle.history import finalise as lock
 
     per = parse_period(period, _rules(ctx))
     click.echo(t("history.finalised_now", period=per.id, at=lock(outbox, per.id)))
 
 
-@main.command()
+@main.command(help=_help("commands.report"))
 @period_option
 @outbox_option
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Templat Word lain.")
+@click.option(
+    "--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_help("options.template")
+)
 @click.pass_context
 def report(ctx: click.Context, period: str, outbox: Path, template: Path | None) -> None:
-    """Tulis ulang laporan Word dari data konsolidasi yang tersimpan (tanpa membaca inbox)."""
-    from .outputs import period_lock
-    from .report import TEMPLATE, load_data, render_report, report_path
+    from .core.lock import period_lock
+    from .outputs.report import TEMPLATE, load_data, render_report, report_path
 
     rules = _rules(ctx)
     per = parse_period(period, rules)
@@ -191,14 +184,13 @@ def report(ctx: click.Context, period: str, outbox: Path, template: Path | None)
     click.echo(t("cli_outputs.written", path=path))
 
 
-@main.command()
-@click.option("--year", required=True, type=int, help="Tahun, mis. 2026.")
+@main.command(help=_help("commands.year"))
+@click.option("--year", required=True, type=int, help=_help("options.year"))
 @outbox_option
 @click.pass_context
 def year(ctx: click.Context, year: int, outbox: Path) -> None:
-    """Laporan tahunan (Semester I + II) dari periode yang tersimpan di riwayat, ke OUTBOX/<tahun>/."""
-    from .outputs import period_lock
-    from .year import year_report
+    from .core.lock import period_lock
+    from .cycle.year import year_report
 
     rules = _rules(ctx)
     with period_lock(outbox / str(year)):
@@ -206,57 +198,53 @@ def year(ctx: click.Context, year: int, outbox: Path) -> None:
             click.echo(t("cli_outputs.written", path=path))
 
 
-today_option = click.option(
-    "--today", type=click.DateTime(["%Y-%m-%d"]), help="Tanggal acuan (YYYY-MM-DD); bawaan: hari ini."
-)
+today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help=_help("options.today"))
 
 
 def _today(value) -> dt.date:
-    from .atomic import run_date
+    from .core.clock import run_date
 
     return value.date() if value else run_date()
 
 
-@main.command()
+@main.command(help=_help("commands.status"))
 @period_option
 @inbox_option
 @today_option
 @click.pass_context
 def status(ctx: click.Context, period: str, inbox: Path, today) -> None:
-    """Papan status per K/L: diterima, ditolak, nihil, belum masuk, terlambat, sisa hari (tanpa menulis apa pun)."""
-    from .status import board_lines, status_board
-    from .validate import validate_period
+    from .analysis.board import board_lines, status_board
+    from .intake.validate import validate_period
 
     rules = _rules(ctx)
     per = parse_period(period, rules)
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     day = _today(today)
-    report = validate_period(inbox, rules, per)
-    for line in board_lines(status_board(report, rules, day), report, day):
+    validation = validate_period(inbox, rules, per)
+    for line in board_lines(status_board(validation, rules, day), validation, day):
         click.echo(line)
 
 
-@main.command()
+@main.command(help=_help("commands.mail"))
 @click.argument("kind", type=click.Choice(["templates", "feedback", "reminders"]))
 @period_option
 @inbox_option
 @outbox_option
 @today_option
-@click.option("--agency", "agencies", multiple=True, help="Hanya K/L ini (boleh diulang).")
-@click.option("--send", is_flag=True, help="Kirim melalui server SMTP setelah daftar ditampilkan.")
-@click.option("--yes", is_flag=True, help="Kirim tanpa pertanyaan konfirmasi.")
-@click.option("--smtp-host", envvar="RANPE_SMTP_HOST", help="Server SMTP (atau RANPE_SMTP_HOST).")
+@click.option("--agency", "agencies", multiple=True, help=_help("options.mail_agency"))
+@click.option("--send", is_flag=True, help=_help("options.send"))
+@click.option("--yes", is_flag=True, help=_help("options.assume_yes"))
+@click.option("--smtp-host", envvar="RANPE_SMTP_HOST", help=_help("options.smtp_host"))
 @click.option("--smtp-port", envvar="RANPE_SMTP_PORT", type=int, default=587, show_default=True)
-@click.option("--smtp-user", envvar="RANPE_SMTP_USER", help="Nama pengguna SMTP (atau RANPE_SMTP_USER).")
-@click.option("--smtp-password", envvar="RANPE_SMTP_PASSWORD", help="Kata sandi SMTP (sebaiknya RANPE_SMTP_PASSWORD).")
+@click.option("--smtp-user", envvar="RANPE_SMTP_USER", help=_help("options.smtp_user"))
+@click.option("--smtp-password", envvar="RANPE_SMTP_PASSWORD", help=_help("options.smtp_password"))
 @click.option("--starttls/--no-starttls", envvar="RANPE_SMTP_STARTTLS", default=True, show_default=True)
 @click.pass_context
 def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send, yes, **smtp) -> None:
-    """Draf surat .eml per K/L (templates, feedback, reminders) di OUTBOX/<periode>/surat/; --send mengirimnya."""
-    from .mail import SENT_LOG, Smtp, mail_folder, make_drafts
-    from .mail import send as send_all
-    from .outputs import period_lock
+    from .core.lock import period_lock
+    from .cycle.mail import SENT_LOG, Smtp, mail_folder, make_drafts
+    from .cycle.mail import send as send_all
 
     rules = _rules(ctx)
     per = parse_period(period, rules)
@@ -285,7 +273,7 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
 
 
 def _dry_run(paths: list[Path], server) -> None:
-    from .mail import outgoing
+    from .cycle.mail import outgoing
 
     click.echo(t("mail.dry_run_head", host=server.host, port=server.port, n=len(paths)))
     for p in paths:

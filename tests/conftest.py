@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.periods import parse_period
-from pipeline.rules import RULES_DIR, load_rules
+from pipeline.core.periods import parse_period
+from pipeline.core.rules import RULES_DIR, load_rules
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -47,7 +47,7 @@ def libreoffice_convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]
 @pytest.fixture(scope="session")
 def demo_sample(rules, period, tmp_path_factory):
     """The demo's returned period, built once per test session."""
-    from pipeline.sample import build_sample
+    from pipeline.demo.sample import build_sample
 
     return build_sample(rules, period, tmp_path_factory.mktemp("demo"), seed=2026)
 

@@ -7,8 +7,8 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.errors import RanpeError
-from pipeline.rules import load_rules
+from pipeline.core.errors import RanpeError
+from pipeline.core.rules import load_rules
 
 HEAD = [
     "No",
@@ -77,7 +77,7 @@ def test_import_roundtrip(rules, rules_copy, tmp_path):
 def test_import_rejects_unknown_agency(rules, rules_copy, tmp_path):
     matrix = _matrix(tmp_path / "m.xlsx", rules, lead_name="Kementerian Urusan Antariksa")
     with pytest.raises(RanpeError, match="baris 4: Kode K/L 'Kementerian Urusan Antariksa'"):
-        from pipeline.catalogue_import import import_matrix
+        from pipeline.cycle.catalogue_import import import_matrix
 
         import_matrix(matrix, rules, rules_copy / "catalogue.yaml")
 
@@ -87,7 +87,7 @@ def test_import_rejects_matrix_without_columns(rules, rules_copy, tmp_path):
     wb = xlsxwriter.Workbook(path)
     wb.add_worksheet().write_row(0, 0, ["Nama", "Alamat"])
     wb.close()
-    from pipeline.catalogue_import import import_matrix
+    from pipeline.cycle.catalogue_import import import_matrix
 
     with pytest.raises(RanpeError, match="kolom wajib tidak ditemukan"):
         import_matrix(path, rules, rules_copy / "catalogue.yaml")

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.overlap import DUPLICATE, OVERLAP, find_overlaps
+from pipeline.analysis.overlap import DUPLICATE, OVERLAP, find_overlaps
 from pipeline.run import run
 
 from .conftest import libreoffice_convert
@@ -65,7 +65,7 @@ def test_totals_equal_the_inputs_summed_independently(demo_run, demo_sample, sum
         expected += float(value or 0)
     ods = acts[acts["Berkas"].str.endswith(".ods")]["Jumlah Peserta"].fillna(0).sum()
     assert math.isclose(expected + ods, acts["Jumlah Peserta"].fillna(0).sum())
-    assert len(acts) == sum(f.accepted for f in demo_run.report.files)
+    assert len(acts) == sum(f.accepted for f in demo_run.validation.files)
 
 
 def test_planted_overlaps_found_and_merged(demo_run, demo_sample):
@@ -167,7 +167,7 @@ def test_agency_text_stays_text_in_summary(summary):
 def test_activity_ids_unique_for_identical_rows(rules, period):
     from types import SimpleNamespace
 
-    from pipeline.consolidate import activities
+    from pipeline.analysis.consolidate import activities
 
     row = _row("KEMENAG", "Pelatihan penyuluh agama") | {"_file": "a.xlsx", "satuan": "", "target": None}
     rows = pd.DataFrame([row | {"_row": 5}, row | {"_row": 6}, row | {"_row": 7, "nama_kegiatan": "Lain"}])

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from pipeline.fastsheet import Cells, Workbook
+from pipeline.outputs.fastsheet import Cells, Workbook
 
 from .conftest import libreoffice_convert
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from pipeline.forked import forked
-from pipeline.stopwatch import Stopwatch
+from pipeline.core.forked import forked
+from pipeline.core.stopwatch import Stopwatch
 
 
 def _write(path, text):

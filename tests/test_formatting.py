@@ -1,6 +1,6 @@
 import datetime as dt
 
-from pipeline.formatting import angka, persen, rupiah, tanggal
+from pipeline.core.formatting import angka, persen, rupiah, tanggal
 
 
 def test_indonesian_formats():

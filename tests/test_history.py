@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from pipeline import history
 from pipeline.cli import main
-from pipeline.errors import RanpeError
-from pipeline.periods import parse_period
+from pipeline.core.errors import RanpeError
+from pipeline.core.periods import parse_period
+from pipeline.cycle import history
+from pipeline.demo.sample import build_sample
+from pipeline.intake.validate import validate_period
 from pipeline.run import run
-from pipeline.sample import build_sample
-from pipeline.validate import validate_period
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def two_periods(rules, period, demo_sample, tmp_path_factory):
     files: dict[str, list[str]] = {}
     for sub in validate_period(inbox, rules, period).submissions:
         files.setdefault(sub.agency, []).append(sub.name)
-    gone = next(c for c, st in first.report.statuses.items() if st["status"] == "accepted" and c in files)
+    gone = next(c for c, st in first.validation.agencies.items() if st.state == "accepted" and c in files)
     for name in files[gone]:
         (inbox / name).unlink()
     second = run(inbox, outbox, rules, period, consolidation=True)
@@ -97,18 +97,18 @@ def test_comparison_equals_the_two_summary_workbooks(rules, two_periods):
 
 
 def test_actions_newly_started(rules, two_periods):
-    from pipeline.compare import compare
+    from pipeline.analysis.compare import compare
 
     outbox, _, _, second = two_periods
     prev = history.load(outbox, "2025-S2")
     code = second.consolidation.activities["kode_aksi"].iloc[0]
     prev.activities = prev.activities[prev.activities["kode_aksi"] != code]
-    cmp = compare(second.consolidation, second.report.statuses, prev, rules)
+    cmp = compare(second.consolidation, second.validation.agencies, prev, rules)
     assert list(cmp.new_actions["kode_aksi"]) == [code]
 
 
 def _title(key: str) -> str:
-    from pipeline.texts import t
+    from pipeline.core.texts import t
 
     return t(f"compare.{key}")
 
@@ -122,7 +122,7 @@ def test_history_is_idempotent_and_replaced_when_inputs_change(rules, period, tw
     with sqlite3.connect(db) as con:
         n = con.execute("SELECT COUNT(*) FROM activities WHERE period = '2026-S1'").fetchone()[0]
         periods = con.execute("SELECT COUNT(*) FROM periods").fetchone()[0]
-    accepted = sum(f.accepted for f in second.report.files)
+    accepted = sum(f.accepted for f in second.validation.files)
     assert n == accepted == len(second.consolidation.activities) and periods == 2
     # one more file withdrawn: the period's snapshot is replaced, never added to
     smaller = tmp_path / "inbox"
@@ -131,14 +131,14 @@ def test_history_is_idempotent_and_replaced_when_inputs_change(rules, period, tw
     third = run(smaller, outbox, rules, period, consolidation=True)
     with sqlite3.connect(db) as con:
         n = con.execute("SELECT COUNT(*) FROM activities WHERE period = '2026-S1'").fetchone()[0]
-    assert third.stored is True and n == sum(f.accepted for f in third.report.files) < accepted
+    assert third.stored is True and n == sum(f.accepted for f in third.validation.files) < accepted
     run(inbox, outbox, rules, period, consolidation=True)  # back to the module's state
 
 
 def test_finalised_period_refuses_to_be_overwritten(rules, two_periods):
     outbox, _, first, _ = two_periods
     earlier = parse_period("2025-S2", rules)
-    inbox = first.report.submissions[0].path.parent
+    inbox = first.validation.submissions[0].path.parent
     summary = _summary(first).read_bytes()
     cli = CliRunner().invoke(main, ["finalise", "--period", "2025-S2", "--outbox", str(outbox)])
     assert cli.exit_code == 0 and "difinalisasi" in cli.output
@@ -169,7 +169,7 @@ def test_ikhub_export(rules, two_periods):
 
 
 def test_ikhub_csv_never_carries_a_formula(rules, two_periods, tmp_path):
-    from pipeline.ikhub import write_ikhub
+    from pipeline.outputs.ikhub import write_ikhub
 
     _, _, _, second = two_periods
     c = second.consolidation
@@ -181,7 +181,7 @@ def test_ikhub_csv_never_carries_a_formula(rules, two_periods, tmp_path):
 
 
 def test_year_report_adds_up_the_stored_semesters(rules, two_periods, tmp_path_factory):
-    from pipeline.year import year_report
+    from pipeline.cycle.year import year_report
 
     outbox, _, first, _ = two_periods
     with pytest.raises(RanpeError, match="2025-S1"):
@@ -203,7 +203,7 @@ def test_year_report_adds_up_the_stored_semesters(rules, two_periods, tmp_path_f
 
 
 def _label(key: str) -> str:
-    from pipeline.texts import t
+    from pipeline.core.texts import t
 
     return t(f"summary.columns.{key}")
 
@@ -213,7 +213,7 @@ def test_word_report_lists_each_comparison_heading_once(rules, two_periods):
     under its own heading, once."""
     from docx import Document
 
-    from pipeline.texts import t
+    from pipeline.core.texts import t
 
     _, _, _, second = two_periods
     docx = next(p for p in second.files if p.suffix == ".docx")

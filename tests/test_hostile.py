@@ -11,9 +11,9 @@ import time
 import openpyxl
 import pytest
 
+from pipeline.intake.validate import validate_period
+from pipeline.outputs.template import Sheet, write_template
 from pipeline.run import run
-from pipeline.template import Sheet, write_template
-from pipeline.validate import validate_period
 
 from .corpus import CASES
 
@@ -120,7 +120,7 @@ def test_agency_text_never_becomes_a_formula(rules, period, goods, tmp_path):
     inbox.mkdir()
     shutil.copy(rest, inbox)
     outbox = tmp_path / "out"
-    report = run(inbox, outbox, rules, period, consolidation=True).report
+    report = run(inbox, outbox, rules, period, consolidation=True).validation
     assert any(str(v).startswith("=") for v in report.accepted["nama_kegiatan"])
     for path in outbox.rglob("*.xlsx"):
         wb = openpyxl.load_workbook(path)

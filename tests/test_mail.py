@@ -15,11 +15,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from click.testing import CliRunner
 
+from pipeline.analysis.board import status_board
 from pipeline.cli import main
-from pipeline.mail import SENT_LOG, Smtp, mail_folder, make_drafts, send
+from pipeline.cycle.mail import SENT_LOG, Smtp, mail_folder, make_drafts, send
+from pipeline.intake.validate import validate_period
 from pipeline.run import run
-from pipeline.status import status_board
-from pipeline.validate import validate_period
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +48,10 @@ def test_feedback_drafts(rules, period, consolidated):
         body = msg.get_body(("plain",)).get_content()
         assert "Yang perlu diperbaiki" in body and "Daftar Perbaikan" in body
     # the summary lists the cells of the workbook: KEMENAG's planted mistakes are named by cell
-    status = result.report.statuses
-    errors = [c for c, s in status.items() if s["errors"]]
+    status = result.validation.agencies
+    errors = [c for c, s in status.items() if s.errors]
     body = _parse(by_agency[errors[0]]).get_body(("plain",)).get_content()
-    assert f"{status[errors[0]]['errors']} galat" in body
+    assert f"{status[errors[0]].errors} galat" in body
     again, _ = make_drafts("feedback", rules, period, inbox, outbox, dt.date(2026, 7, 20))
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]  # reproducible
 
@@ -63,7 +63,7 @@ def test_template_and_reminder_drafts(rules, period, consolidated):
     assert msg["Subject"] == "Templat Laporan RAN PE Semester I Tahun 2026 — BNPT"
     assert [a.get_filename() for a in msg.iter_attachments()] == ["BNPT_2026-S1.xlsx"]
     assert msg["X-Unsent"] == "1"
-    board = status_board(result.report, rules, dt.date(2026, 7, 10))
+    board = status_board(result.validation, rules, dt.date(2026, 7, 10))
     missing = set(board.loc[board["belum_masuk"], "kode"])
     assert missing
     before, _ = make_drafts("reminders", rules, period, inbox, outbox, dt.date(2026, 7, 10))

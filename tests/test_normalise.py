@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.normalise import (
+from pipeline.intake.normalise import (
     choice_parser,
     clean_text,
     has_content,
@@ -89,10 +89,6 @@ def test_bad_or_ambiguous_dates(typed):
     assert parse_date(typed).value is None and parse_date(typed).error in ("invalid-date", "ambiguous-value")
 
 
-def test_1904_date_system():
-    assert parse_date(44897.0, date1904=True).value == dt.date(2026, 12, 3)
-
-
 @pytest.mark.parametrize("typed", ["1.1.2.", "Aksi 1.1.2", " 1.1.2", "Kode Aksi: 1.1.2", "1.1.2"])
 def test_action_codes(typed):
     assert parse_code(typed).value == "1.1.2"
@@ -154,7 +150,7 @@ def test_apply_parses_each_distinct_value_once_and_keeps_types_apart(values):
     """True == 1 in Python: a boolean must not share the parse of the number 1."""
     import pandas as pd
 
-    from pipeline.normalise import apply
+    from pipeline.intake.normalise import apply
 
     codes, parsed = apply(pd.Series(values, dtype=object), parse_number)
     assert len(codes) == len(values)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.atomic import sha256
-from pipeline.errors import RanpeError
-from pipeline.outputs import period_lock
-from pipeline.rules import Limits
-from pipeline.validate import validate_period
+from pipeline.core.errors import RanpeError
+from pipeline.core.files import sha256
+from pipeline.core.lock import period_lock
+from pipeline.core.rules import Limits
+from pipeline.intake.validate import validate_period
 
 RANPE = [sys.executable, "-m", "pipeline.cli"]
 
@@ -110,4 +110,4 @@ def test_time_budget_per_file(rules, period, tmp_path):
     report = validate_period(inbox, hurried, period)
     assert time.monotonic() - started < 30
     (problem,) = [p for p in report.problems if p.file == slow.name]
-    assert problem.code == "unsafe-file" and "0.3 detik" in problem.message
+    assert problem.code == "unsafe-file" and "0,3 detik" in problem.message

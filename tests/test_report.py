@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import main
-from pipeline.errors import RanpeError
-from pipeline.formatting import angka, rupiah
-from pipeline.report import TEMPLATE, load_data, render_report
+from pipeline.core.errors import RanpeError
+from pipeline.core.formatting import angka, rupiah
+from pipeline.outputs.report import TEMPLATE, load_data, render_report
 from pipeline.run import run
 
 from .conftest import libreoffice_convert

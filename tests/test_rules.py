@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline.errors import RanpeError
-from pipeline.periods import parse_period
-from pipeline.rules import load_rules
+from pipeline.core.errors import RanpeError
+from pipeline.core.periods import parse_period
+from pipeline.core.rules import load_rules
 
 
 def test_agencies_are_real_and_complete(rules):
@@ -98,6 +98,31 @@ def _edit(folder, name, change):
             lambda d: d["columns"][4].update(source="list:warna"),
             "sumber nilai 'list:warna' tidak dikenal",
         ),
+        ("fields.yaml", lambda d: d["columns"][1].update(type="text"), "tepat satu kolom bertipe code"),
+        # checks.yaml: a misspelt check, problem code, column or parameter is a rules error, not a crash
+        (
+            "checks.yaml",
+            lambda d: d["checks"][0].update(check="end_befor_start"),
+            "cek 'end_befor_start' tidak dikenal",
+        ),
+        (
+            "checks.yaml",
+            lambda d: d["checks"][3].update(code="overspend"),
+            "'checks.3.at_most.code': kode masalah 'overspend' tidak dikenal",
+        ),
+        (
+            "checks.yaml",
+            lambda d: d["checks"][2].update(value="realisasii"),
+            "'checks.2': kolom 'realisasii' tidak dikenal",
+        ),
+        (
+            "checks.yaml",
+            lambda d: d["checks"][8]["group_only_for"].update(unit=["realisasi"]),
+            "'checks.8': kolom 'unit' tidak dikenal",
+        ),
+        ("checks.yaml", lambda d: d["checks"][5].update(colum="x"), "'checks.5.url.colum': kunci tidak dikenal"),
+        ("checks.yaml", lambda d: d["checks"][4].pop("then"), "'checks.4.requires.then': wajib diisi"),
+        ("checks.yaml", lambda d: d["checks"][0].pop("check"), "kunci 'check' wajib diisi"),
     ],
 )
 def test_malformed_rules_name_file_and_key(rules_copy, name, change, expected):
@@ -130,3 +155,15 @@ def test_cli_reports_rules_error_without_traceback(rules_copy):
     assert result.exit_code == 2
     assert result.output.strip().startswith("Galat: Berkas aturan")
     assert "Traceback" not in result.output
+
+
+def test_every_check_of_checks_yaml_is_implemented():
+    """The checks rules/checks.yaml may name (core/rules.py) are the checks intake/checks.py implements."""
+    import typing
+
+    from pipeline.core.rules import CheckSpec
+    from pipeline.intake.checks import REGISTRY
+
+    union = typing.get_args(CheckSpec)[0]
+    named = {typing.get_args(model.model_fields["check"].annotation)[0] for model in typing.get_args(union)}
+    assert named == set(REGISTRY)

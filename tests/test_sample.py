@@ -6,8 +6,8 @@ import json
 
 import openpyxl
 
-from pipeline.problems import CODES
-from pipeline.sample import build_sample
+from pipeline.core.problems import CODES
+from pipeline.demo.sample import build_sample
 
 
 def test_sample_has_every_kind_of_return(rules, demo_sample):

@@ -10,9 +10,10 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.periods import parse_period
-from pipeline.rules import load_rules
-from pipeline.template import FIRST_DATA_ROW, HEADER_ROW, Sheet, write_template, write_templates
+from pipeline.core.layout import FIRST_DATA_ROW, HEADER_ROW
+from pipeline.core.periods import parse_period
+from pipeline.core.rules import load_rules
+from pipeline.outputs.template import Sheet, write_template, write_templates
 
 from .conftest import libreoffice_convert
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.template import Sheet, write_template
-from pipeline.validate import validate_period
+from pipeline.intake.validate import validate_period
+from pipeline.outputs.template import Sheet, write_template
 
 from .conftest import libreoffice_convert
 
@@ -42,7 +42,7 @@ def test_demo_counts_reconcile(demo_report):
     for f in demo_report.files:
         assert f.read == f.accepted + f.rejected + f.blank, f
     assert sum(f.accepted for f in demo_report.files) == len(demo_report.accepted)
-    statuses = {s["status"] for s in demo_report.statuses.values()}
+    statuses = {s.state for s in demo_report.agencies.values()}
     assert {"accepted", "accepted_warnings", "partial", "rejected", "nihil", "not_received"} <= statuses
 
 
@@ -196,7 +196,7 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
     assert codes["BNPT berpassword.xlsx"] == "encrypted-file"
     message = next(p.message for p in report.problems if p.file == "BNPT berpassword.xlsx")
     assert message == "Berkas terenkripsi dengan kata sandi: minta K/L mengirim ulang tanpa kata sandi."
-    assert report.statuses["POLRI"]["status"] == "rejected" and report.statuses["BNPT"]["status"] == "rejected"
+    assert report.agencies["POLRI"].state == "rejected" and report.agencies["BNPT"].state == "rejected"
     alone = validate_period(known[0], rules, period)
     assert len(report.accepted) == len(alone.accepted) == 2
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "the inbox is never modified"
@@ -205,7 +205,7 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
 def test_a_failure_while_identifying_one_file_stays_with_that_file(rules, period, known, tmp_path, monkeypatch):
     """Identification runs in the read workers: an unexpected failure there is that file's
     problem, reported with the file's name; the other files go on."""
-    import pipeline.ingest as ingest
+    import pipeline.intake.ingest as ingest
 
     _, good = known
     inbox = tmp_path / "inbox"
@@ -268,7 +268,8 @@ def test_cli_validate_exit_codes(rules, known, tmp_path):
 
 # ---- feedback workbooks -----------------------------------------------------------------
 def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known, tmp_path):
-    from pipeline.feedback import write_feedback, write_validation_list
+    from pipeline.outputs.feedback import write_feedback
+    from pipeline.outputs.problem_list import write_validation_list
 
     inbox, _ = known
     report = validate_period(inbox, rules, period)
@@ -295,7 +296,7 @@ def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known,
 
 
 def test_no_feedback_for_a_clean_return(rules, period, tmp_path):
-    from pipeline.feedback import write_feedback
+    from pipeline.outputs.feedback import write_feedback
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -322,7 +323,7 @@ def test_no_feedback_for_a_clean_return(rules, period, tmp_path):
     wb.save(path)
     report = validate_period(inbox, rules, period)
     assert [p.code for p in report.problems if p.file] == []
-    assert report.statuses["PPATK"]["status"] == "accepted"
+    assert report.agencies["PPATK"].state == "accepted"
     assert write_feedback(report, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []
     # a safe correction alone leaves the agency nothing to do: listed, not sent back
     ws.cell(5, col["provinsi"], "Jatim")

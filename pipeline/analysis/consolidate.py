@@ -1,0 +1,311 @@
+"""Add up the accepted activities of a period: by catalogue level and action, by agency,
+by province, an agency x action completeness matrix, and overlaps between agencies.
+Pure DataFrame functions: every figure is a sum over rows of `activities`."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..core.model import REPORTED, Validation
+from ..core.rules import Rules
+from ..core.stopwatch import stage
+from ..core.texts import t
+from .overlap import DUPLICATE, duplicate_rows, find_overlaps, strongest
+
+SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
+
+
+@dataclass
+class Consolidation:
+    period: str
+    levels: list[str]  # catalogue level names, outermost first (e.g. Pilar, Fokus)
+    activities: pd.DataFrame  # every accepted row, with agency, catalogue levels, id, duplicate flag
+    by_action: pd.DataFrame  # every catalogue action, reported or not
+    by_level: list[pd.DataFrame]  # one table per catalogue level
+    by_agency: pd.DataFrame
+    by_province: pd.DataFrame
+    completeness: pd.DataFrame  # agencies x action codes
+    overlaps: pd.DataFrame  # pairs, positions into activities
+
+    @property
+    def merged(self) -> int:
+        return int(self.activities["duplikat"].sum())
+
+
+def consolidate(validation: Validation, rules: Rules, watch=None, acts: pd.DataFrame | None = None) -> Consolidation:
+    """Figures, overlaps and duplicates of the validation's accepted rows, or of `acts` when
+    given (activities already built, as the history stores them)."""
+    with stage(watch, "consolidate"):
+        acts = activities(validation, rules) if acts is None else acts
+    with stage(watch, "overlaps"):
+        pairs = find_overlaps(acts, rules)
+        acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
+        pairs = strongest(pairs, rules.overlap.overlap.max_partners)
+    with stage(watch, "consolidate"):
+        return Consolidation(
+            period=validation.period.id,
+            levels=list(rules.catalogue.levels),
+            activities=acts,
+            by_action=by_action(acts, rules),
+            by_level=[by_level(acts, rules, depth) for depth in range(len(rules.catalogue.levels))],
+            by_agency=by_agency(acts, validation, rules),
+            by_province=by_province(acts, rules),
+            completeness=completeness(acts, rules),
+            overlaps=pairs,
+        )
+
+
+def activities(validation: Validation, rules: Rules) -> pd.DataFrame:
+    """Accepted rows with the agency's name, the catalogue levels of their action, whether
+    their unit agrees with the action's, and a stable activity id."""
+    df = validation.accepted.copy()
+    df = df.sort_values(["_agency", "_file", "_row"], kind="stable").reset_index(drop=True)
+    names = {a.code: a.short for a in rules.agencies}
+    df.insert(0, "kl", df["_agency"].map(names))
+    catalogue = {fa.code: fa for fa in rules.actions}
+    for depth in range(len(rules.catalogue.levels)):
+        df[f"level{depth}_code"] = df["kode_aksi"].map(lambda c, d=depth: catalogue[c].path[d][0])
+        df[f"level{depth}_name"] = df["kode_aksi"].map(lambda c, d=depth: catalogue[c].path[d][1])
+    df["uraian_aksi"] = df["kode_aksi"].map(lambda c: catalogue[c].action.title)
+    unit = df["kode_aksi"].map(lambda c: catalogue[c].action.unit.casefold())
+    given = df["satuan"].fillna("").astype(str).str.casefold()
+    df["satuan_sesuai"] = (given == unit) | (given == "")
+    key = df[["_agency", "kode_aksi", "nama_kegiatan", "tanggal_mulai", "provinsi", "kabupaten_kota"]]
+    key = key.astype(object).where(key.notna(), "").astype(str)
+    joined = key.iloc[:, 0].str.cat([key[c] for c in key.columns[1:]], sep="|")
+    digest = joined.map(lambda s: hashlib.sha1(s.encode()).hexdigest()[:10])
+    ids = validation.period.id + "-" + df["_agency"] + "-" + digest
+    repeat = ids.groupby(ids).cumcount()  # identical rows: -2, -3, ... in row order, so ids stay unique
+    df.insert(0, "id_kegiatan", ids.where(repeat == 0, ids + "-" + (repeat + 1).astype(str)))
+    return df
+
+
+def _metrics(df: pd.DataFrame, by: list[str], statuses: list[str]) -> pd.DataFrame:
+    """Figures of groups of activities; target and realisation only where units agree."""
+    if df.empty:
+        return pd.DataFrame(columns=[*by, *METRIC_COLUMNS, *statuses])
+    x = df.assign(
+        unik=~df["duplikat"],
+        peserta_unik=df["jumlah_peserta"].astype("Float64").where(~df["duplikat"], 0),
+        target_ok=df["target"].where(df["satuan_sesuai"]),
+        realisasi_ok=df["realisasi"].where(df["satuan_sesuai"]),
+    )
+    g = x.groupby(by, sort=False, dropna=False)
+    out = pd.DataFrame(
+        {
+            "kegiatan": g.size(),
+            "kegiatan_unik": g["unik"].sum(),
+            "kl": g["_agency"].nunique(),
+            "peserta": g["jumlah_peserta"].sum(min_count=0).astype("float64"),
+            "peserta_unik": g["peserta_unik"].sum().astype("float64"),
+            "anggaran": g["anggaran"].sum(),
+            "realisasi_anggaran": g["realisasi_anggaran"].sum(),
+            "target": g["target_ok"].sum(min_count=1),
+            "realisasi": g["realisasi_ok"].sum(min_count=1),
+        }
+    )
+    out["capaian"] = (out["realisasi"] / out["target"]).where(out["target"] > 0)
+    out["serapan"] = (out["realisasi_anggaran"] / out["anggaran"]).where(out["anggaran"] > 0)
+    counts = pd.crosstab([x[b] for b in by], x["status"]).reindex(columns=statuses, fill_value=0)
+    return out.join(counts).fillna({s: 0 for s in statuses}).reset_index()
+
+
+METRIC_COLUMNS = [
+    "kegiatan",
+    "kegiatan_unik",
+    "kl",
+    "peserta",
+    "peserta_unik",
+    "anggaran",
+    "realisasi_anggaran",
+    "target",
+    "realisasi",
+    "capaian",
+    "serapan",
+]
+
+
+def _catalogue_frame(rules: Rules) -> pd.DataFrame:
+    rows = []
+    for fa in rules.actions:
+        row = {f"level{d}_{k}": fa.path[d][i] for d in range(len(fa.path)) for i, k in enumerate(("code", "name"))}
+        lead = ", ".join(rules.agency_by_code[c].short for c in fa.action.lead)
+        support = ", ".join(rules.agency_by_code[c].short for c in fa.action.support)
+        row.update(
+            kode_aksi=fa.code,
+            uraian_aksi=fa.action.title,
+            satuan=fa.action.unit,
+            pj=lead,
+            pendukung=support,
+            target_katalog=fa.action.target,
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def by_action(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Every action of the catalogue, in catalogue order; unreported actions have zeros."""
+    statuses = rules.choices("list:status")
+    figures = _metrics(acts, ["kode_aksi"], statuses)
+    out = _catalogue_frame(rules).merge(figures, on="kode_aksi", how="left")
+    zero = ["kegiatan", "kegiatan_unik", "kl", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran", *statuses]
+    return out.fillna({c: 0 for c in zero})
+
+
+def by_level(acts: pd.DataFrame, rules: Rules, depth: int) -> pd.DataFrame:
+    """Figures per group at one catalogue level (depth 0 = pillars), with action coverage."""
+    statuses = rules.choices("list:status")
+    keys = [f"level{depth}_code", f"level{depth}_name"]
+    cat = _catalogue_frame(rules)
+    groups = cat[keys].drop_duplicates().reset_index(drop=True)
+    groups["aksi"] = groups[keys[0]].map(cat.groupby(keys[0]).size())
+    reported = acts.groupby(keys[0])["kode_aksi"].nunique() if len(acts) else pd.Series(dtype=int)
+    groups["aksi_dilaporkan"] = groups[keys[0]].map(reported).fillna(0).astype(int)
+    figures = _metrics(acts, keys, statuses)
+    out = groups.merge(figures, on=keys, how="left")
+    zero = ["kegiatan", "kegiatan_unik", "kl", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran", *statuses]
+    return out.fillna({c: 0 for c in zero})
+
+
+def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.DataFrame:
+    rows = []
+    covered = acts.groupby("_agency")["kode_aksi"].agg(set).to_dict() if len(acts) else {}
+    participants = acts.groupby("_agency")["jumlah_peserta"].sum() if len(acts) else pd.Series(dtype=float)
+    budget = acts.groupby("_agency")[["anggaran", "realisasi_anggaran"]].sum() if len(acts) else pd.DataFrame()
+    for a in rules.agencies:
+        st = validation.agencies[a.code]
+        assigned = [fa.code for fa, _ in rules.assigned_actions(a.code)]
+        done = [c for c in assigned if c in covered.get(a.code, set())]
+        rows.append(
+            {
+                "kode": a.code,
+                "kl": a.short,
+                "nama": a.name,
+                "status": t(f"status.{st.state}"),
+                "tepat_waktu": t("consolidate.late") if st.late else "" if st.missing else t("consolidate.on_time"),
+                "berkas": len(st.files),
+                "diterima": st.accepted,
+                "ditolak": st.rejected,
+                "galat": st.errors,
+                "peringatan": st.warnings,
+                "aksi_ditugaskan": len(assigned),
+                "aksi_dilaporkan": len(done),
+                "aksi_belum": ", ".join(c for c in assigned if c not in done),
+                "peserta": float(participants.get(a.code, 0)),
+                "anggaran": float(budget["anggaran"].get(a.code, 0)) if len(budget) else 0.0,
+                "realisasi_anggaran": float(budget["realisasi_anggaran"].get(a.code, 0)) if len(budget) else 0.0,
+            }
+        )
+    out = pd.DataFrame(rows)
+    figures = agency_figures(acts, rules)
+    pos = out.columns.get_loc("aksi_belum") + 1
+    for i, k in enumerate(("kegiatan", "capaian", "serapan")):
+        out.insert(pos + i, k, figures[k].to_numpy())
+    return out
+
+
+def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Activities, achievement and budget absorption per agency of the rules, in their order."""
+    codes = [a.code for a in rules.agencies]
+    figures = _metrics(acts, ["_agency"], rules.choices("list:status")).set_index("_agency")
+    out = figures.reindex(codes)[["kegiatan", "capaian", "serapan"]].fillna({"kegiatan": 0})
+    return out.rename_axis("kode").reset_index()
+
+
+def by_province(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    places = pd.DataFrame({"provinsi": rules.choices("provinces")})
+    codes = {p.name: p.kemendagri for p in rules.provinces.provinces}
+    places.insert(0, "kode_kemendagri", places["provinsi"].map(codes).fillna(""))
+    if acts.empty:
+        return places.assign(kegiatan=0, kegiatan_unik=0, kl=0, peserta=0.0)
+    g = acts.assign(unik=~acts["duplikat"]).groupby("provinsi")
+    figures = pd.DataFrame(
+        {
+            "kegiatan": g.size(),
+            "kegiatan_unik": g["unik"].sum(),
+            "kl": g["_agency"].nunique(),
+            "peserta": g["jumlah_peserta"].sum().astype("float64"),
+        }
+    )
+    return places.merge(figures, left_on="provinsi", right_index=True, how="left").fillna(0)
+
+
+def completeness(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Agencies x actions: role (PJ lead / P support) and whether any activity was accepted."""
+    codes = [fa.code for fa in rules.actions]
+    reported = set(zip(acts["_agency"], acts["kode_aksi"], strict=True)) if len(acts) else set()
+    grid = {}
+    for a in rules.agencies:
+        row = {}
+        for fa in rules.actions:
+            role = "lead" if a.code in fa.action.lead else "support" if a.code in fa.action.support else "none"
+            row[fa.code] = t(f"consolidate.matrix.{role}_{'yes' if (a.code, fa.code) in reported else 'no'}")
+        grid[a.short] = row
+    return pd.DataFrame.from_dict(grid, orient="index", columns=codes)
+
+
+def overlap_table(c: Consolidation) -> pd.DataFrame:
+    """The pairs with both rows side by side and the reasons in words."""
+    acts = c.activities
+    cols = [
+        "kl",
+        "_file",
+        "_row",
+        "kode_aksi",
+        "nama_kegiatan",
+        "provinsi",
+        "kabupaten_kota",
+        "tanggal_mulai",
+        "tanggal_selesai",
+        "sasaran",
+        "jumlah_peserta",
+    ]
+    if c.overlaps.empty:
+        return pd.DataFrame(columns=["jenis", "skor", "alasan", *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])
+    p = c.overlaps
+    sim = p["name_similarity"].round().astype(int)
+    reasons = sim.map({v: t("consolidate.reason.name", sim=v) for v in sim.unique()})
+    for flag, key in (("same_regency", "regency"), ("dates_overlap", "dates"), ("same_target_group", "group")):
+        reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
+    kinds = {k: t(f"consolidate.kind.{k}") for k in p["kind"].unique()}
+    advice = {k: t(f"consolidate.advice.{k}") for k in p["kind"].unique()}
+    out = pd.DataFrame(
+        {"jenis": p["kind"].map(kinds), "skor": p["score"], "alasan": reasons, "saran": p["kind"].map(advice)}
+    )
+    a = acts.loc[p["a"].to_numpy(), cols].reset_index(drop=True).add_prefix("a_")
+    b = acts.loc[p["b"].to_numpy(), cols].reset_index(drop=True).add_prefix("b_")
+    return pd.concat([out.reset_index(drop=True), a, b], axis=1)
+
+
+def headline(c: Consolidation, validation: Validation) -> dict:
+    """The figures of the summary's first sheet and the report's executive summary."""
+    acts = c.activities
+    states = pd.Series([a.state for a in validation.agencies.values()])
+    late = sum(1 for a in validation.agencies.values() if a.late)
+    received = states.isin(REPORTED).sum()
+    return {
+        "kl_total": len(validation.agencies),
+        "kl_diterima": int(received),
+        "kl_tepat_waktu": int(received - late),
+        "kl_terlambat": int(late),
+        "kl_belum": int((states == "not_received").sum()),
+        "kl_ditolak": int((states == "rejected").sum()),
+        "kl_nihil": int((states == "nihil").sum()),
+        "kegiatan": len(acts),
+        "kegiatan_unik": int((~acts["duplikat"]).sum()) if len(acts) else 0,
+        "duplikat_digabung": c.merged,
+        "pasangan_duplikat": int((c.overlaps["kind"] == DUPLICATE).sum()) if len(c.overlaps) else 0,
+        "pasangan_irisan": int((c.overlaps["kind"] != DUPLICATE).sum()) if len(c.overlaps) else 0,
+        "aksi_katalog": len(c.by_action),
+        "aksi_dilaporkan": int((c.by_action["kegiatan"] > 0).sum()),
+        "peserta": float(acts["jumlah_peserta"].sum()) if len(acts) else 0.0,
+        "peserta_unik": float(acts.loc[~acts["duplikat"], "jumlah_peserta"].sum()) if len(acts) else 0.0,
+        "anggaran": float(acts["anggaran"].sum()) if len(acts) else 0.0,
+        "realisasi_anggaran": float(acts["realisasi_anggaran"].sum()) if len(acts) else 0.0,
+        "baris_diterima": sum(f.accepted for f in validation.files),
+        "baris_ditolak": sum(f.rejected for f in validation.files),
+        "baris_kosong": sum(f.blank for f in validation.files),
+    }

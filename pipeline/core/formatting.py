@@ -1,0 +1,72 @@
+"""Indonesian number and date formatting, the one place for it: "1.250.000", "1.234,5",
+"Rp 1.250.000", "75,5%", "3 Desember 2026", "03/12/2026"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def angka(x, decimals: int | None = 0) -> str:
+    """1250000 -> '1.250.000'; 1234.5 with decimals=1 -> '1.234,5'; decimals=None: as many
+    as the number needs, at most two (1500 -> '1.500', 2.5 -> '2,5', 1234.567 -> '1.234,57')."""
+    if _missing(x):
+        return "-"
+    if decimals is None:
+        x = round(float(x), 2)
+        decimals = next(d for d in (0, 1, 2) if round(x, d) == x or d == 2)
+    text = f"{float(x):,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def rupiah(x) -> str:
+    return "-" if _missing(x) else f"Rp {angka(round(float(x)))}"
+
+
+def persen(ratio, decimals: int = 1) -> str:
+    """0.755 -> '75,5%'."""
+    if _missing(ratio):
+        return "-"
+    return f"{angka(float(ratio) * 100, decimals)}%"
+
+
+def tanggal(day) -> str:
+    """date(2026, 12, 3) or '2026-12-03' -> '3 Desember 2026'."""
+    if _missing(day) or day == "":
+        return "-"
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def dmy(day) -> str:
+    """A date as focal points type it: date(2026, 12, 3) -> '03/12/2026'."""
+    return day.strftime("%d/%m/%Y")
+
+
+def poin(change, decimals: int = 1) -> str:
+    """A change of a ratio in percentage points: 0.052 -> '+5,2'; -0.1 -> '−10,0'."""
+    if _missing(change):
+        return "-"
+    value = float(change) * 100
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return f"{sign}{angka(abs(value), decimals)}"

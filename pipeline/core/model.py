@@ -1,0 +1,177 @@
+"""The records every step passes on: a reporting period, a problem found, a returned file
+(submission) and its row counts, an agency's submission status, the validation of a
+period, and a stored period of the history.
+
+Steps import their records from here, never from the module that happens to produce
+them. This module imports nothing of the pipeline but the problem catalogue and the texts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .problems import CODES, CORRECTED, ERROR, WARNING
+from .texts import t
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period such as 2026-S1, with its date range and submission deadline."""
+
+    id: str
+    year: int
+    kind: str
+    label: str
+    report: str
+    start: dt.date
+    end: dt.date
+    deadline: dt.date
+
+    @property
+    def title(self) -> str:
+        return t("period_title", label=self.label, year=self.year)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found: where (file, sheet, cell, row, column), what (code), how bad."""
+
+    file: str
+    code: str
+    sheet: str = ""
+    cell: str = ""
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    detail: str = ""
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code]
+
+    @property
+    def message(self) -> str:
+        return t(f"problems.{self.code}", value=self.value, column=self.column, detail=self.detail)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "severity": self.severity, "message": self.message}
+
+
+@dataclass
+class Submission:
+    """One returned file: which agency and period it is, who filled it and when, and its
+    report rows with their Excel positions."""
+
+    path: Path
+    sha256: str
+    mtime: dt.datetime
+    agency: str | None = None
+    period: str | None = None
+    identified_by: str = ""
+    identity: dict = field(default_factory=dict)  # Identitas sheet: item key -> value as typed
+    filled: dt.date | None = None  # the date filled in Identitas, when it reads as a date
+    nihil: bool = False  # declared nihil (no activity) in Identitas
+    sheet: str = ""
+    letters: dict[str, str] = field(default_factory=dict)  # column key -> Excel column letter
+    rows: pd.DataFrame | None = None  # raw values, index = Excel row number, columns = field keys
+    present: pd.DataFrame | None = None  # rows with any value, blank pre-filled rows included
+    header_row: int = 0  # Excel row number of the header
+    blank: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rejected: bool = False
+    superseded: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def problem(self, code: str, **kw) -> None:
+        self.problems.append(Problem(self.name, code, **kw))
+
+    def reject(self, code: str, **kw) -> None:
+        self.problem(code, **kw)
+        self.rejected = True
+
+
+USED, SUPERSEDED, REJECTED = "used", "superseded", "rejected"  # what became of a file
+
+
+@dataclass
+class FileCount:
+    """What became of the rows of one file: read = accepted + rejected + blank."""
+
+    file: str
+    agency: str | None
+    sha256: str
+    status: str  # USED, SUPERSEDED or REJECTED
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    blank: int = 0
+
+
+REPORTED = ("accepted", "accepted_warnings", "partial", "nihil")  # states of an agency that reported
+MISSING = ("not_received", "rejected")  # nothing usable yet: the agency still has to send
+
+
+@dataclass
+class AgencyStatus:
+    """An agency's submission in a period: its state (one of REPORTED or MISSING, texts under
+    `status.<state>`), its files, the rows and problems of the file used, and lateness."""
+
+    state: str
+    files: list[str] = field(default_factory=list)
+    accepted: int = 0
+    rejected: int = 0
+    errors: int = 0
+    warnings: int = 0
+    late: bool = False
+    sent: dt.date | None = None  # when the file used was sent (the date that decides lateness)
+
+    @property
+    def missing(self) -> bool:
+        return self.state in MISSING
+
+
+@dataclass
+class Validation:
+    """The validation of a period: every submission and problem, the accepted rows, what
+    became of each file's rows, and each agency's status (in rules/agencies.yaml order)."""
+
+    period: Period
+    submissions: list[Submission]
+    problems: list[Problem]
+    accepted: pd.DataFrame
+    files: list[FileCount]
+    typed: pd.DataFrame | None = None  # every row read, typed
+    agencies: dict[str, AgencyStatus] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(p.severity for p in self.problems)
+
+    def as_dict(self) -> dict:
+        return {
+            "period": self.period.id,
+            "files": [vars(f) for f in self.files],
+            "agencies": {code: asdict(a) for code, a in self.agencies.items()},
+            "counts": {s: self.counts.get(s, 0) for s in (ERROR, WARNING, CORRECTED)},
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class Snapshot:
+    """A period stored in the history: its activities (as the summary's Kegiatan sheet had
+    them) and its agency statuses."""
+
+    period: str
+    activities: pd.DataFrame
+    agencies: dict[str, AgencyStatus]

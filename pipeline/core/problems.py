@@ -1,0 +1,75 @@
+"""The one catalogue of problem codes: each code's severity and the one place that raises it.
+
+Severities: error (the row or file is rejected), warning (kept, to be checked), corrected
+(a safe fix was applied and the agency is told). Messages live in the texts file under
+`problems.<code>`. A code is written as a literal in the module that raises it and in no
+other module that raises problems (tests/test_problem_codes.py checks it). The codes under
+"rules/checks.yaml" are raised by a configurable check of pipeline/intake/checks.py: the
+checks.yaml entry that names the code also names the check.
+"""
+
+from __future__ import annotations
+
+ERROR, WARNING, CORRECTED = "error", "warning", "corrected"
+SEVERITIES = (ERROR, WARNING, CORRECTED)
+
+RAISED_IN: dict[str, dict[str, str]] = {
+    "pipeline/intake/read.py": {  # the file as a file: can it be read at all, safely?
+        "not-a-workbook": ERROR,
+        "corrupt-file": ERROR,
+        "encrypted-file": ERROR,
+        "empty-file": ERROR,
+        "unsafe-file": ERROR,
+        "read-failed": ERROR,
+    },
+    "pipeline/intake/ingest.py": {  # which agency and period a readable file is, and where its rows are
+        "ignored-file": WARNING,
+        "macro-present": WARNING,
+        "sheet-missing": ERROR,
+        "header-missing": ERROR,
+        "wrong-period": ERROR,
+        "unknown-agency": ERROR,
+        "ambiguous-agency": ERROR,
+        "outdated-template": ERROR,
+        "meta-missing": WARNING,
+        "identity-missing": WARNING,
+        "superseded": WARNING,
+    },
+    "pipeline/intake/normalise.py": {  # a value that cannot be read, and the safe corrections
+        "invalid-number": ERROR,
+        "invalid-date": ERROR,
+        "ambiguous-value": ERROR,
+        "not-in-list": ERROR,
+        "unknown-action-code": ERROR,
+        "whitespace-normalised": CORRECTED,
+        "number-reformatted": CORRECTED,
+        "date-reformatted": CORRECTED,
+        "alias-replaced": CORRECTED,
+        "code-reformatted": CORRECTED,
+    },
+    "pipeline/intake/checks.py": {  # rows: the columns of fields.yaml and the checks of checks.yaml
+        "required-missing": ERROR,
+        "required-when": ERROR,
+        "out-of-range": ERROR,
+        "text-too-long": ERROR,
+        "end-before-start": ERROR,
+        "outside-period": ERROR,
+        "duplicate-row": ERROR,
+        "action-not-assigned": WARNING,
+        "invalid-url": WARNING,
+        "outlier": WARNING,
+    },
+    "rules/checks.yaml": {  # named by the `code` of a checks.yaml entry (checks at_most, requires)
+        "realisation-over-target": WARNING,
+        "overspent": WARNING,
+        "obstacle-without-solution": WARNING,
+    },
+    "pipeline/intake/agency_checks.py": {  # an agency's return as a whole
+        "late-submission": WARNING,
+        "nihil-with-rows": WARNING,
+        "assigned-action-missing": WARNING,
+        "not-received": WARNING,
+    },
+}
+
+CODES: dict[str, str] = {code: sev for codes in RAISED_IN.values() for code, sev in codes.items()}

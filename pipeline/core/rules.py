@@ -1,0 +1,531 @@
+"""Load and check the rules/ folder: agencies, action catalogue, fields, provinces, lists,
+periods and settings. Every problem stops start-up with one message naming file and key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import RanpeError
+from .paths import RULES_DIR
+from .problems import CODES
+from .texts import has, t
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Agency(_Model):
+    code: str
+    short: str
+    name: str
+    aliases: list[str] = []
+    email: str
+    pillars: list[str] = []
+
+
+class Action(_Model):
+    code: str
+    title: str
+    problem: str = ""
+    output: str = ""
+    indicator: str = ""
+    unit: str = ""
+    target: float | None = None
+    lead: list[str]
+    support: list[str] = []
+
+
+class Group(_Model):
+    code: str
+    name: str
+    groups: list[Group] = []
+    actions: list[Action] = []
+
+
+class CatalogueFile(_Model):
+    sample: bool = False
+    title: str = ""
+    levels: list[str]
+    action_label: str = "Aksi"
+    groups: list[Group]
+
+
+FieldType = Literal["text", "url", "integer", "number", "money", "date", "code", "choice", "percent"]
+
+
+class Column(_Model):
+    key: str
+    label: str
+    type: FieldType
+    required: bool = False
+    required_if: dict[str, list[str]] | None = None
+    source: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    hint: str = ""
+    width: float = 14
+    input: bool = True
+    content: bool = True
+    formula: str | None = None
+
+
+class IdentityItem(_Model):
+    key: str
+    label: str
+    type: FieldType
+    locked: bool = False
+    required: bool = False
+    source: str | None = None
+    hint: str = ""
+
+
+class FieldsFile(_Model):
+    columns: list[Column]
+    identity: list[IdentityItem]
+
+
+class Province(_Model):
+    name: str
+    kemendagri: str
+    bps: str
+    aliases: list[str] = []
+
+
+class SpecialPlace(_Model):
+    name: str
+    aliases: list[str] = []
+
+
+class ProvincesFile(_Model):
+    provinces: list[Province]
+    special: list[SpecialPlace] = []
+
+
+class ChoiceList(_Model):
+    values: list[str]
+    aliases: dict[str, str] = {}
+
+
+class ListsFile(_Model):
+    lists: dict[str, ChoiceList]
+
+
+class Deadline(_Model):
+    month: int
+    day: int
+    year_offset: int = 0
+
+
+class PeriodKind(_Model):
+    label: str
+    report: str = ""
+    start: str
+    end: str
+    deadline: Deadline
+
+
+class PeriodsFile(_Model):
+    kinds: dict[str, PeriodKind]
+    lateness_basis: Literal["tanggal_pengisian", "file_time"] = "tanggal_pengisian"
+    deadline_overrides: dict[str, dt.date] = {}
+
+
+class Settings(_Model):
+    secretariat: str
+    organisation: str
+    contact_email: str
+    contact_phone: str = ""
+    template_version: int
+    min_template_version: int = 1
+    open_rows: int = 200
+    plan_start: dt.date
+    plan_end: dt.date
+
+
+class Limits(_Model):
+    max_file_mb: float = 50
+    max_uncompressed_mb: float = 500
+    max_compression_ratio: float = 200
+    max_zip_entries: int = 2000
+    max_rows: int = 100_000
+    max_columns: int = 200
+    seconds_per_file: float = 60
+    worker_memory_mb: int = 1024
+    workers: int = 0
+
+
+# ---- checks.yaml: one model per check, named by `check`; implemented in intake/checks.py.
+# Every text parameter names a column of fields.yaml (checked on load) but `check`, `code`
+# and `detail`; `code` must be a problem code of the catalogue.
+class CheckParams(_Model):
+    """What every check of checks.yaml has: its name, and the columns it names."""
+
+    check: str
+
+    @field_validator("code", check_fields=False)
+    @classmethod
+    def _known_code(cls, code: str) -> str:
+        if code not in CODES:
+            raise ValueError(t("validate.rule_unknown_code", code=code))
+        return code
+
+    def named_columns(self) -> list[str]:
+        """The columns this check names."""
+        named = []
+        for key, value in self:
+            if key in ("check", "code", "detail"):
+                continue
+            if isinstance(value, str):
+                named.append(value)
+            elif isinstance(value, list):
+                named += [v for v in value if isinstance(v, str)]
+            elif isinstance(value, dict):
+                named += [*value, *(v for vs in value.values() for v in vs)]
+        return named
+
+
+class EndBeforeStart(CheckParams):
+    check: Literal["end_before_start"]
+    start: str
+    end: str
+
+
+class WithinPeriod(CheckParams):
+    check: Literal["within_period"]
+    start: str
+    end: str
+
+
+class AtMost(CheckParams):
+    check: Literal["at_most"]
+    code: str
+    value: str
+    limit: str
+    share: float = 1.0
+    detail: Literal["share", "limit"] = "limit"  # what the message names: the share or the limit exceeded
+
+
+class Requires(CheckParams):
+    check: Literal["requires"]
+    code: str
+    when: str
+    then: str
+
+
+class Url(CheckParams):
+    check: Literal["url"]
+    column: str
+
+
+class DuplicateRows(CheckParams):
+    check: Literal["duplicate_rows"]
+    ignore: list[str] = []
+    at: str  # the column whose cell the problem points at
+
+
+class AssignedAction(CheckParams):
+    check: Literal["assigned_action"]
+    column: str
+
+
+class Outlier(CheckParams):
+    check: Literal["outlier"]
+    columns: list[str]
+    group_by: list[str] = []
+    group_only_for: dict[str, list[str]] = {}  # a group_by column that groups only these columns
+    threshold: float = 5.0
+    min_ratio: float = 1.0
+    min_group: int = 5
+
+
+CheckSpec = Annotated[
+    EndBeforeStart | WithinPeriod | AtMost | Requires | Url | DuplicateRows | AssignedAction | Outlier,
+    Field(discriminator="check"),
+]
+
+
+class OverlapWeights(_Model):
+    name: float
+    regency: float
+    dates: float
+    target_group: float
+
+
+class DuplicateRule(_Model):
+    min_name_similarity: float
+    require_dates_overlap: bool = True
+    require_same_regency: bool = True
+
+
+class OverlapRule(_Model):
+    min_score: float
+    max_gap_days: int
+    max_partners: int = 3
+
+
+class OverlapFile(_Model):
+    block_by: list[str]
+    name_column: str
+    scorer: Literal["ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio", "QRatio"]
+    weights: OverlapWeights
+    duplicate: DuplicateRule
+    overlap: OverlapRule
+    merge_columns: list[str] = []
+
+
+class ChecksFile(_Model):
+    checks: list[CheckSpec]
+
+
+@dataclass(frozen=True)
+class FlatAction:
+    """One action with the chain of groups above it, outermost first."""
+
+    action: Action
+    path: tuple[tuple[str, str], ...]
+
+    @property
+    def code(self) -> str:
+        return self.action.code
+
+
+@dataclass(frozen=True)
+class Rules:
+    folder: Path
+    agencies: list[Agency]
+    catalogue: CatalogueFile
+    fields: FieldsFile
+    provinces: ProvincesFile
+    lists: ListsFile
+    periods: PeriodsFile
+    settings: Settings
+    limits: Limits
+    checks: ChecksFile
+    overlap: OverlapFile
+    digests: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def actions(self) -> list[FlatAction]:
+        return list(_flatten(self.catalogue.groups, ()))
+
+    @cached_property
+    def action_by_code(self) -> dict[str, FlatAction]:
+        return {a.code: a for a in self.actions}
+
+    @cached_property
+    def agency_by_code(self) -> dict[str, Agency]:
+        return {a.code: a for a in self.agencies}
+
+    @cached_property
+    def column_by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.fields.columns}
+
+    @cached_property
+    def action_key(self) -> str:
+        """The key of the column holding the action code (the one column of type code)."""
+        return next(c.key for c in self.fields.columns if c.type == "code")
+
+    def get_agency(self, code: str) -> Agency:
+        try:
+            return self.agency_by_code[code.upper()]
+        except KeyError:
+            raise RanpeError(t("errors.agency_unknown", code=code)) from None
+
+    def find_agencies(self, text: str) -> list[str]:
+        """Codes of the agencies whose code, short name, full name or alias equals `text`
+        (case- and space-insensitive). More than one code means the name is ambiguous."""
+        want = " ".join(str(text).split()).casefold()
+        return [a.code for a in self.agencies if want in {_fold(n) for n in (a.code, a.short, a.name, *a.aliases)}]
+
+    def assigned_actions(self, agency: str) -> list[tuple[FlatAction, str]]:
+        """Actions an agency leads or supports, in catalogue order, with its role label."""
+        lead, support = self.lists.lists["peran"].values[:2]
+        out = []
+        for fa in self.actions:
+            if agency in fa.action.lead:
+                out.append((fa, lead))
+            elif agency in fa.action.support:
+                out.append((fa, support))
+        return out
+
+    def choices(self, source: str) -> list[str]:
+        """Allowed values of a `source` (catalogue, provinces or list:NAME), in display order."""
+        if source == "catalogue":
+            return [a.code for a in self.actions]
+        if source == "provinces":
+            return [p.name for p in self.provinces.provinces] + [s.name for s in self.provinces.special]
+        return list(self.lists.lists[source.removeprefix("list:")].values)
+
+    def aliases(self, source: str) -> dict[str, str]:
+        """Declared aliases of a source, keyed by their case-folded spelling."""
+        if source == "provinces":
+            places = [*self.provinces.provinces, *self.provinces.special]
+            return {alias.casefold(): p.name for p in places for alias in p.aliases}
+        if source.startswith("list:"):
+            return {k.casefold(): v for k, v in self.lists.lists[source[5:]].aliases.items()}
+        return {}
+
+    @property
+    def fields_hash(self) -> str:
+        return self.digests["fields.yaml"]
+
+    @property
+    def rules_hash(self) -> str:
+        joined = "".join(f"{k}:{v};" for k, v in sorted(self.digests.items()))
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _flatten(groups: list[Group], path: tuple[tuple[str, str], ...]):
+    for g in groups:
+        here = (*path, (g.code, g.name))
+        for a in g.actions:
+            yield FlatAction(a, here)
+        yield from _flatten(g.groups, here)
+
+
+class AgenciesFile(_Model):
+    agencies: list[Agency]
+
+
+FILES: dict[str, type[_Model]] = {
+    "agencies.yaml": AgenciesFile,
+    "catalogue.yaml": CatalogueFile,
+    "fields.yaml": FieldsFile,
+    "provinces.yaml": ProvincesFile,
+    "lists.yaml": ListsFile,
+    "periods.yaml": PeriodsFile,
+    "settings.yaml": Settings,
+    "limits.yaml": Limits,
+    "checks.yaml": ChecksFile,
+    "overlap.yaml": OverlapFile,
+}
+
+
+def _pydantic_problem(err: dict) -> str:
+    key = f"pydantic.{err['type']}"
+    ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
+    return t(key if has(key) else "pydantic.default", msg=err["msg"], **ctx)
+
+
+def load_file(folder: Path, name: str) -> tuple[_Model, str]:
+    """Parse and check one rules file; return the model and the digest of its content."""
+    path = folder / name
+    if not path.is_file():
+        raise RanpeError(t("errors.rules_missing", file=path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        raise RanpeError(t("errors.rules_yaml", file=path, line=line, problem=getattr(exc, "problem", exc))) from None
+    try:
+        model = FILES[name].model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(akar)"
+        raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=_pydantic_problem(err))) from None
+    canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return model, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_rules(folder: Path | str | None = None) -> Rules:
+    """Load every rules file from `folder` (default: the project's rules/) and cross-check them."""
+    folder = Path(folder) if folder else RULES_DIR
+    models, digests = {}, {}
+    for name in FILES:
+        models[name], digests[name] = load_file(folder, name)
+    rules = Rules(
+        folder=folder,
+        agencies=models["agencies.yaml"].agencies,
+        catalogue=models["catalogue.yaml"],
+        fields=models["fields.yaml"],
+        provinces=models["provinces.yaml"],
+        lists=models["lists.yaml"],
+        periods=models["periods.yaml"],
+        settings=models["settings.yaml"],
+        limits=models["limits.yaml"],
+        checks=models["checks.yaml"],
+        overlap=models["overlap.yaml"],
+        digests=digests,
+    )
+    _cross_check(rules)
+    return rules
+
+
+def _unique(file: Path, key: str, codes: list[str]) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise RanpeError(t("errors.rules_duplicate", file=file, key=key, code=code))
+        seen.add(code)
+
+
+def _cross_check(rules: Rules) -> None:
+    f = rules.folder
+    _unique(f / "agencies.yaml", "agencies.code", [a.code for a in rules.agencies])
+    _unique(f / "catalogue.yaml", "actions.code", [a.code for a in rules.actions])
+    _unique(f / "fields.yaml", "columns.key", [c.key for c in rules.fields.columns])
+    _unique(f / "fields.yaml", "columns.label", [c.label for c in rules.fields.columns])
+    cat = f / "catalogue.yaml"
+    depth = len(rules.catalogue.levels)
+    for _i, fa in enumerate(rules.actions):
+        key = f"actions[{fa.code}]"
+        if len(fa.path) != depth:
+            raise RanpeError(t("errors.rules_levels", file=cat, key=key, levels=", ".join(rules.catalogue.levels)))
+        for role in ("lead", "support"):
+            for code in getattr(fa.action, role):
+                if code not in rules.agency_by_code:
+                    raise RanpeError(t("errors.rules_unknown_agency", file=cat, key=f"{key}.{role}", code=code))
+    codes = [c.key for c in rules.fields.columns if c.type == "code"]
+    if len(codes) != 1:
+        raise RanpeError(t("errors.rules_action_column", file=f / "fields.yaml", found=", ".join(codes) or "-"))
+    _check_sources(rules)
+    _check_checks(rules)
+
+
+def _check_sources(rules: Rules) -> None:
+    fields = rules.folder / "fields.yaml"
+    items = [("columns", c) for c in rules.fields.columns] + [("identity", i) for i in rules.fields.identity]
+    for section, item in items:
+        src = item.source
+        if item.type in ("choice", "code") and not src:
+            raise RanpeError(
+                t("errors.rules_unknown_source", file=fields, key=f"{section}.{item.key}.source", source="-")
+            )
+        if src and not (src in ("catalogue", "provinces") or src.removeprefix("list:") in rules.lists.lists):
+            raise RanpeError(
+                t("errors.rules_unknown_source", file=fields, key=f"{section}.{item.key}.source", source=src)
+            )
+    for col in rules.fields.columns:
+        for ref in col.required_if or {}:
+            if ref not in rules.column_by_key:
+                raise RanpeError(
+                    t("errors.rules_unknown_column", file=fields, key=f"columns.{col.key}.required_if", ref=ref)
+                )
+
+
+def _check_checks(rules: Rules) -> None:
+    """Every column a check of checks.yaml names is a column of fields.yaml."""
+    keys = set(rules.column_by_key)
+    for i, spec in enumerate(rules.checks.checks):
+        for col in spec.named_columns():
+            if col not in keys:
+                problem = t("validate.rule_unknown_column", column=col)
+                raise RanpeError(
+                    t("errors.rules_invalid", file=rules.folder / "checks.yaml", key=f"checks.{i}", problem=problem)
+                )

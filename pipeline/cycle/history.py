@@ -1,0 +1,171 @@
+"""The history of reporting periods in an embedded SQLite database, outbox/riwayat.sqlite.
+
+Each consolidation stores the period's snapshot: its accepted activities, the agency
+statuses and the run manifest. The snapshot is keyed by the hash of the inputs (every
+file's SHA-256 and the rules hash): running again on the same inbox changes nothing.
+A finalised period is locked; a later run needs `reopen`, which is recorded as an event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from ..core.errors import RanpeError
+from ..core.model import AgencyStatus, Snapshot
+from ..core.texts import t
+
+DB_NAME = "riwayat.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS periods (
+    period TEXT PRIMARY KEY, inputs_hash TEXT NOT NULL, rules_hash TEXT, tool_version TEXT,
+    stored_at TEXT, finalised_at TEXT, manifest TEXT);
+CREATE TABLE IF NOT EXISTS activities (period TEXT NOT NULL, id_kegiatan TEXT NOT NULL, agency TEXT NOT NULL,
+    kode_aksi TEXT, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS activities_period ON activities (period);
+CREATE TABLE IF NOT EXISTS statuses (period TEXT NOT NULL, agency TEXT NOT NULL, status TEXT NOT NULL,
+    accepted INTEGER, rejected INTEGER, errors INTEGER, warnings INTEGER, late INTEGER, files TEXT,
+    PRIMARY KEY (period, agency));
+CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, period TEXT NOT NULL,
+    event TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);
+"""
+
+
+CHUNK = 10_000  # activities serialised at a time, so the text held stays small
+
+
+def history_path(outbox: Path) -> Path:
+    return outbox / DB_NAME
+
+
+@contextlib.contextmanager
+def connect(outbox: Path) -> Iterator[sqlite3.Connection]:
+    """One connection, one transaction: committed when the block succeeds."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(history_path(outbox))
+    try:
+        con.executescript(SCHEMA)
+        with con:
+            yield con
+    finally:
+        con.close()
+
+
+def inputs_hash(manifest: dict) -> str:
+    """What a snapshot was made from: every input's hash and the rules' hash."""
+    parts = [manifest["rules_hash"], *sorted(f"{i['file']}:{i['sha256']}" for i in manifest["inputs"])]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def check_open(outbox: Path, period_id: str, reopen: bool) -> None:
+    """Refuse to touch a finalised period unless `reopen`; reopening is recorded."""
+    if not history_path(outbox).exists():
+        return
+    with connect(outbox) as con:
+        row = con.execute("SELECT finalised_at FROM periods WHERE period = ?", (period_id,)).fetchone()
+        if not row or not row[0]:
+            return
+        if not reopen:
+            raise RanpeError(t("history.finalised", period=period_id, at=row[0]))
+        con.execute("UPDATE periods SET finalised_at = NULL WHERE period = ?", (period_id,))
+        con.execute("INSERT INTO events (period, event, at) VALUES (?, 'reopened', ?)", (period_id, _now()))
+
+
+def finalise(outbox: Path, period_id: str) -> str:
+    """Lock a stored period; returns when."""
+    if not history_path(outbox).exists():
+        raise RanpeError(t("history.not_stored", period=period_id))
+    with connect(outbox) as con:
+        row = con.execute("SELECT finalised_at FROM periods WHERE period = ?", (period_id,)).fetchone()
+        if not row:
+            raise RanpeError(t("history.not_stored", period=period_id))
+        if row[0]:
+            return row[0]
+        at = _now()
+        con.execute("UPDATE periods SET finalised_at = ? WHERE period = ?", (at, period_id))
+        con.execute("INSERT INTO events (period, event, at) VALUES (?, 'finalised', ?)", (period_id, at))
+        return at
+
+
+def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict[str, AgencyStatus]) -> bool:
+    """Replace the period's snapshot unless it was made from the same inputs; True if stored."""
+    period, key = manifest["period"], inputs_hash(manifest)
+    with connect(outbox) as con:
+        row = con.execute("SELECT inputs_hash FROM periods WHERE period = ?", (period,)).fetchone()
+        if row and row[0] == key:
+            return False
+        for table in ("activities", "statuses"):
+            con.execute(f"DELETE FROM {table} WHERE period = ?", (period,))  # table names are fixed, not input
+        for lo in range(0, len(activities), CHUNK):  # one JSON text per row, straight from pandas
+            part = activities.iloc[lo : lo + CHUNK]
+            text = part.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+            keys = zip(part["id_kegiatan"], part["_agency"], part["kode_aksi"], strict=True)
+            con.executemany(
+                "INSERT INTO activities VALUES (?, ?, ?, ?, ?)",
+                ((period, *k, r) for k, r in zip(keys, text.rstrip("\n").split("\n"), strict=True)),
+            )
+        rows = [
+            (period, code, a.state, a.accepted, a.rejected, a.errors, a.warnings, int(bool(a.late)),
+             json.dumps(a.files, ensure_ascii=False))
+            for code, a in agencies.items()
+        ]  # fmt: skip
+        con.executemany("INSERT INTO statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute(
+            "INSERT INTO periods (period, inputs_hash, rules_hash, tool_version, stored_at, manifest) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period) DO UPDATE SET inputs_hash = excluded.inputs_hash, "
+            "rules_hash = excluded.rules_hash, tool_version = excluded.tool_version, "
+            "stored_at = excluded.stored_at, manifest = excluded.manifest",
+            (period, key, manifest["rules_hash"], manifest["tool_version"], _now(), json.dumps(manifest)),
+        )
+        con.execute("INSERT INTO events (period, event, at, detail) VALUES (?, 'stored', ?, ?)", (period, _now(), key))
+    return True
+
+
+DATE_COLUMNS = ("tanggal_mulai", "tanggal_selesai")
+FLAG_COLUMNS = ("duplikat", "satuan_sesuai")
+
+
+def load(outbox: Path, period_id: str) -> Snapshot | None:
+    if not history_path(outbox).exists():
+        return None
+    with connect(outbox) as con:
+        if not con.execute("SELECT 1 FROM periods WHERE period = ?", (period_id,)).fetchone():
+            return None
+        rows = con.execute("SELECT record FROM activities WHERE period = ? ORDER BY rowid", (period_id,)).fetchall()
+        st = con.execute(
+            "SELECT agency, status, accepted, rejected, errors, warnings, late, files FROM statuses WHERE period = ?",
+            (period_id,),
+        ).fetchall()
+    acts = pd.DataFrame([json.loads(r[0]) for r in rows])
+    for col in DATE_COLUMNS:
+        if col in acts:
+            acts[col] = pd.to_datetime(acts[col]).dt.date.astype(object).where(acts[col].notna(), None)
+    acts = acts.astype({c: bool for c in FLAG_COLUMNS if c in acts})
+    agencies = {
+        a: AgencyStatus(s, json.loads(files), acc, rej, e, w, bool(late)) for a, s, acc, rej, e, w, late, files in st
+    }
+    return Snapshot(period_id, acts, agencies)
+
+
+def events(outbox: Path, period_id: str) -> list[tuple[str, str]]:
+    if not history_path(outbox).exists():
+        return []
+    with connect(outbox) as con:
+        return con.execute("SELECT event, at FROM events WHERE period = ? ORDER BY seq", (period_id,)).fetchall()
+
+
+def manifest(outbox: Path, period_id: str) -> str:
+    """The stored run manifest of a period (JSON text)."""
+    with connect(outbox) as con:
+        return con.execute("SELECT manifest FROM periods WHERE period = ?", (period_id,)).fetchone()[0]

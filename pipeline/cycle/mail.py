@@ -1,0 +1,301 @@
+"""E-mail to the agencies' focal points: one standard .eml draft per agency (templates,
+feedback, reminders), opened and sent from Outlook or Thunderbird; or sent through an SMTP
+server by `send`, after a listing, with one retry on a transient failure and a log of what
+was sent. Drafts are reproducible: the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import json
+import mimetypes
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+import jinja2
+
+from ..analysis.board import status_board
+from ..core.files import write_bytes
+from ..core.formatting import dmy
+from ..core.model import USED, Period
+from ..core.paths import MAIL_DIR
+from ..core.problems import ERROR, WARNING
+from ..core.rules import Agency, Rules
+from ..core.texts import t
+from ..intake.validate import validate_period
+from ..outputs.feedback import feedback_path, read_problem_list
+from ..outputs.manifest import load_manifest
+from ..outputs.template import template_path, write_templates
+
+KINDS = ("templates", "feedback", "reminders")
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+SHOWN_PROBLEMS = 15  # lines of "what to fix" in a feedback mail; the rest are in the workbook
+SENT_LOG = "terkirim.jsonl"
+
+
+def mail_folder(outbox: Path, period: Period, kind: str) -> Path:
+    return outbox / period.id / t("mail.folder") / t(f"mail.kinds.{kind}")
+
+
+@dataclass
+class Letter:
+    """What one e-mail says, before it becomes an .eml file."""
+
+    agency: Agency
+    subject: str
+    body: str
+    attachment: Path | None
+
+
+def write_drafts(letters: list[Letter], rules: Rules, folder: Path, day: dt.date) -> list[Path]:
+    """One .eml per letter, named after the agency; drafts of agencies no longer concerned
+    are removed, so the folder is exactly what is to be sent."""
+    paths = [write_bytes(folder / f"{x.agency.code}.eml", eml_bytes(x, rules, day)) for x in letters]
+    for old in folder.glob("*.eml") if folder.is_dir() else []:
+        if old not in paths:
+            old.unlink()
+    return paths
+
+
+def eml_bytes(letter: Letter, rules: Rules, day: dt.date) -> bytes:
+    s = rules.settings
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = formataddr((s.secretariat, s.contact_email))
+    msg["To"] = formataddr((t("mail.focal_point", agency=letter.agency.short), letter.agency.email))
+    msg["Subject"] = letter.subject
+    msg["Date"] = format_datetime(dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=WIB))
+    msg["X-Unsent"] = "1"  # Outlook opens the file as a draft ready to send
+    digest = hashlib.sha256(f"{letter.subject}\n{letter.body}".encode())
+    msg.set_content(letter.body)
+    if letter.attachment:
+        data = letter.attachment.read_bytes()
+        digest.update(data)
+        kind = mimetypes.guess_type(letter.attachment.name)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=letter.attachment.name)
+        msg.set_boundary(f"ranpe-{digest.hexdigest()[:24]}")
+    domain = s.contact_email.rpartition("@")[2] or "ranpe.invalid"
+    msg["Message-ID"] = f"<ranpe-{digest.hexdigest()[:32]}@{domain}>"
+    return msg.as_bytes()
+
+
+def render_body(kind: str, **context) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(MAIL_DIR), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
+    return env.get_template(f"{kind}.txt.j2").render(**context)
+
+
+def _context(rules: Rules, period: Period, agency: Agency, attachment: Path | None, **more) -> dict:
+    return {
+        "agency": agency,
+        "period": period,
+        "settings": rules.settings,
+        "deadline": dmy(period.deadline),
+        "attachment": attachment.name if attachment else "",
+        **more,
+    }
+
+
+# ---- the three kinds of letter --------------------------------------------------------
+def template_letters(rules: Rules, period: Period, outbox: Path, codes: list[str]) -> list[Letter]:
+    """Each agency its own template (written first when it is not there yet)."""
+    missing = [c for c in codes if not template_path(outbox, period, c).exists()]
+    if missing:
+        write_templates(rules, period, outbox, missing)
+    out = []
+    for code in codes:
+        agency = rules.get_agency(code)
+        path = template_path(outbox, period, code)
+        body = render_body(
+            "templates",
+            **_context(rules, period, agency, path, n_assigned=len(rules.assigned_actions(code))),
+        )
+        subject = t("mail.subject.templates", period_title=period.title, agency=agency.short)
+        out.append(Letter(agency, subject, body, path))
+    return out
+
+
+def feedback_letters(rules: Rules, period: Period, outbox: Path, today: dt.date) -> list[Letter]:
+    """Each agency whose last run produced a feedback workbook: that workbook, and a summary
+    of what to fix read back from its 'Daftar Perbaikan' sheet (so the mail matches the file)."""
+    manifest = load_manifest(outbox, period.id)
+    written = {o["file"] for o in manifest["outputs"]}
+    sources = {i["agency"]: i["file"] for i in manifest["inputs"] if i["status"] == USED}
+    out = []
+    for agency in rules.agencies:
+        path = feedback_path(outbox, period, agency.code)
+        if str(path.relative_to(outbox / period.id)) not in written:
+            continue
+        severities = {t(f"severity.{k}"): k for k in (ERROR, WARNING)}
+        problems = [
+            {"severity": r["severity"], "cell": r["cell"] or t("feedback.whole_file"), "column": r["column"],
+             "message": r["message"]}
+            for r in read_problem_list(path)
+            if r["severity"] in severities
+        ]  # fmt: skip
+        n_errors = sum(severities[p["severity"]] == ERROR for p in problems)
+        context = _context(
+            rules,
+            period,
+            agency,
+            path,
+            source=sources.get(agency.code, ""),
+            n_errors=n_errors,
+            n_warnings=len(problems) - n_errors,
+            problems=problems[:SHOWN_PROBLEMS],
+            more=max(0, len(problems) - SHOWN_PROBLEMS),
+            days_left=(period.deadline - today).days,
+        )
+        subject = t(
+            "mail.subject.feedback",
+            period_title=period.title,
+            agency=agency.short,
+            n_errors=n_errors,
+            n_warnings=len(problems) - n_errors,
+        )
+        out.append(Letter(agency, subject, render_body("feedback", **context), path))
+    return out
+
+
+def reminder_letters(rules: Rules, period: Period, outbox: Path, board, today: dt.date) -> list[Letter]:
+    """Agencies with nothing usable yet (not received, or every file rejected), with the days
+    to or past the deadline and their template attached again."""
+    out = []
+    days = (period.deadline - today).days
+    when = t("mail.when_left", n=days) if days > 0 else t("mail.when_past", n=-days) if days else t("mail.when_today")
+    for r in board[board["belum_masuk"]].itertuples():
+        agency = rules.get_agency(r.kode)
+        path = template_path(outbox, period, r.kode)
+        if not path.exists():
+            write_templates(rules, period, outbox, [r.kode])
+        context = _context(rules, period, agency, path, status=r.status_kode, days_left=days)
+        subject = t("mail.subject.reminders", period_title=period.title, agency=agency.short, when=when)
+        out.append(Letter(agency, subject, render_body("reminders", **context), path))
+    return out
+
+
+# ---- sending ------------------------------------------------------------------------------
+@dataclass
+class Smtp:
+    host: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = True
+    timeout: float = 30.0
+
+
+TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+
+
+def outgoing(path: Path) -> EmailMessage:
+    """A draft as it goes on the wire (the draft marker removed)."""
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.SMTP)
+    del msg["X-Unsent"]
+    return msg
+
+
+def sent_log(folder: Path) -> dict[str, dict]:
+    """What was sent before, by Message-ID (a draft sent once is not sent again)."""
+    log = folder / SENT_LOG
+    if not log.exists():
+        return {}
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {e["message_id"]: e for e in entries}
+
+
+def send(paths: list[Path], smtp: Smtp, folder: Path, echo=print) -> tuple[int, int]:
+    """Send drafts one by one; each success is appended to the log at once, a failure (after
+    one retry when transient) is reported and not logged. Returns (sent, failed)."""
+    before = sent_log(folder)
+    sent = failed = 0
+    for path in paths:
+        msg = outgoing(path)
+        if msg["Message-ID"] in before:
+            echo(t("mail.already_sent", file=path.name, to=msg["To"], at=before[msg["Message-ID"]]["sent_at"]))
+            continue
+        try:
+            _deliver(msg, smtp)
+        except (smtplib.SMTPException, OSError) as exc:
+            failed += 1
+            echo(t("mail.failed", file=path.name, to=msg["To"], problem=_describe(exc)))
+            continue
+        entry = {
+            "file": str(path.name),
+            "kind": path.parent.name,
+            "to": msg["To"],
+            "subject": msg["Subject"],
+            "message_id": msg["Message-ID"],
+            "sent_at": dt.datetime.now(WIB).isoformat(timespec="seconds"),
+            "server": f"{smtp.host}:{smtp.port}",
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / SENT_LOG, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        sent += 1
+        echo(t("mail.sent", to=msg["To"], file=path.name))
+    return sent, failed
+
+
+def _deliver(msg: EmailMessage, smtp: Smtp) -> None:
+    try:
+        _once(msg, smtp)
+    except Exception as exc:
+        if not _transient(exc):
+            raise
+        _once(msg, smtp)  # one retry
+
+
+def _once(msg: EmailMessage, smtp: Smtp) -> None:
+    with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as server:
+        server.ehlo()
+        if smtp.starttls:
+            server.starttls(context=ssl.create_default_context())
+            server.ehlo()
+        if smtp.user:
+            server.login(smtp.user, smtp.password or "")
+        server.send_message(msg)
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, TRANSIENT):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and 400 <= exc.smtp_code < 500
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return t("mail.problem.response", code=exc.smtp_code, text=text)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return t("mail.problem.recipients")
+    if isinstance(exc, ConnectionRefusedError):
+        return t("mail.problem.refused")
+    return str(exc) or type(exc).__name__
+
+
+def make_drafts(
+    kind: str, rules: Rules, period: Period, inbox: Path, outbox: Path, today: dt.date, agencies=()
+) -> tuple[list[Path], list[str]]:
+    """Write the drafts of one kind; returns their paths and the agencies skipped (with why)."""
+    codes = [c.upper() for c in agencies] or [a.code for a in rules.agencies]
+    if kind == "templates":
+        letters = template_letters(rules, period, outbox, codes)
+    elif kind == "feedback":
+        letters = feedback_letters(rules, period, outbox, today)
+    else:
+        board = status_board(validate_period(inbox, rules, period), rules, today)
+        letters = reminder_letters(rules, period, outbox, board, today)
+    letters = [x for x in letters if x.agency.code in codes]
+    skipped = [t("mail.no_email", agency=x.agency.short) for x in letters if not x.agency.email]
+    letters = [x for x in letters if x.agency.email]
+    return write_drafts(letters, rules, mail_folder(outbox, period, kind), today), skipped

@@ -1,0 +1,57 @@
+"""Checks of an agency's return as a whole: lateness, a nihil declaration beside rows,
+assigned actions without any row, and agencies that sent nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from ..core.formatting import dmy
+from ..core.model import AgencyStatus, Period, Problem, Submission
+from ..core.rules import Rules
+from ..core.texts import t
+
+
+def submitted_on(s: Submission, rules: Rules) -> tuple[dt.date, str]:
+    """The date that decides whether a return is late, and what it is (texts)."""
+    if rules.periods.lateness_basis == "tanggal_pengisian" and s.filled:
+        return s.filled, t("validate.basis_filled")
+    return s.mtime.date(), t("validate.basis_file")
+
+
+def late(subs: list[Submission], rules: Rules, period: Period) -> list[Problem]:
+    out = []
+    for s in subs:
+        day, basis = submitted_on(s, rules)
+        if day > period.deadline:
+            days = (day - period.deadline).days
+            detail = t("validate.late", days=days, deadline=dmy(period.deadline), basis=basis)
+            out.append(Problem(s.name, "late-submission", detail=detail))
+    return out
+
+
+def completeness(subs: list[Submission], typed: pd.DataFrame, rules: Rules) -> list[Problem]:
+    """Assigned actions without any row of the agency's file, and a nihil declaration that
+    comes with rows."""
+    out = []
+    key = rules.action_key
+    codes = typed.dropna(subset=[key]).groupby("_file")[key].agg(set) if len(typed) else {}
+    for s in subs:
+        if s.nihil and not len(s.rows):
+            continue
+        reported = codes.get(s.name, set())
+        for fa, _ in rules.assigned_actions(s.agency):
+            if fa.code not in reported:
+                out.append(Problem(s.name, "assigned-action-missing", sheet=s.sheet, value=fa.code))
+        if s.nihil and len(s.rows):
+            out.append(Problem(s.name, "nihil-with-rows", sheet=t("sheets.identitas"), detail=str(len(s.rows))))
+    return out
+
+
+def not_received(agencies: dict[str, AgencyStatus], period: Period) -> list[Problem]:
+    return [
+        Problem("", "not-received", value=code, detail=dmy(period.deadline))
+        for code, a in agencies.items()
+        if a.state == "not_received"
+    ]

@@ -1,0 +1,200 @@
+"""Turn the raw sheets of each returned workbook into a submission: which agency and
+period it is, who filled it and when, and its report rows with their Excel positions.
+
+A file is identified by its _meta sheet; when that is gone, by the Identitas sheet, then
+by an agency name in the file name, and the fallback used is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
+
+from ..core.files import sha256
+from ..core.layout import META_FORMAT
+from ..core.model import Period, Problem, Submission
+from ..core.rules import Rules
+from ..core.texts import t
+from .normalise import clean_text, has_content, parse_date
+from .read import RawBook, discover, read_all
+
+
+@dataclass
+class Ingested:
+    submissions: list[Submission]
+    ignored: list[Problem]
+
+
+def ingest(inbox: Path, rules: Rules, period: Period, progress=None) -> Ingested:
+    """Read every workbook of `inbox` (never modified) and identify it."""
+    paths, ignored = discover(inbox)
+    notes = [Problem(p.name, "ignored-file", detail=t(f"ingest.ignored_{why}")) for p, why in ignored]
+    subs = read_all(paths, rules.limits, progress, then=functools.partial(identify, rules=rules, period=period))
+    _mark_superseded(subs)
+    return Ingested(subs, notes)
+
+
+def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
+    stat = book.path.stat()
+    sub = Submission(book.path, sha256(book.path), dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
+    if book.error:
+        sub.reject(book.error, detail=book.detail)
+        found = _agencies_in_name(book.path, rules)
+        sub.agency = found[0] if len(found) == 1 else None
+        return sub
+    if book.has_vba:
+        sub.problem("macro-present")
+    sub.identity, identity_cells = _identity(book, rules)
+    sub.filled = parse_date(sub.identity.get("tanggal_pengisian")).value
+    sub.nihil = str(clean_text(sub.identity.get("nihil")).value or "").casefold() == "ya"
+    meta = _meta(book)
+    if meta.get("format") == META_FORMAT:
+        sub.agency, sub.period, sub.identified_by = (
+            str(meta.get("agency_code", "")),
+            str(meta.get("period", "")),
+            "meta",
+        )
+        version = _int(meta.get("template_version"))
+        if version is not None and version < rules.settings.min_template_version:
+            sub.reject("outdated-template", value=str(version), detail=str(rules.settings.template_version))
+    else:
+        _identify_without_meta(sub, rules, period)
+    if sub.agency not in rules.agency_by_code and not sub.rejected:
+        sub.reject("unknown-agency", value=sub.agency or book.path.name)
+    if sub.period and sub.period != period.id and not sub.rejected:
+        sub.reject("wrong-period", value=sub.period, detail=period.id)
+    _find_rows(sub, book, rules)
+    for item in rules.fields.identity:
+        if item.required and not item.locked and clean_text(sub.identity.get(item.key)).value is None:
+            sub.problem(
+                "identity-missing",
+                sheet=t("sheets.identitas"),
+                cell=identity_cells.get(item.key, ""),
+                column=item.label,
+            )
+    return sub
+
+
+def _meta(book: RawBook) -> dict:
+    rows = book.sheets.get(t("sheets.meta"), [])
+    return {str(r[0]): r[1] for r in rows if len(r) >= 2 and r[0] not in ("", None)}
+
+
+def _int(value) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _identity(book: RawBook, rules: Rules) -> tuple[dict, dict]:
+    rows = book.sheets.get(t("sheets.identitas"), [])
+    labels = {_fold(i.label): i.key for i in rules.fields.identity}
+    values, cells = {}, {}
+    for r, row in enumerate(rows):
+        if len(row) >= 2 and _fold(row[0]) in labels:
+            key = labels[_fold(row[0])]
+            values[key] = row[1] if row[1] != "" else None
+            cells[key] = f"B{r + 1}"
+    return values, cells
+
+
+def _fold(value) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def _identify_without_meta(sub: Submission, rules: Rules, period: Period) -> None:
+    """Fallbacks: agency code or name in Identitas, then an agency name in the file name."""
+    candidates: list[str] = []
+    how = ""
+    for key in ("kl_kode", "kl_nama"):
+        text = clean_text(sub.identity.get(key)).value
+        if text:
+            candidates, how = rules.find_agencies(str(text)), t("ingest.by_identitas")
+            if candidates:
+                break
+    if not candidates:
+        candidates, how = _agencies_in_name(sub.path, rules), t("ingest.by_file_name")
+    if len(candidates) > 1:
+        names = ", ".join(candidates)
+        sub.reject("ambiguous-agency", value=str(sub.identity.get("kl_nama") or sub.path.stem), detail=names)
+        return
+    sub.agency = candidates[0] if candidates else None
+    sub.identified_by = how
+    period_text = clean_text(sub.identity.get("periode")).value
+    sub.period = str(period_text).upper() if period_text else period.id
+    if sub.agency:
+        sub.problem("meta-missing", detail=how)
+
+
+def _agencies_in_name(path: Path, rules: Rules) -> list[str]:
+    """Agencies whose code, short name or alias appears as whole words in the file name."""
+    stem = _fold(re.sub(r"[_\-.]+", " ", path.stem))
+    return [
+        a.code
+        for a in rules.agencies
+        if any(re.search(rf"(^|\s){re.escape(_fold(n))}(\s|$)", stem) for n in (a.code, a.short, *a.aliases))
+    ]
+
+
+def _find_rows(sub: Submission, book: RawBook, rules: Rules) -> None:
+    """Locate the header row by its labels and take the rows below it."""
+    columns = rules.fields.columns
+    wanted = {_fold(c.label): c.key for c in columns}
+    order = [t("sheets.laporan")] + [s for s in book.sheets if s != t("sheets.laporan") and s not in book.hidden]
+    for name in order:
+        rows = book.sheets.get(name) or []
+        for h, row in enumerate(rows[:30]):
+            found = {wanted[_fold(v)]: i for i, v in enumerate(row) if _fold(v) in wanted}
+            if len(found) >= len(columns) // 2:
+                _take_rows(sub, rules, name, rows, h, found)
+                return
+    if not sub.rejected:
+        code = "sheet-missing" if t("sheets.laporan") not in book.sheets else "header-missing"
+        sub.reject(code, sheet=t("sheets.laporan"), detail=", ".join(c.label for c in columns if c.required))
+
+
+def _take_rows(sub: Submission, rules: Rules, sheet: str, rows: list[list], header: int, found: dict) -> None:
+    sub.sheet = sheet
+    sub.letters = {k: xl_col_to_name(i) for k, i in found.items()}
+    missing = [c.label for c in rules.fields.columns if (c.required or c.required_if) and c.key not in found]
+    if missing and not sub.rejected:
+        sub.reject("header-missing", sheet=sheet, cell=f"A{header + 1}", detail=", ".join(missing))
+    keys = [c.key for c in rules.fields.columns if c.key in found and c.input]
+    content = [found[c.key] for c in rules.fields.columns if c.content and c.key in found and c.input]
+    inputs = [found[k] for k in keys]
+    taken = [(r, row) for r, row in enumerate(rows[header + 1 :], start=header + 2) if _any_content(row, inputs)]
+    data = {k: [row[found[k]] if found[k] < len(row) else "" for _, row in taken] for k in keys}
+    frame = pd.DataFrame(data, index=pd.Index([r for r, _ in taken], name="row", dtype="int64"), dtype=object)
+    filled = np.array([_any_content(row, content) for _, row in taken], dtype=bool)
+    sub.blank = int((~filled).sum())  # only pre-filled cells (code, role): skipped as blank
+    sub.rows, sub.present, sub.header_row = frame[filled], frame, header + 1  # empty template rows: not rows
+
+
+def _any_content(row: list, columns) -> bool:
+    """Whether any of `columns` of a sheet row holds a value (row by row: the first value
+    found decides, so a filled row costs one or two tests)."""
+    return any(i < len(row) and has_content(row[i]) for i in columns)
+
+
+def _mark_superseded(subs: list[Submission]) -> None:
+    """One agency, several usable files: the newest (date filled, then file time) wins."""
+    by_agency: dict[str, list[Submission]] = {}
+    for s in subs:
+        if not s.rejected and s.agency:
+            by_agency.setdefault(s.agency, []).append(s)
+    for group in by_agency.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda s: (s.filled or dt.date.min, s.mtime, s.name))
+        winner = group[-1]
+        for s in group[:-1]:
+            s.superseded = True
+            s.problem("superseded", detail=winner.name)

@@ -1,0 +1,64 @@
+"""Charts of the Word report as PNG images (matplotlib), readable in greyscale print and
+byte-identical for the same data."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from ..core.formatting import persen
+from ..core.texts import t
+
+INK, GREY = "#1A1A1A", "#8C8C8C"
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _style(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=INK, labelsize=8)
+
+
+def achievement(data: list, level: str) -> bytes:
+    names = ["\n".join(textwrap.wrap(n, 28)) for n, _ in data]
+    values = [(v or 0) * 100 for _, v in data]
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    bars = ax.bar(names, values, color=INK, edgecolor=INK, hatch="")
+    for bar, v, (_, ratio) in zip(bars, values, data, strict=True):
+        ax.annotate(persen(ratio or 0), (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel(t("summary.chart.capaian_axis"), fontsize=8)
+    ax.set_ylim(0, max([100, *values]) * 1.15)
+    _style(ax)
+    return _png(fig)
+
+
+def status(data: list) -> bytes:
+    labels = [n for n, _ in data][::-1]
+    values = [v for _, v in data][::-1]
+    fig, ax = plt.subplots(figsize=(6.5, 2.6))
+    ax.barh(labels, values, color=[INK if i >= len(values) - 3 else GREY for i in range(len(values))])
+    for i, v in enumerate(values):
+        ax.annotate(str(v), (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlabel(t("summary.chart.count_axis"), fontsize=8)
+    _style(ax)
+    return _png(fig)
+
+
+def provinces(data: list, top: int = 20) -> bytes:
+    rows = data[:top][::-1]
+    fig, ax = plt.subplots(figsize=(6.5, max(2.0, 0.22 * len(rows) + 0.6)))
+    ax.barh([n for n, _ in rows], [v for _, v in rows], color=GREY, edgecolor=INK, linewidth=0.5)
+    ax.set_xlabel(t("summary.chart.count_axis"), fontsize=8)
+    _style(ax)
+    return _png(fig)

@@ -1,0 +1,60 @@
+"""The I-KHub export: one record per accepted activity, with stable keys (agency code,
+action code, period, activity id), as CSV and JSON. The format is described in
+docs/ikhub.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.consolidate import Consolidation
+from ..core.files import write_text
+from ..core.rules import Rules
+
+FORMAT_VERSION = 1
+KEYS = ["periode", "kode_kl", "kode_aksi", "id_kegiatan"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def ikhub_paths(outbox: Path, period_id: str) -> tuple[Path, Path]:
+    folder = outbox / period_id
+    return folder / f"ikhub_{period_id}.csv", folder / f"ikhub_{period_id}.json"
+
+
+def records(c: Consolidation, rules: Rules) -> pd.DataFrame:
+    fields = [f for f in rules.fields.columns if f.input and f.key not in ("no", "kode_aksi")]
+    acts = c.activities
+    out = pd.DataFrame({"periode": c.period, "kode_kl": acts["_agency"], "kode_aksi": acts["kode_aksi"]})
+    out["id_kegiatan"] = acts["id_kegiatan"]
+    for f in fields:  # pandas writes numbers, text and empty cells itself; dates as YYYY-MM-DD
+        out[f.key] = (acts[f.key].map(_iso) if f.type == "date" else acts[f.key]) if f.key in acts else None
+    out["dihitung_sekali"] = ~acts["duplikat"].astype(bool)  # False: a likely duplicate of another agency's row
+    return out
+
+
+def _iso(v):
+    return v.isoformat() if isinstance(v, dt.date) else None
+
+
+def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:
+    df = records(c, rules)
+    csv_path, json_path = ikhub_paths(outbox, c.period)
+    head = {"format": "ranpe-ikhub", "format_version": FORMAT_VERSION, "periode": c.period, "kunci": KEYS}
+    rows = df.to_json(orient="records", force_ascii=False, lines=True)  # one record per line, no copy as dicts
+    body = rows.rstrip("\n").replace("\n", ",\n") if len(df) else ""  # to_json escapes newlines in text
+    write_text(json_path, json.dumps(head, ensure_ascii=False)[:-1] + ', "kegiatan": [\n' + body + "\n]}\n")
+    for col in df.columns:
+        text = df[col]
+        if not (pd.api.types.is_object_dtype(text) or pd.api.types.is_string_dtype(text)):
+            continue
+        codes, uniques = pd.factorize(text)  # each distinct text tested once
+        risky = np.fromiter((isinstance(u, str) and u.startswith(_FORMULA_START) for u in uniques), bool, len(uniques))
+        if risky.any():
+            at = (codes >= 0) & risky[codes]
+            df[col] = text.where(~at, "'" + text.astype(str))
+    write_text(csv_path, df.to_csv(index=False, lineterminator="\n"))
+    return [csv_path, json_path]

@@ -1,0 +1,299 @@
+"""The data of the Word report: plain JSON built from the consolidation, stored beside
+the outputs so `ranpe report` renders again without reading the inbox. Numbers stay raw;
+the template formats them (rupiah, persen, angka, tanggal filters)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import pandas as pd
+
+from ..analysis.consolidate import Consolidation, headline
+from ..analysis.overlap import DUPLICATE
+from ..core.formatting import tanggal
+from ..core.model import Validation
+from ..core.periods import parse_period
+from ..core.rules import Rules
+from ..core.texts import t
+
+MAX_ANNEX_ROWS = 400  # a longer activity list points to the summary workbook instead
+TOP_OBSTACLES = 5
+MAX_TEXTS_PER_ACTION = 8  # distinct obstacle/solution texts shown per action; the rest: the workbook
+MAX_NAMES = 8  # agencies named in one cell or line; the rest counted
+MAX_OVERLAPS = 40  # overlap pairs listed in the report (likely duplicates first, by score); all in the workbook
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(value):
+    """JSON-safe and XML-safe: NaN to None, control characters (not allowed in XML) removed."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, str):
+        return _CONTROL.sub(" ", value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def report_data(
+    c: Consolidation, validation: Validation, rules: Rules, summary_file: str, day, comparison=None
+) -> dict:
+    acts = c.activities
+    h = headline(c, validation)
+    h["serapan"] = h["realisasi_anggaran"] / h["anggaran"] if h["anggaran"] else None
+    p = validation.period
+    return {
+        "organisasi": rules.settings.organisation,
+        "sekretariat": rules.settings.secretariat,
+        "rencana": rules.catalogue.title,
+        "tanggal": day.isoformat(),
+        "periode": {
+            "id": p.id,
+            "judul": p.title,
+            "laporan": p.report,
+            "mulai": p.start.isoformat(),
+            "selesai": p.end.isoformat(),
+            "tenggat": p.deadline.isoformat(),
+        },
+        "tingkat": list(c.levels),
+        "h": {k: clean(v) for k, v in h.items()},
+        "pilar": _pillars(c, acts),
+        "hambatan": _main_obstacles(acts),
+        "irisan": _overlaps(c),
+        "irisan_lain": max(0, len(c.overlaps) - MAX_OVERLAPS),
+        "kualitas": _quality(c, validation),
+        "kelengkapan": _completeness(c, rules),
+        "daftar_kegiatan": _activity_list(c, acts) if len(acts) <= MAX_ANNEX_ROWS else [],
+        "berkas_ringkasan": summary_file,
+        "grafik": _chart_data(c, validation),
+        "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
+    }
+
+
+MAX_COMPARED_AGENCIES = 15  # agencies with the largest change in the report; all in the workbook
+
+
+def _change(r) -> dict:
+    """Activities and achievement, before and now, and the change in points."""
+    keys = ("kegiatan_lalu", "kegiatan", "capaian_lalu", "capaian")
+    return {**{k: clean(getattr(r, k)) for k in keys}, "selisih": clean(r.selisih_capaian)}
+
+
+def _comparison(cmp, rules: Rules) -> dict:
+    """The comparison with the previous period, as plain values (formatted by the template)."""
+    pillars = [{"kode": r.level0_code, "nama": r.level0_name, **_change(r)} for r in cmp.by_pillar.itertuples()]
+    ag = cmp.by_agency.assign(besar=(cmp.by_agency["kegiatan"] - cmp.by_agency["kegiatan_lalu"].fillna(0)).abs())
+    ag = ag[(ag["kegiatan"] > 0) | (ag["kegiatan_lalu"].fillna(0) > 0)]
+    top = ag.sort_values(["besar", "kode"], ascending=[False, True], kind="stable").head(MAX_COMPARED_AGENCIES)
+    agencies = [{"kl": r.kl, **_change(r)} for r in top.itertuples()]
+    return {
+        "sebelumnya": parse_period(cmp.previous, rules).title,
+        "pilar": pillars,
+        "kl": agencies,
+        "kl_lain": max(0, len(ag) - len(agencies)),
+        "aksi_baru": [{"kode": r.kode_aksi, "uraian": r.uraian_aksi} for r in cmp.new_actions.itertuples()],
+        "berhenti": [{"kl": r.kl, "status": r.status} for r in cmp.stopped.itertuples()],
+    }
+
+
+def _records(df: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
+    return [{new: clean(row[old]) for old, new in columns.items()} for _, row in df.iterrows()]
+
+
+def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
+    inner = len(c.levels) - 1
+    out = []
+    for _, g in c.by_level[0].iterrows():
+        code = g["level0_code"]
+        actions = c.by_action[c.by_action["level0_code"] == code]
+        reporters = acts.groupby("kode_aksi")["kl"].agg(names) if len(acts) else {}
+        actions = actions.assign(pelapor=actions["kode_aksi"].map(reporters).fillna("-"))
+        cols = {
+            "kode_aksi": "kode",
+            "uraian_aksi": "uraian",
+            "kegiatan": "kegiatan",
+            "pelapor": "pelapor",
+            "peserta": "peserta",
+            "anggaran": "anggaran",
+            "satuan": "satuan",
+            "target": "target",
+            "realisasi": "realisasi",
+            "capaian": "capaian",
+        }
+        focuses = []
+        for (fcode, fname), rows in actions.groupby([f"level{inner}_code", f"level{inner}_name"], sort=False):
+            focuses.append({"kode": fcode, "nama": fname, "aksi": _records(rows, cols)})
+        mine = acts[acts["level0_code"] == code] if len(acts) else acts
+        keys = (
+            "aksi_dilaporkan",
+            "kegiatan",
+            "kegiatan_unik",
+            "kl",
+            "peserta",
+            "anggaran",
+            "realisasi_anggaran",
+            "capaian",
+            "serapan",
+        )
+        item = {k: clean(g[k]) for k in keys}
+        item.update(
+            kode=code,
+            nama=g["level0_name"],
+            jumlah_aksi=int(g["aksi"]),
+            fokus=focuses,
+            aksi=_records(actions, cols),
+            hambatan=_texts(mine, "hambatan"),
+            penyelesaian=_texts(mine, "upaya_penyelesaian"),
+        )
+        out.append(item)
+    return out
+
+
+def names(agencies) -> str:
+    """'BNPT, Polri, ... dan 12 K/L lain': lists stay readable however many agencies report."""
+    unique = sorted(set(agencies))
+    shown = ", ".join(unique[:MAX_NAMES])
+    return shown + (t("report_data.more", n=len(unique) - MAX_NAMES) if len(unique) > MAX_NAMES else "")
+
+
+def _texts(acts: pd.DataFrame, column: str) -> list[dict]:
+    """Agencies' own texts grouped by action; each distinct text once, with the agencies that
+    wrote it, most frequent first; bounded per action."""
+    if acts.empty:
+        return []
+    rows = acts[acts[column].notna()][["kode_aksi", "uraian_aksi", "kl", column]]
+    groups = []
+    for (code, title), g in rows.groupby(["kode_aksi", "uraian_aksi"], sort=True):
+        by_text = g.groupby(column)["kl"].agg(list)
+        order = sorted(by_text.index, key=lambda x: (-len(by_text[x]), x))
+        items = [{"kl": names(by_text[x]), "teks": clean(x)} for x in order[:MAX_TEXTS_PER_ACTION]]
+        if len(order) > MAX_TEXTS_PER_ACTION:
+            items.append({"kl": "", "teks": t("report_data.more_texts", n=len(order) - MAX_TEXTS_PER_ACTION)})
+        groups.append({"kode": code, "uraian": title, "butir": items})
+    return groups
+
+
+def _main_obstacles(acts: pd.DataFrame) -> dict:
+    if acts.empty:
+        return {"jumlah": 0, "utama": []}
+    texts = acts["hambatan"].dropna()
+    counts = Counter(texts)
+    top = []
+    for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_OBSTACLES]:
+        top.append({"teks": clean(text), "kl": names(acts.loc[acts["hambatan"] == text, "kl"]), "jumlah": n})
+    return {"jumlah": len(texts), "utama": top}
+
+
+def _overlaps(c: Consolidation) -> list[dict]:
+    acts = c.activities
+    pairs = c.overlaps.assign(dup=c.overlaps["kind"] == DUPLICATE)
+    top = pairs.sort_values(["dup", "score"], ascending=[False, False], kind="stable").head(MAX_OVERLAPS)
+    out = []
+    for r in top.itertuples():
+        a, b = acts.loc[r.a], acts.loc[r.b]
+        place = ", ".join(x for x in (a["kabupaten_kota"], a["provinsi"]) if isinstance(x, str) and x)
+        out.append(
+            {
+                "jenis": t(f"consolidate.kind.{r.kind}"),
+                "duplikat": bool(r.dup),
+                "skor": float(r.score),
+                "aksi": a["kode_aksi"],
+                "a_kl": a["kl"],
+                "a_nama": clean(a["nama_kegiatan"]),
+                "b_kl": b["kl"],
+                "b_nama": clean(b["nama_kegiatan"]),
+                "tempat": clean(place),
+                "tanggal": _dates(a["tanggal_mulai"], b["tanggal_mulai"]),
+                "saran": t(f"consolidate.advice.{r.kind}"),
+            }
+        )
+    return out
+
+
+def _dates(*days) -> str:
+    return " / ".join(dict.fromkeys(tanggal(d) for d in days if d is not None))
+
+
+def _quality(c: Consolidation, validation: Validation) -> list[dict]:
+    reasons: dict[str, str] = {}
+    for p in validation.problems:
+        if p.severity == "error" and not p.row and p.file:
+            s = next((s for s in validation.submissions if s.name == p.file), None)
+            if s and s.agency:
+                reasons.setdefault(s.agency, p.message)
+    rows = c.by_agency[
+        (c.by_agency["ditolak"] > 0)
+        | (c.by_agency["galat"] > 0)
+        | (c.by_agency["peringatan"] > 0)
+        | c.by_agency["status"].isin([t("status.rejected"), t("status.not_received")])
+    ]
+    out = _records(
+        rows,
+        {
+            "kl": "kl",
+            "status": "status",
+            "diterima": "diterima",
+            "ditolak": "ditolak",
+            "galat": "galat",
+            "peringatan": "peringatan",
+            "kode": "kode",
+        },
+    )
+    for item in out:
+        item["keterangan"] = clean(reasons.get(item.pop("kode"), ""))
+    return out
+
+
+def _completeness(c: Consolidation, rules: Rules) -> list[dict]:
+    acts = c.activities
+    reported = set(zip(acts["_agency"], acts["kode_aksi"], strict=True)) if len(acts) else set()
+    out = []
+    for a in rules.agencies:
+        lead = [fa.code for fa in rules.actions if a.code in fa.action.lead]
+        support = [fa.code for fa in rules.actions if a.code in fa.action.support]
+
+        def done(codes: list[str], agency: str = a.code) -> int:
+            return sum((agency, x) in reported for x in codes)
+
+        missing = [x for x in lead + support if (a.code, x) not in reported]
+        out.append(
+            {
+                "kl": a.short,
+                "pj": f"{done(lead)}/{len(lead)}",
+                "pendukung": f"{done(support)}/{len(support)}",
+                "belum": ", ".join(missing) or "-",
+            }
+        )
+    return out
+
+
+def _activity_list(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
+    out = []
+    for (_, name), g in acts.groupby(["level0_code", "level0_name"], sort=True):
+        items = [
+            {
+                "kl": r["kl"],
+                "kode": r["kode_aksi"],
+                "nama": clean(r["nama_kegiatan"]),
+                "lokasi": ", ".join(x for x in (r["kabupaten_kota"], r["provinsi"]) if isinstance(x, str) and x),
+                "tanggal": tanggal(r["tanggal_mulai"]),
+            }
+            for _, r in g.iterrows()
+        ]
+        out.append({"nama": name, "kegiatan": items})
+    return out
+
+
+def _chart_data(c: Consolidation, validation: Validation) -> dict:
+    counts = Counter(a.state for a in validation.agencies.values())
+    order = ["accepted", "accepted_warnings", "partial", "nihil", "rejected", "not_received"]
+    prov = c.by_province.sort_values("kegiatan", ascending=False, kind="stable")
+    return {
+        "capaian": [[g["level0_name"], clean(g["capaian"])] for _, g in c.by_level[0].iterrows()],
+        "status": [[t(f"status.{k}"), counts.get(k, 0)] for k in order],
+        "provinsi": [[r["provinsi"], int(r["kegiatan"])] for _, r in prov.iterrows() if r["kegiatan"] > 0],
+    }

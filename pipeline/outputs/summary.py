@@ -1,0 +1,444 @@
+"""Write the summary workbook ringkasan_<period>.xlsx with xlsxwriter: headline figures
+and native charts, one sheet per catalogue level, per action, per agency, per province,
+the completeness matrix, overlaps, every activity, every problem, and what it was made from.
+
+Agency text is always written as text (strings_to_formulas off); numbers in Indonesian
+style come from the number formats; the file is byte-reproducible for the same input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .. import __version__
+from ..analysis.board import status_board
+from ..analysis.compare import Comparison
+from ..analysis.consolidate import Consolidation, headline, overlap_table
+from ..core.files import atomic_path
+from ..core.formatting import dmy
+from ..core.model import Validation
+from ..core.rules import Rules
+from ..core.texts import t
+from .fastsheet import Cells, Workbook
+from .problem_list import PROBLEM_COLUMNS, problem_table
+from .reproducible import fixed_datetime
+from .template import WORKBOOK_OPTIONS, load_style
+
+CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}  # the rest are numbers
+WIDTH = {"text": 28, "long": 50, "int": 11, "num": 12, "money": 17, "pct": 10, "date": 11, "code": 10}
+
+
+def summary_path(outbox: Path, period_id: str) -> Path:
+    return outbox / period_id / f"ringkasan_{period_id}.xlsx"
+
+
+def _label(key: str, **kw) -> str:
+    return t(f"summary.columns.{key}", **kw)
+
+
+class _Writer:
+    def __init__(self, wb: Workbook, rules: Rules) -> None:
+        st = load_style()
+        base, nf = st["font"], st["num_formats"]
+        self.wb, self.rules = wb, rules
+        self.statuses = rules.choices("list:status")
+        self.labels = {c.key: c.label for c in rules.fields.columns} | {
+            k: _label(k) for k in ("kl", "_file", "_row", "id_kegiatan", "duplikat", "uraian_aksi")
+        }
+        add = wb.add_format
+        self.f = {
+            "title": add({**base, **st["title"]}),
+            "subtitle": add({**base, **st["subtitle"]}),
+            "note": add({**base, **st["note"]}),
+            "header": add({**base, **st["header"]}),
+            "label": add({**base, **st["label"]}),
+            "text": add(base),
+            "long": add({**base, "text_wrap": False}),
+            "code": add(base),
+            "int": add({**base, "num_format": nf["integer"]}),
+            "num": add({**base, "num_format": nf["number"]}),
+            "money": add({**base, "num_format": '"Rp "#,##0'}),
+            "pct": add({**base, "num_format": nf["percent"]}),
+            "date": add({**base, "num_format": nf["date"]}),
+            "good": add({"bg_color": "#C6EFCE", "font_color": "#006100"}),
+            "bad": add({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+            "neutral": add({"bg_color": "#F2F2F2"}),
+        }
+
+    def table(self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], freeze=True, filter=False) -> int:
+        """Header and values of `cols` (key, label, kind) from row `row`, with filter buttons
+        when `filter`; returns the row after."""
+        for j, (_, label, kind) in enumerate(cols):
+            ws.set_column(j, j, max(WIDTH[kind], min(len(label) + 2, 30)))
+            ws.write_string(row, j, label, self.f["header"])
+        ws.write_block(row + 1, {j: self._cells(df[key], kind) for j, (key, _, kind) in enumerate(cols) if key in df})
+        if filter:
+            ws.autofilter(row, 0, row + max(len(df), 1), len(cols) - 1)
+        if freeze:
+            ws.freeze_panes(row + 1, 0)
+            self.print_setup(ws, repeat=row)
+        return row + 1 + len(df)
+
+    @staticmethod
+    def print_setup(ws, repeat: int | None = None) -> None:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        if repeat is not None:
+            ws.repeat_rows(repeat)
+
+    def _cells(self, values: pd.Series, kind: str) -> Cells:
+        """One column for `FastSheet.write_block`: yes/no as text, the rest by its kind."""
+        if pd.api.types.infer_dtype(values, skipna=True) == "boolean":
+            return Cells(values.map({True: t("status_board.yes_text").capitalize()}), self.f[kind])
+        return Cells(values, self.f[kind], CELL_KIND.get(kind, "number"))
+
+
+def write_summary(
+    path: Path,
+    c: Consolidation,
+    validation: Validation,
+    rules: Rules,
+    day: dt.date,
+    comparison: Comparison | None = None,
+) -> Path:
+    with atomic_path(path) as tmp:
+        wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb.set_properties(
+            {
+                "title": t("summary.title", period_title=validation.period.title),
+                "author": rules.settings.secretariat,
+                "company": rules.settings.organisation,
+                "created": fixed_datetime(day),
+                "comments": f"ranpe-pipeline {__version__}",
+            }
+        )
+        w = _Writer(wb, rules)
+        ring = wb.add_worksheet(t("summary.sheets.ringkasan"))
+        level_sheets = [_per_level(w, c, d) for d in range(len(c.levels))]
+        _per_action(w, c)
+        _per_agency(w, c)
+        _status(w, validation, rules, day)
+        if comparison is not None:
+            _comparison(w, comparison, c)
+        prov = _per_province(w, c)
+        _completeness(w, c)
+        _overlaps(w, c)
+        _activities(w, c)
+        _problems(w, validation)
+        _about(w, validation, rules, day)
+        _ringkasan(w, ring, c, validation, level_sheets[0], prov)
+        ring.activate()
+        wb.close()
+    return path
+
+
+def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_sheet, prov_sheet) -> None:
+    ws.write_string(0, 0, t("summary.title", period_title=validation.period.title), w.f["title"])
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 20)
+    figures = headline(c, validation)
+    money = {"anggaran", "realisasi_anggaran"}
+    for i, key in enumerate(t("summary.headline")):
+        ws.write_string(2 + i, 0, t(f"summary.headline.{key}"), w.f["label"])
+        ws.write_number(2 + i, 1, figures[key], w.f["money" if key in money else "int"])
+    # status table for the chart
+    row = 3 + len(t("summary.headline"))
+    ws.write_string(row, 0, t("summary.status_table"), w.f["header"])
+    ws.write_string(row, 1, t("summary.chart.count_axis"), w.f["header"])
+    counts = pd.Series([a.state for a in validation.agencies.values()]).value_counts()
+    order = ["accepted", "accepted_warnings", "partial", "nihil", "rejected", "not_received"]
+    for i, key in enumerate(order, start=1):
+        ws.write_string(row + i, 0, t(f"status.{key}"))
+        ws.write_number(row + i, 1, int(counts.get(key, 0)), w.f["int"])
+    sheet = t("summary.sheets.ringkasan")
+    status = _chart(w, "bar", (sheet, row + 1, len(order), 0, 1), t("summary.chart.status"), "#404040")
+    status.set_x_axis({"name": t("summary.chart.count_axis")})
+    ws.insert_chart(1, 3, status, {"x_scale": 1.3, "y_scale": 1.0})
+    name, n_pillars, col_name, col_capaian = pillar_sheet
+    pillars = _chart(
+        w,
+        "column",
+        (name, 1, n_pillars, col_name, col_capaian),
+        t("summary.chart.capaian", level=c.levels[0]),
+        "#1F3864",
+        percent=True,
+    )
+    pillars.set_y_axis({"num_format": "0%", "min": 0, "name": t("summary.chart.capaian_axis")})
+    ws.insert_chart(17, 3, pillars, {"x_scale": 1.3, "y_scale": 1.0})
+    pname, n_prov, col_prov, col_count = prov_sheet
+    provinces = _chart(w, "bar", (pname, 1, n_prov, col_prov, col_count), t("summary.chart.provinsi"), "#7F7F7F")
+    provinces.set_y_axis({"reverse": True})
+    provinces.set_x_axis({"name": t("summary.chart.count_axis")})
+    ws.insert_chart(33, 3, provinces, {"x_scale": 1.3, "y_scale": 2.6})
+    w.print_setup(ws)
+
+
+def _chart(w: _Writer, kind: str, ref: tuple, title: str, colour: str, percent: bool = False):
+    """A one-series native chart; ref = (sheet, first row, last row, category column, value column).
+    Solid dark fills stay readable when printed in greyscale."""
+    sheet, first, last, cat, val = ref
+    chart = w.wb.add_chart({"type": kind})
+    labels = {"value": True, "num_format": "0%"} if percent else {"value": True}
+    chart.add_series(
+        {
+            "name": title,
+            "categories": [sheet, first, cat, last, cat],
+            "values": [sheet, first, val, last, val],
+            "fill": {"color": colour},
+            "data_labels": labels,
+        }
+    )
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_legend({"none": True})
+    return chart
+
+
+def _level_cols(c: Consolidation, depth: int) -> list[tuple[str, str, str]]:
+    level = c.levels[depth]
+    return [
+        (f"level{depth}_code", _label("level_code", level=level), "code"),
+        (f"level{depth}_name", _label("level_name", level=level), "long"),
+    ]
+
+
+FIGURES = [
+    ("kegiatan", "int"),
+    ("kegiatan_unik", "int"),
+    ("kl", "int"),
+    ("peserta", "int"),
+    ("peserta_unik", "int"),
+    ("anggaran", "money"),
+    ("realisasi_anggaran", "money"),
+    ("serapan", "pct"),
+    ("target", "num"),
+    ("realisasi", "num"),
+    ("capaian", "pct"),
+]
+
+
+def _figure_cols(rules_statuses: list[str]) -> list[tuple[str, str, str]]:
+    return [(k, _label(k), kind) for k, kind in FIGURES] + [(s, s, "int") for s in rules_statuses]
+
+
+def _per_level(w: _Writer, c: Consolidation, depth: int):
+    name = t("summary.sheets.per_level", level=c.levels[depth])[:31]
+    ws = w.wb.add_worksheet(name)
+    df = c.by_level[depth]
+    cols = [*_level_cols(c, depth), ("aksi", _label("aksi"), "int")]
+    cols.append(("aksi_dilaporkan", _label("aksi_dilaporkan"), "int"))
+    cols += _figure_cols(w.statuses)
+    w.table(ws, 0, df, cols)
+    keys = [k for k, _, _ in cols]
+    return name, len(df), keys.index(f"level{depth}_name"), keys.index("capaian")
+
+
+def _per_action(w: _Writer, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.per_aksi"))
+    cols = [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
+    cols += [
+        ("kode_aksi", _label("kode_aksi"), "code"),
+        ("uraian_aksi", _label("uraian_aksi"), "long"),
+        ("satuan", _label("satuan"), "code"),
+        ("target_katalog", _label("target_katalog"), "num"),
+        ("pj", _label("pj"), "text"),
+        ("pendukung", _label("pendukung"), "text"),
+    ]
+    w.table(ws, 0, c.by_action, cols + _figure_cols(w.statuses))
+
+
+def _per_agency(w: _Writer, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.per_kl"))
+    spec = [
+        ("kode", "code"),
+        ("kl", "text"),
+        ("nama", "long"),
+        ("status", "text"),
+        ("tepat_waktu", "text"),
+        ("berkas", "int"),
+        ("diterima", "int"),
+        ("ditolak", "int"),
+        ("galat", "int"),
+        ("peringatan", "int"),
+        ("aksi_ditugaskan", "int"),
+        ("aksi_dilaporkan", "int"),
+        ("aksi_belum", "text"),
+        ("kegiatan", "int"),
+        ("capaian", "pct"),
+        ("serapan", "pct"),
+        ("peserta", "int"),
+        ("anggaran", "money"),
+        ("realisasi_anggaran", "money"),
+    ]
+    w.table(ws, 0, c.by_agency, [(k, _label(k), kind) for k, kind in spec])
+
+
+def _status(w: _Writer, validation: Validation, rules: Rules, day: dt.date) -> None:
+    ws = w.wb.add_worksheet(t("status_board.sheet"))
+    note = t("status_board.sheet_note", day=dmy(day), deadline=dmy(validation.period.deadline))
+    ws.write_string(0, 0, note, w.f["note"])
+    board = status_board(validation, rules, day)
+    kinds = dict.fromkeys(["berkas", "baris_diterima", "baris_ditolak", "galat", "peringatan", "sisa_hari"], "int")
+    kinds["dikirim"] = "date"
+    labels = t("status_board.sheet_columns")
+    w.table(ws, 2, board, [(k, labels[k], kinds.get(k, "text")) for k in labels])
+
+
+def _comparison(w: _Writer, cmp: Comparison, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("compare.sheet"))
+    ws.write_string(0, 0, t("compare.title", period=c.period, previous=cmp.previous), w.f["title"])
+    lab = t("compare.columns")
+    level = c.levels[0]
+    sections = [
+        (t("compare.by_pillar", level=level), cmp.by_pillar,
+         [("level0_code", "code"), ("level0_name", "long"), ("kegiatan_lalu", "int"), ("kegiatan", "int"),
+          ("selisih_kegiatan", "int"), ("capaian_lalu", "pct"), ("capaian", "pct"), ("selisih_capaian", "pct"),
+          ("serapan_lalu", "pct"), ("serapan", "pct")]),
+        (t("compare.by_agency"), cmp.by_agency,
+         [("kode", "code"), ("kl", "text"), ("status_lalu", "text"), ("status", "text"), ("kegiatan_lalu", "int"),
+          ("kegiatan", "int"), ("capaian_lalu", "pct"), ("capaian", "pct"), ("selisih_capaian", "pct"),
+          ("serapan_lalu", "pct"), ("serapan", "pct")]),
+        (t("compare.new_actions"), cmp.new_actions,
+         [("kode_aksi", "code"), ("uraian_aksi", "long"), ("kegiatan", "int"), ("kl", "int")]),
+        (t("compare.stopped"), cmp.stopped,
+         [("kode", "code"), ("kl", "text"), ("status_lalu", "text"), ("status", "text")]),
+    ]  # fmt: skip
+    row = 2
+    for title, df, cols in sections:
+        ws.write_string(row, 0, title, w.f["subtitle"])  # one line over the empty cells beside it
+        end = w.table(ws, row + 1, df, [(k, lab[k].format(level=level), kind) for k, kind in cols], freeze=False)
+        if df.empty:
+            ws.write_string(row + 2, 0, t("compare.none"), w.f["note"])
+            end += 1
+        row = end + 2
+    w.print_setup(ws)
+
+
+def _per_province(w: _Writer, c: Consolidation):
+    name = t("summary.sheets.per_provinsi")
+    ws = w.wb.add_worksheet(name)
+    spec = [
+        ("kode_kemendagri", "code"),
+        ("provinsi", "text"),
+        ("kegiatan", "int"),
+        ("kegiatan_unik", "int"),
+        ("kl", "int"),
+        ("peserta", "int"),
+    ]
+    w.table(ws, 0, c.by_province, [(k, _label(k), kind) for k, kind in spec])
+    return name, len(c.by_province), 1, 2
+
+
+def _completeness(w: _Writer, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.kelengkapan"))
+    m = c.completeness
+    ws.write_string(0, 0, _label("kl"), w.f["header"])
+    ws.set_column(0, 0, 20)
+    ws.set_column(1, len(m.columns), 7)
+    for j, code in enumerate(m.columns, start=1):
+        ws.write_string(0, j, code, w.f["header"])
+    cells = [m.index, *(m[code] for code in m.columns)]
+    ws.write_block(1, {j: Cells(values, w.f["text"]) for j, values in enumerate(cells)})
+    last = xl_rowcol_to_cell(len(m), len(m.columns))
+    for kind, fmt in (("✓", "good"), ("✗", "bad")):
+        ws.conditional_format(
+            f"B2:{last}", {"type": "text", "criteria": "containing", "value": kind, "format": w.f[fmt]}
+        )
+    ws.write_string(len(m) + 2, 0, t("consolidate.matrix_legend"), w.f["note"])
+    ws.freeze_panes(1, 1)
+    w.print_setup(ws, repeat=0)
+
+
+def _overlaps(w: _Writer, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.irisan"))
+    df = overlap_table(c)
+    side = [
+        ("kl", "text"),
+        ("_file", "text"),
+        ("_row", "int"),
+        ("kode_aksi", "code"),
+        ("nama_kegiatan", "long"),
+        ("provinsi", "text"),
+        ("kabupaten_kota", "text"),
+        ("tanggal_mulai", "date"),
+        ("tanggal_selesai", "date"),
+        ("sasaran", "text"),
+        ("jumlah_peserta", "int"),
+    ]
+    labels = w.labels
+    cols = [
+        ("jenis", _label("jenis"), "text"),
+        ("skor", _label("skor"), "num"),
+        ("alasan", _label("alasan"), "long"),
+        ("saran", _label("saran"), "long"),
+    ]
+    for prefix, key in (("a_", "side_a"), ("b_", "side_b")):
+        cols += [(prefix + k, _label(key, label=labels.get(k, k)), kind) for k, kind in side]
+    w.table(ws, 0, df, cols)
+
+
+def _activities(w: _Writer, c: Consolidation) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.kegiatan"))
+    kinds = {"integer": "int", "number": "num", "money": "money", "date": "date", "percent": "pct", "code": "code"}
+    cols = [("id_kegiatan", _label("id_kegiatan"), "text"), ("kl", _label("kl"), "text")]
+    cols += [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
+    cols += [("uraian_aksi", _label("uraian_aksi"), "long")]
+    for f in w.rules.fields.columns:
+        if f.input and f.key != "no":
+            cols.append((f.key, f.label, kinds.get(f.type, "text")))
+    cols += [
+        ("duplikat", _label("duplikat"), "text"),
+        ("_file", _label("_file"), "text"),
+        ("_row", _label("_row"), "int"),
+    ]
+    w.table(ws, 0, c.activities, cols, filter=True)
+
+
+def _problems(w: _Writer, validation: Validation) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.validasi"))
+    kinds = ["text", "text", "text", "code", "int", "text", "code", "text", "text", "long"]
+    cols = zip(PROBLEM_COLUMNS, t("validasi.columns"), kinds, strict=True)
+    w.table(ws, 0, problem_table(validation), list(cols))
+
+
+def _about(w: _Writer, validation: Validation, rules: Rules, day: dt.date) -> None:
+    ws = w.wb.add_worksheet(t("summary.sheets.tentang"))
+    ws.write_string(0, 0, t("summary.about.title"), w.f["title"])
+    items = [
+        ("period", validation.period.title),
+        ("run_date", dmy(day)),
+        ("tool", f"ranpe-pipeline {__version__}"),
+        ("rules_hash", rules.rules_hash),
+    ]
+    for i, (k, v) in enumerate(items, start=2):
+        ws.write_string(i, 0, t(f"summary.about.{k}"), w.f["label"])
+        ws.write_string(i, 1, v)
+    ws.write_string(7, 0, t("summary.about.merge_note"), w.f["note"])
+    ws.write_string(8, 0, t("summary.about.unit_note"), w.f["note"])
+    ws.write_string(10, 0, t("summary.about.inputs"), w.f["title"])
+    counts = {f.file: f for f in validation.files}
+    rows = [
+        {
+            "file": s.name,
+            "sha": s.sha256,
+            "size": s.path.stat().st_size,
+            "kl": s.agency or "",
+            "status": counts[s.name].status,
+            "read": counts[s.name].read,
+            "acc": counts[s.name].accepted,
+            "rej": counts[s.name].rejected,
+            "blank": counts[s.name].blank,
+        }
+        for s in sorted(validation.submissions, key=lambda s: s.name)
+    ]
+    keys = ["file", "sha", "size", "kl", "status", "read", "acc", "rej", "blank"]
+    kinds = ["text", "code", "int", "code", "text", "int", "int", "int", "int"]
+    w.table(
+        ws, 11, pd.DataFrame(rows, columns=keys), list(zip(keys, t("summary.about.input_columns"), kinds, strict=True))
+    )
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 66)

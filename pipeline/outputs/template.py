@@ -1,0 +1,486 @@
+"""Write the per-agency reporting workbook from rules/fields.yaml with xlsxwriter.
+
+The same builder re-issues a template pre-filled with an agency's rows and problem marks
+(the feedback workbook), so a correction file behaves exactly like a fresh template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import xlsxwriter
+import yaml
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from .. import __version__
+from ..core.clock import run_date
+from ..core.files import atomic_path
+from ..core.formatting import dmy
+from ..core.layout import FIRST_DATA_ROW, HEADER_ROW, META_FORMAT
+from ..core.model import Period
+from ..core.paths import XLSX_DIR as TEMPLATES_DIR
+from ..core.rules import Agency, Column, Rules
+from ..core.texts import t
+from .fastsheet import Cells, FastSheet
+from .reproducible import fixed_datetime
+
+ROW = "\x00"  # row-number placeholder in formulas built once per column
+FILL_KEY = "_isi"  # hidden helper: 1 when the row holds any content
+CHECK_KEY = "_cek"  # hidden helper: 1 when a started row still breaks a rule
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+SEVERITY_FILL = {"error": "#FFC7CE", "warning": "#FFEB9C", "corrected": "#BDD7EE"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A problem to show on a cell of a re-issued template (feedback)."""
+
+    row: int  # index into the rows written
+    key: str  # column key
+    severity: str
+    comment: str
+
+
+@dataclass
+class Sheet:
+    """Everything the builder needs besides the rules: the agency, its rows and marks."""
+
+    agency: Agency
+    period: Period
+    generated: dt.date
+    rows: Sequence[dict] | None = None
+    marks: Iterable[Mark] = ()
+    identity: dict = field(default_factory=dict)
+
+
+@functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
+def load_style() -> dict:
+    return yaml.safe_load((TEMPLATES_DIR / "style.yaml").read_text(encoding="utf-8"))
+
+
+def ref_name(source: str) -> str:
+    """Defined name of the reference range listing the allowed values of `source`."""
+    return "daftar_" + {"catalogue": "kode_aksi", "provinces": "provinsi"}.get(source, source.removeprefix("list:"))
+
+
+def template_path(outbox: Path, period: Period, agency_code: str) -> Path:
+    return outbox / period.id / "templates" / f"{agency_code}_{period.id}.xlsx"
+
+
+def write_template(path: Path, rules: Rules, sheet: Sheet, before: callable | None = None) -> Path:
+    """Write one workbook atomically. `before(workbook, formats)` may add sheets in front."""
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb.set_properties(
+            {
+                "title": t("template.title", period_label=sheet.period.label, year=sheet.period.year),
+                "author": rules.settings.secretariat,
+                "company": rules.settings.organisation,
+                "created": fixed_datetime(sheet.generated),
+                "comments": f"ranpe-pipeline {__version__}",
+            }
+        )
+        _Builder(wb, rules, sheet, before).build()
+        wb.close()
+    return path
+
+
+class _Builder:
+    def __init__(self, wb: xlsxwriter.Workbook, rules: Rules, sheet: Sheet, before) -> None:
+        self.wb, self.rules, self.s, self.before = wb, rules, sheet, before
+        self.style = load_style()
+        self.columns = rules.fields.columns
+        self.col = {c.key: i for i, c in enumerate(self.columns)}
+        self.col[FILL_KEY] = len(self.columns)
+        self.col[CHECK_KEY] = len(self.columns) + 1
+        self.assigned = rules.assigned_actions(sheet.agency.code)
+        self.rows = list(sheet.rows) if sheet.rows is not None else self._assigned_rows()
+        self.last_row = FIRST_DATA_ROW + len(self.rows) + rules.settings.open_rows - 1
+        self.f = self._formats()
+
+    # ---- formats -------------------------------------------------------------------
+    def _formats(self) -> dict:
+        st, base = self.style, self.style["font"]
+        nf = st["num_formats"]
+        make = self.wb.add_format
+        f = {k: make({**base, **st[k]}) for k in ("title", "subtitle", "note", "header", "label", "heading", "wrap")}
+        f["locked"] = make({**base, **st["locked"]})
+        f["plain"] = make(base)
+        f["input"] = make({**base, **st["input"]})
+        f["attention"] = make(st["attention"])
+        for kind in ("date", "integer", "number", "money", "percent"):
+            f[f"input_{kind}"] = make({**base, **st["input"], "num_format": nf[kind]})
+            f[f"locked_{kind}"] = make({**base, **st["locked"], "num_format": nf[kind]})
+        for sev, colour in SEVERITY_FILL.items():
+            f[f"mark_{sev}"] = make({**base, **st["input"], "bg_color": colour})
+            for kind in ("date", "integer", "number", "money"):
+                f[f"mark_{sev}_{kind}"] = make({**base, **st["input"], "bg_color": colour, "num_format": nf[kind]})
+        return f
+
+    def _kind(self, col: Column) -> str | None:
+        return {"date": "date", "integer": "integer", "number": "number", "money": "money", "percent": "percent"}.get(
+            col.type
+        )
+
+    def _cell_format(self, col: Column, severity: str | None = None):
+        kind = self._kind(col)
+        if severity:
+            return self.f[f"mark_{severity}_{kind}" if kind and kind != "percent" else f"mark_{severity}"]
+        prefix = "input" if col.input else "locked"
+        return self.f[f"{prefix}_{kind}" if kind else prefix]
+
+    # ---- sheets --------------------------------------------------------------------
+    def build(self) -> None:
+        if self.before:
+            self.before(self.wb, self.f)
+        self._petunjuk()
+        self._identitas()
+        self._laporan()
+        self._ref()
+        self._meta()
+
+    def _petunjuk(self) -> None:
+        ws = self.wb.add_worksheet(t("sheets.petunjuk"))
+        ws.set_column(0, 0, 110, self.f["wrap"])
+        ws.hide_gridlines(2)
+        ws.fit_to_pages(1, 0)
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined)
+        text = env.get_template("petunjuk.txt.j2").render(
+            period=self.s.period,
+            agency=self.s.agency,
+            settings=self.rules.settings,
+            deadline=dmy(self.s.period.deadline),
+            sheets={k: t(f"sheets.{k}") for k in ("identitas", "laporan")},
+            n_assigned=len(self.assigned),
+        )
+        for i, line in enumerate(text.splitlines()):
+            if line.startswith("# "):
+                ws.write_string(i, 0, line[2:], self.f["heading"])
+            elif line:
+                ws.write_string(i, 0, line, self.f["wrap"])
+        ws.protect("", {"select_locked_cells": True})
+
+    def _identitas(self) -> None:
+        ws = self.wb.add_worksheet(t("sheets.identitas"))
+        ws.set_column(0, 0, 38)
+        ws.set_column(1, 1, 60)
+        ws.write_string(0, 0, t("template.identitas_title"), self.f["title"])
+        p, a = self.s.period, self.s.agency
+        fixed = {
+            "kl_kode": a.code,
+            "kl_nama": a.name,
+            "periode": p.id,
+            "periode_nama": p.title,
+            "tenggat": p.deadline,
+        }
+        values = {**fixed, **self.s.identity}
+        row = 2
+        for item in self.rules.fields.identity:
+            ws.write_string(row, 0, item.label, self.f["label"])
+            fmt = self.f["locked_date" if item.type == "date" else "locked"] if item.locked else None
+            if not item.locked:
+                fmt = self.f["input_date" if item.type == "date" else "input"]
+            self._write_value(ws, row, 1, values.get(item.key), fmt, item.type)
+            if not item.locked:
+                self._validate(ws, row, 1, row, 1, item)
+                if item.required:
+                    cell = xl_rowcol_to_cell(row, 1)
+                    ws.conditional_format(
+                        row,
+                        1,
+                        row,
+                        1,
+                        {"type": "formula", "criteria": f"=LEN({cell})=0", "format": self.f["attention"]},
+                    )
+            row += 1
+        row += 1
+        ws.write_string(row, 0, t("template.attention_label"), self.f["label"])
+        check = xl_col_to_name(self.col[CHECK_KEY])
+        rng = f"{check}{FIRST_DATA_ROW + 1}:{check}{self.last_row + 1}"
+        ws.write_formula(row, 1, f"=SUM('{t('sheets.laporan')}'!{rng})", self.f["locked_integer"], 0)
+        ws.conditional_format(
+            row, 1, row, 1, {"type": "cell", "criteria": ">", "value": 0, "format": self.f["attention"]}
+        )
+        ws.write_string(row + 1, 0, t("template.attention_hint"), self.f["note"])
+        ws.fit_to_pages(1, 1)
+        ws.protect("", {"select_locked_cells": True})
+        ws.activate()
+
+    def _laporan(self) -> None:
+        ws = self.wb.add_worksheet(t("sheets.laporan"), worksheet_class=FastSheet)
+        p, a = self.s.period, self.s.agency
+        for r in range(HEADER_ROW):
+            ws.set_row(r, None, self.f["plain"])
+        ws.write_string(0, 0, t("template.title", period_label=p.label, year=p.year), self.f["title"])
+        ws.write_string(1, 0, t("template.subtitle", agency_name=a.name, agency_code=a.code), self.f["subtitle"])
+        ws.write_string(2, 0, t("template.laporan_note"), self.f["note"])
+        ws.set_row(HEADER_ROW, self.style["header_height"])
+        for i, col in enumerate(self.columns):
+            ws.set_column(i, i, col.width, self._cell_format(col))
+            ws.write_string(HEADER_ROW, i, col.label, self.f["header"])
+        for key in (FILL_KEY, CHECK_KEY):
+            ws.set_column(self.col[key], self.col[key], 6, self.f["locked"], {"hidden": True})
+            ws.write_string(HEADER_ROW, self.col[key], key, self.f["header"])
+        ws.freeze_panes(FIRST_DATA_ROW, self.col.get("nama_kegiatan", 0))
+        ws.write_block(FIRST_DATA_ROW, self._row_cells())
+        for m in self.s.marks:
+            if m.key in self.col:
+                ws.write_comment(FIRST_DATA_ROW + m.row, self.col[m.key], m.comment, {"x_scale": 2.5, "y_scale": 2})
+        for col in self.columns:
+            if col.input:
+                self._validate(ws, FIRST_DATA_ROW, self.col[col.key], self.last_row, self.col[col.key], col)
+        self._conditional(ws)
+        ws.autofilter(HEADER_ROW, 0, self.last_row, len(self.columns) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(HEADER_ROW)
+        ws.print_area(0, 0, FIRST_DATA_ROW + max(len(self.rows), 1) - 1, len(self.columns) - 1)
+        ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "select_locked_cells": True})
+
+    def _row_cells(self) -> dict[int, Cells]:
+        """The rows of the Laporan sheet (the agency's, then the open ones) by column: values,
+        row formulas with the values they had, and problem marks colouring their cells."""
+        n = self.last_row - FIRST_DATA_ROW + 1
+        rows = [*self.rows, *[{}] * (n - len(self.rows))]
+        row_numbers = (np.arange(FIRST_DATA_ROW, self.last_row + 1) + 1).astype(str).astype(object)
+        # a row with values has its empty cells written too, in the column's format (tools that
+        # fill a workbook without applying column formats, openpyxl among them, then keep it);
+        # a marked cell takes its mark's colour
+        with_values = np.array([bool(row) for row in rows])
+        formats = {c.key: np.where(with_values, self._cell_format(c), None) for c in self.columns}
+        for m in self.s.marks:
+            if m.key in formats:
+                formats[m.key][m.row] = self._cell_format(self.columns[self.col[m.key]], m.severity)
+
+        def formulas(formula: str, fmt, results) -> Cells:  # one formula, its row placeholders filled in
+            first, *rest = ("=" + formula).split(ROW)
+            text = np.full(n, first, dtype=object)
+            for part in rest:
+                text = text + row_numbers + part
+            return Cells(text, fmt, "formula", results)
+
+        cells = {}
+        for col in self.columns:
+            values = [row.get(col.key) for row in rows]
+            fmt = formats[col.key]
+            formula = col.formula and self._formula(col.formula, None)
+            cells[self.col[col.key]] = formulas(formula, fmt, values) if formula else Cells(values, fmt, "value")
+        filled = [1 if self._has_content(row) else 0 for row in rows]
+        cells[self.col[FILL_KEY]] = formulas(self._fill_formula(None), None, filled)
+        cells[self.col[CHECK_KEY]] = formulas(self._check_formula(None), None, [0] * n)
+        return cells
+
+    def _write_value(self, ws, r: int, c: int, value, fmt, type_: str) -> None:
+        if value is None or value == "":
+            if fmt is not None:
+                ws.write_blank(r, c, None, fmt)
+        elif isinstance(value, dt.datetime | dt.date):
+            ws.write_datetime(r, c, fixed_datetime(value), fmt)
+        elif isinstance(value, bool):
+            ws.write_string(r, c, str(value), fmt)
+        elif isinstance(value, numbers.Number):  # includes numpy scalars from pandas
+            ws.write_number(r, c, float(value), fmt)
+        else:
+            ws.write_string(r, c, str(value), fmt)
+
+    def _assigned_rows(self) -> list[dict]:
+        return [
+            {"no": i, "kode_aksi": fa.code, "uraian_aksi": fa.action.title, "peran": role}
+            for i, (fa, role) in enumerate(self.assigned, start=1)
+        ]
+
+    def _has_content(self, values: dict) -> bool:
+        return any(values.get(c.key) not in (None, "") for c in self.columns if c.content)
+
+    # ---- formulas ------------------------------------------------------------------
+    def _cell(self, key: str, r: int | None, absolute_col: bool = False) -> str:
+        """Cell of column `key` in row `r`; r=None leaves the row as a placeholder."""
+        letter = ("$" if absolute_col else "") + xl_col_to_name(self.col[key])
+        return f"{letter}{ROW if r is None else r + 1}"
+
+    def _formula(self, text: str, r: int) -> str:
+        return text.format(**{k: self._cell(k, r) for k in self.col})
+
+    def _fill_formula(self, r: int) -> str:
+        cells = [self._cell(c.key, r) for c in self.columns if c.content]
+        return "IF(" + "+".join(f"LEN({x})" for x in cells) + ">0,1,0)"
+
+    def _problem_conditions(self, col: Column, r: int) -> list[str]:
+        """Excel conditions (without the 'row started' part) that mark this cell."""
+        cell = self._cell(col.key, r)
+        conds = []
+        if col.required:
+            conds.append(f"LEN({cell})=0")
+        for other, values in (col.required_if or {}).items():
+            ref = self._cell(other, r, absolute_col=True)
+            hit = ",".join(f'{ref}="{v}"' for v in values)
+            conds.append(f"AND(LEN({cell})=0,OR({hit}))")
+        if col.type in ("choice", "code"):
+            conds.append(f"AND(LEN({cell})>0,COUNTIF({ref_name(col.source)},{cell})=0)")
+        elif col.type == "date":
+            lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
+            conds.append(f"AND(LEN({cell})>0,OR(NOT(ISNUMBER({cell})),{cell}<{lo},{cell}>{hi}))")
+        elif col.type in ("integer", "number", "money"):
+            bad = [f"NOT(ISNUMBER({cell}))"]
+            if col.min is not None:
+                bad.append(f"{cell}<{_num(col.min)}")
+            if col.max is not None:
+                bad.append(f"{cell}>{_num(col.max)}")
+            if col.type == "integer":
+                bad.append(f"{cell}<>INT({cell})")
+            conds.append(f"AND(LEN({cell})>0,OR({','.join(bad)}))")
+        if col.max_length:
+            conds.append(f"LEN({cell})>{col.max_length}")
+        return conds
+
+    def _check_formula(self, r: int) -> str:
+        conds = [c for col in self.columns if col.input for c in self._problem_conditions(col, r)]
+        fill = self._cell(FILL_KEY, r, absolute_col=True)
+        return f"IF(AND({fill}=1,OR({','.join(conds)})),1,0)"
+
+    def _conditional(self, ws) -> None:
+        top = FIRST_DATA_ROW
+        fill = self._cell(FILL_KEY, top, absolute_col=True)
+        for col in self.columns:
+            if not col.input:
+                continue
+            conds = self._problem_conditions(col, top)
+            if conds:
+                c = self.col[col.key]
+                ws.conditional_format(
+                    top,
+                    c,
+                    self.last_row,
+                    c,
+                    {
+                        "type": "formula",
+                        "criteria": f"=AND({fill}=1,OR({','.join(conds)}))",
+                        "format": self.f["attention"],
+                    },
+                )
+
+    # ---- data validation -----------------------------------------------------------
+    def _validate(self, ws, r1: int, c1: int, r2: int, c2: int, item) -> None:
+        opts: dict = {"error_title": t("template.validation_title"), "error_type": "stop"}
+        if item.hint:
+            opts.update(input_title=item.label[:32], input_message=item.hint[:255])
+        if item.type in ("choice", "code"):
+            opts.update(validate="list", source="=" + ref_name(item.source), error_message=t("template.list_error"))
+        elif item.type == "date":
+            lo, hi = self.rules.settings.plan_start, self.rules.settings.plan_end
+            opts.update(
+                validate="date",
+                criteria="between",
+                minimum=fixed_datetime(lo),
+                maximum=fixed_datetime(hi),
+                error_message=t("template.date_error", min=dmy(lo), max=dmy(hi)),
+            )
+        elif item.type in ("integer", "number", "money"):
+            lo = item.min if getattr(item, "min", None) is not None else 0
+            hi = getattr(item, "max", None)
+            bounds = (
+                t("template.bounds_between", min=_num(lo), max=_num(hi))
+                if hi
+                else t("template.bounds_min", min=_num(lo))
+            )
+            key = "integer_error" if item.type == "integer" else "number_error"
+            opts.update(
+                validate="integer" if item.type == "integer" else "decimal",
+                criteria="between" if hi is not None else ">=",
+                error_message=t(f"template.{key}", bounds=bounds),
+            )
+            if hi is not None:
+                opts.update(minimum=lo, maximum=hi)
+            else:
+                opts.update(value=lo)
+        elif getattr(item, "max_length", None):
+            opts.update(
+                validate="length",
+                criteria="<=",
+                value=item.max_length,
+                error_message=t("template.length_error", max=item.max_length),
+            )
+        else:
+            opts.update(validate="any")
+            opts.pop("error_title")
+            opts.pop("error_type")
+            if not item.hint:
+                return
+        ws.data_validation(r1, c1, r2, c2, opts)
+
+    # ---- hidden sheets -------------------------------------------------------------
+    def _ref(self) -> None:
+        ws = self.wb.add_worksheet(t("sheets.ref"))
+        ws.write_string(0, 0, t("template.ref_title"), self.f["heading"])
+        actions = self.rules.actions
+        for i, fa in enumerate(actions, start=2):
+            ws.write_string(i, 0, fa.code)
+            ws.write_string(i, 1, fa.action.title)
+        sheet = t("sheets.ref")
+        n = len(actions)
+        self.wb.define_name("daftar_aksi", f"='{sheet}'!$A$3:$B${n + 2}")
+        self.wb.define_name(ref_name("catalogue"), f"='{sheet}'!$A$3:$A${n + 2}")
+        sources = sorted({i.source for i in [*self.columns, *self.rules.fields.identity] if i.source} - {"catalogue"})
+        for j, source in enumerate(sources, start=2):
+            ws.write_string(1, j, ref_name(source), self.f["heading"])
+            values = self.rules.choices(source)
+            for i, v in enumerate(values, start=2):
+                ws.write_string(i, j, v)
+            letter = xl_col_to_name(j)
+            self.wb.define_name(ref_name(source), f"='{sheet}'!${letter}$3:${letter}${len(values) + 2}")
+        ws.protect("", {})
+        ws.hide()
+
+    def _meta(self) -> None:
+        ws = self.wb.add_worksheet(t("sheets.meta"))
+        s, r = self.s, self.rules
+        items = [
+            ("format", META_FORMAT),
+            ("agency_code", s.agency.code),
+            ("agency_name", s.agency.name),
+            ("period", s.period.id),
+            ("template_version", r.settings.template_version),
+            ("fields_hash", r.fields_hash),
+            ("rules_hash", r.rules_hash),
+            ("generated", s.generated.isoformat()),
+            ("header_row", HEADER_ROW + 1),
+            ("tool_version", __version__),
+        ]
+        ws.write_string(0, 0, t("template.meta_note"))
+        for i, (k, v) in enumerate(items, start=1):
+            ws.write_string(i, 0, k)
+            if isinstance(v, int):
+                ws.write_number(i, 1, v)
+            else:
+                ws.write_string(i, 1, v)
+        ws.protect("", {})
+        ws.very_hidden()
+
+
+def _serial(d: dt.date) -> int:
+    """Excel serial number of a date (1900 system)."""
+    return (d - dt.date(1899, 12, 30)).days
+
+
+def _num(x: float | None) -> str:
+    return str(int(x)) if x is not None and float(x).is_integer() else str(x)
+
+
+def write_templates(
+    rules: Rules, period: Period, outbox: Path, agencies: Sequence[str] = (), generated=None
+) -> list[Path]:
+    """Write the blank template of each agency (all agencies when `agencies` is empty)."""
+    codes = list(agencies) or [a.code for a in rules.agencies]
+    day = generated or run_date()
+    return [
+        write_template(template_path(outbox, period, code), rules, Sheet(rules.get_agency(code), period, day))
+        for code in codes
+    ]
