@@ -66,13 +66,13 @@ def _one_return(args) -> None:
     rules_dir, code, n_rows, seed, path = args
     from pipeline.core.periods import parse_period
     from pipeline.core.rules import load_rules
-    from pipeline.demo.sample import _Filler
+    from pipeline.demo.activities import Filler
     from pipeline.outputs.template import Sheet, write_template
 
     rules = load_rules(rules_dir)
     period = parse_period(PERIOD, rules)
     rng = random.Random(seed)
-    filler = _Filler(rules, rng, period)
+    filler = Filler(rules, rng, period)
     assigned = rules.assigned_actions(code) or [(fa, "Pendukung") for fa in rules.actions]
     regional = code.startswith("PEMDA")
     home = rules.choices("provinces")[seed % 38] if regional else None

@@ -158,3 +158,25 @@ def test_cli_mail_send_lists_first(rules, period, consolidated, smtp_server):
     assert len(handler.messages) == int(board["belum_masuk"].sum())
     folder = mail_folder(outbox, period, "reminders")
     assert len((folder.parent / SENT_LOG).read_text().splitlines()) == len(handler.messages)
+
+
+def test_feedback_list_is_read_back_by_its_header_labels(tmp_path):
+    """The mail reads a feedback workbook's problem list by the column labels, so moving a
+    column (or the header row) there cannot silently mix up what the mail says."""
+    import xlsxwriter
+
+    from pipeline.core.texts import t
+    from pipeline.outputs.feedback import read_problem_list
+
+    labels = t("feedback.columns")
+    order = ["message", "cell", "no", "value", "severity", "column", "sheet"]  # not the writer's order
+    path = tmp_path / "umpan_balik.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet(t("feedback.sheet"))
+    ws.write_row(0, 0, ["Judul"])
+    ws.write_row(5, 0, [*(labels[k] for k in order), "Catatan Sekretariat"])
+    ws.write_row(6, 0, ["Kolom Status wajib diisi.", "F7", 1, "", t("severity.error"), "Status", "Laporan", "x"])
+    wb.close()
+    (problem,) = read_problem_list(path)
+    assert problem["cell"] == "F7" and problem["severity"] == t("severity.error") and problem["column"] == "Status"
+    assert problem["message"] == "Kolom Status wajib diisi." and "Catatan Sekretariat" not in problem

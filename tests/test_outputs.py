@@ -17,7 +17,7 @@ import pytest
 from pipeline.core.errors import RanpeError
 from pipeline.core.files import sha256
 from pipeline.core.lock import period_lock
-from pipeline.core.rules import Limits
+from pipeline.core.schema import Limits
 from pipeline.intake.validate import validate_period
 
 RANPE = [sys.executable, "-m", "pipeline.cli"]

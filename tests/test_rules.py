@@ -161,7 +161,7 @@ def test_every_check_of_checks_yaml_is_implemented():
     """The checks rules/checks.yaml may name (core/rules.py) are the checks intake/checks.py implements."""
     import typing
 
-    from pipeline.core.rules import CheckSpec
+    from pipeline.core.schema import CheckSpec
     from pipeline.intake.checks import REGISTRY
 
     union = typing.get_args(CheckSpec)[0]

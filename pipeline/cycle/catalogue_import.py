@@ -17,7 +17,8 @@ from python_calamine import CalamineWorkbook
 
 from ..core.errors import RanpeError
 from ..core.files import write_text
-from ..core.rules import CatalogueFile, Rules
+from ..core.rules import Rules
+from ..core.schema import CatalogueFile
 from ..core.texts import t
 from ..intake.normalise import parse_number
 

@@ -26,7 +26,8 @@ from ..core.formatting import dmy
 from ..core.model import USED, Period
 from ..core.paths import MAIL_DIR
 from ..core.problems import ERROR, WARNING
-from ..core.rules import Agency, Rules
+from ..core.rules import Rules
+from ..core.schema import Agency
 from ..core.texts import t
 from ..intake.validate import validate_period
 from ..outputs.feedback import feedback_path, read_problem_list

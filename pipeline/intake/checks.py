@@ -16,7 +16,8 @@ from pandera.errors import SchemaErrors
 
 from ..core.formatting import angka, dmy
 from ..core.model import Period, Problem
-from ..core.rules import (
+from ..core.rules import Rules
+from ..core.schema import (
     AssignedAction,
     AtMost,
     CheckParams,
@@ -24,7 +25,6 @@ from ..core.rules import (
     EndBeforeStart,
     Outlier,
     Requires,
-    Rules,
     Url,
     WithinPeriod,
 )

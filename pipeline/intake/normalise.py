@@ -22,7 +22,8 @@ from rapidfuzz import fuzz, process, utils
 
 from ..core.formatting import angka, dmy
 from ..core.model import Problem
-from ..core.rules import Column, Rules
+from ..core.rules import Rules
+from ..core.schema import Column
 from ..core.texts import t
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)

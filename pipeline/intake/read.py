@@ -20,7 +20,7 @@ from zlib import error as zlib_error
 from pebble import ProcessExpired, ProcessPool
 
 from ..core.formatting import angka
-from ..core.rules import Limits
+from ..core.schema import Limits
 from ..core.texts import t
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}

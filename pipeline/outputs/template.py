@@ -26,14 +26,13 @@ from ..core.formatting import dmy
 from ..core.layout import FIRST_DATA_ROW, HEADER_ROW, META_FORMAT
 from ..core.model import Period
 from ..core.paths import XLSX_DIR as TEMPLATES_DIR
-from ..core.rules import Agency, Column, Rules
+from ..core.rules import Rules
+from ..core.schema import Agency, Column
 from ..core.texts import t
+from .cell_rules import CHECK_KEY, FILL_KEY, ROW, CellRules, ref_name
 from .fastsheet import Cells, FastSheet
 from .reproducible import fixed_datetime
 
-ROW = "\x00"  # row-number placeholder in formulas built once per column
-FILL_KEY = "_isi"  # hidden helper: 1 when the row holds any content
-CHECK_KEY = "_cek"  # hidden helper: 1 when a started row still breaks a rule
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 SEVERITY_FILL = {"error": "#FFC7CE", "warning": "#FFEB9C", "corrected": "#BDD7EE"}
 
@@ -63,11 +62,6 @@ class Sheet:
 @functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
 def load_style() -> dict:
     return yaml.safe_load((TEMPLATES_DIR / "style.yaml").read_text(encoding="utf-8"))
-
-
-def ref_name(source: str) -> str:
-    """Defined name of the reference range listing the allowed values of `source`."""
-    return "daftar_" + {"catalogue": "kode_aksi", "provinces": "provinsi"}.get(source, source.removeprefix("list:"))
 
 
 def template_path(outbox: Path, period: Period, agency_code: str) -> Path:
@@ -100,6 +94,7 @@ class _Builder:
         self.col = {c.key: i for i, c in enumerate(self.columns)}
         self.col[FILL_KEY] = len(self.columns)
         self.col[CHECK_KEY] = len(self.columns) + 1
+        self.x = CellRules(rules, self.col)
         self.assigned = rules.assigned_actions(sheet.agency.code)
         self.rows = list(sheet.rows) if sheet.rows is not None else self._assigned_rows()
         self.last_row = FIRST_DATA_ROW + len(self.rows) + rules.settings.open_rows - 1
@@ -271,11 +266,11 @@ class _Builder:
         for col in self.columns:
             values = [row.get(col.key) for row in rows]
             fmt = formats[col.key]
-            formula = col.formula and self._formula(col.formula, None)
+            formula = col.formula and self.x.formula(col.formula, None)
             cells[self.col[col.key]] = formulas(formula, fmt, values) if formula else Cells(values, fmt, "value")
         filled = [1 if self._has_content(row) else 0 for row in rows]
-        cells[self.col[FILL_KEY]] = formulas(self._fill_formula(None), None, filled)
-        cells[self.col[CHECK_KEY]] = formulas(self._check_formula(None), None, [0] * n)
+        cells[self.col[FILL_KEY]] = formulas(self.x.fill_formula(None), None, filled)
+        cells[self.col[CHECK_KEY]] = formulas(self.x.check_formula(None), None, [0] * n)
         return cells
 
     def _write_value(self, ws, r: int, c: int, value, fmt, type_: str) -> None:
@@ -300,59 +295,13 @@ class _Builder:
     def _has_content(self, values: dict) -> bool:
         return any(values.get(c.key) not in (None, "") for c in self.columns if c.content)
 
-    # ---- formulas ------------------------------------------------------------------
-    def _cell(self, key: str, r: int | None, absolute_col: bool = False) -> str:
-        """Cell of column `key` in row `r`; r=None leaves the row as a placeholder."""
-        letter = ("$" if absolute_col else "") + xl_col_to_name(self.col[key])
-        return f"{letter}{ROW if r is None else r + 1}"
-
-    def _formula(self, text: str, r: int) -> str:
-        return text.format(**{k: self._cell(k, r) for k in self.col})
-
-    def _fill_formula(self, r: int) -> str:
-        cells = [self._cell(c.key, r) for c in self.columns if c.content]
-        return "IF(" + "+".join(f"LEN({x})" for x in cells) + ">0,1,0)"
-
-    def _problem_conditions(self, col: Column, r: int) -> list[str]:
-        """Excel conditions (without the 'row started' part) that mark this cell."""
-        cell = self._cell(col.key, r)
-        conds = []
-        if col.required:
-            conds.append(f"LEN({cell})=0")
-        for other, values in (col.required_if or {}).items():
-            ref = self._cell(other, r, absolute_col=True)
-            hit = ",".join(f'{ref}="{v}"' for v in values)
-            conds.append(f"AND(LEN({cell})=0,OR({hit}))")
-        if col.type in ("choice", "code"):
-            conds.append(f"AND(LEN({cell})>0,COUNTIF({ref_name(col.source)},{cell})=0)")
-        elif col.type == "date":
-            lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
-            conds.append(f"AND(LEN({cell})>0,OR(NOT(ISNUMBER({cell})),{cell}<{lo},{cell}>{hi}))")
-        elif col.type in ("integer", "number", "money"):
-            bad = [f"NOT(ISNUMBER({cell}))"]
-            if col.min is not None:
-                bad.append(f"{cell}<{_num(col.min)}")
-            if col.max is not None:
-                bad.append(f"{cell}>{_num(col.max)}")
-            if col.type == "integer":
-                bad.append(f"{cell}<>INT({cell})")
-            conds.append(f"AND(LEN({cell})>0,OR({','.join(bad)}))")
-        if col.max_length:
-            conds.append(f"LEN({cell})>{col.max_length}")
-        return conds
-
-    def _check_formula(self, r: int) -> str:
-        conds = [c for col in self.columns if col.input for c in self._problem_conditions(col, r)]
-        fill = self._cell(FILL_KEY, r, absolute_col=True)
-        return f"IF(AND({fill}=1,OR({','.join(conds)})),1,0)"
-
     def _conditional(self, ws) -> None:
         top = FIRST_DATA_ROW
-        fill = self._cell(FILL_KEY, top, absolute_col=True)
+        fill = self.x.cell(FILL_KEY, top, absolute_col=True)
         for col in self.columns:
             if not col.input:
                 continue
-            conds = self._problem_conditions(col, top)
+            conds = self.x.problem_conditions(col, top)
             if conds:
                 c = self.col[col.key]
                 ws.conditional_format(
@@ -367,54 +316,10 @@ class _Builder:
                     },
                 )
 
-    # ---- data validation -----------------------------------------------------------
     def _validate(self, ws, r1: int, c1: int, r2: int, c2: int, item) -> None:
-        opts: dict = {"error_title": t("template.validation_title"), "error_type": "stop"}
-        if item.hint:
-            opts.update(input_title=item.label[:32], input_message=item.hint[:255])
-        if item.type in ("choice", "code"):
-            opts.update(validate="list", source="=" + ref_name(item.source), error_message=t("template.list_error"))
-        elif item.type == "date":
-            lo, hi = self.rules.settings.plan_start, self.rules.settings.plan_end
-            opts.update(
-                validate="date",
-                criteria="between",
-                minimum=fixed_datetime(lo),
-                maximum=fixed_datetime(hi),
-                error_message=t("template.date_error", min=dmy(lo), max=dmy(hi)),
-            )
-        elif item.type in ("integer", "number", "money"):
-            lo = item.min if getattr(item, "min", None) is not None else 0
-            hi = getattr(item, "max", None)
-            bounds = (
-                t("template.bounds_between", min=_num(lo), max=_num(hi))
-                if hi
-                else t("template.bounds_min", min=_num(lo))
-            )
-            key = "integer_error" if item.type == "integer" else "number_error"
-            opts.update(
-                validate="integer" if item.type == "integer" else "decimal",
-                criteria="between" if hi is not None else ">=",
-                error_message=t(f"template.{key}", bounds=bounds),
-            )
-            if hi is not None:
-                opts.update(minimum=lo, maximum=hi)
-            else:
-                opts.update(value=lo)
-        elif getattr(item, "max_length", None):
-            opts.update(
-                validate="length",
-                criteria="<=",
-                value=item.max_length,
-                error_message=t("template.length_error", max=item.max_length),
-            )
-        else:
-            opts.update(validate="any")
-            opts.pop("error_title")
-            opts.pop("error_type")
-            if not item.hint:
-                return
-        ws.data_validation(r1, c1, r2, c2, opts)
+        opts = self.x.validation(item)
+        if opts:
+            ws.data_validation(r1, c1, r2, c2, opts)
 
     # ---- hidden sheets -------------------------------------------------------------
     def _ref(self) -> None:
@@ -463,15 +368,6 @@ class _Builder:
                 ws.write_string(i, 1, v)
         ws.protect("", {})
         ws.very_hidden()
-
-
-def _serial(d: dt.date) -> int:
-    """Excel serial number of a date (1900 system)."""
-    return (d - dt.date(1899, 12, 30)).days
-
-
-def _num(x: float | None) -> str:
-    return str(int(x)) if x is not None and float(x).is_integer() else str(x)
 
 
 def write_templates(

@@ -1,0 +1,300 @@
+"""The shape of every rules file, as pydantic models (checks.yaml: one model per check).
+A file that does not fit is stopped when rules load, with one message naming file and key."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .problems import CODES
+from .texts import t
+
+
+class Model(BaseModel):
+    """A rules file or part of one: no unknown key, never changed once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Agency(Model):
+    code: str
+    short: str
+    name: str
+    aliases: list[str] = []
+    email: str
+    pillars: list[str] = []
+
+
+class Action(Model):
+    code: str
+    title: str
+    problem: str = ""
+    output: str = ""
+    indicator: str = ""
+    unit: str = ""
+    target: float | None = None
+    lead: list[str]
+    support: list[str] = []
+
+
+class Group(Model):
+    code: str
+    name: str
+    groups: list[Group] = []
+    actions: list[Action] = []
+
+
+class CatalogueFile(Model):
+    sample: bool = False
+    title: str = ""
+    levels: list[str]
+    action_label: str = "Aksi"
+    groups: list[Group]
+
+
+FieldType = Literal["text", "url", "integer", "number", "money", "date", "code", "choice", "percent"]
+
+
+class Column(Model):
+    key: str
+    label: str
+    type: FieldType
+    required: bool = False
+    required_if: dict[str, list[str]] | None = None
+    source: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    hint: str = ""
+    width: float = 14
+    input: bool = True
+    content: bool = True
+    formula: str | None = None
+
+
+class IdentityItem(Model):
+    key: str
+    label: str
+    type: FieldType
+    locked: bool = False
+    required: bool = False
+    source: str | None = None
+    hint: str = ""
+
+
+class FieldsFile(Model):
+    columns: list[Column]
+    identity: list[IdentityItem]
+
+
+class Province(Model):
+    name: str
+    kemendagri: str
+    bps: str
+    aliases: list[str] = []
+
+
+class SpecialPlace(Model):
+    name: str
+    aliases: list[str] = []
+
+
+class ProvincesFile(Model):
+    provinces: list[Province]
+    special: list[SpecialPlace] = []
+
+
+class ChoiceList(Model):
+    values: list[str]
+    aliases: dict[str, str] = {}
+
+
+class ListsFile(Model):
+    lists: dict[str, ChoiceList]
+
+
+class Deadline(Model):
+    month: int
+    day: int
+    year_offset: int = 0
+
+
+class PeriodKind(Model):
+    label: str
+    report: str = ""
+    start: str
+    end: str
+    deadline: Deadline
+
+
+class PeriodsFile(Model):
+    kinds: dict[str, PeriodKind]
+    lateness_basis: Literal["tanggal_pengisian", "file_time"] = "tanggal_pengisian"
+    deadline_overrides: dict[str, dt.date] = {}
+
+
+class Settings(Model):
+    secretariat: str
+    organisation: str
+    contact_email: str
+    contact_phone: str = ""
+    template_version: int
+    min_template_version: int = 1
+    open_rows: int = 200
+    plan_start: dt.date
+    plan_end: dt.date
+
+
+class Limits(Model):
+    max_file_mb: float = 50
+    max_uncompressed_mb: float = 500
+    max_compression_ratio: float = 200
+    max_zip_entries: int = 2000
+    max_rows: int = 100_000
+    max_columns: int = 200
+    seconds_per_file: float = 60
+    worker_memory_mb: int = 1024
+    workers: int = 0
+
+
+# ---- checks.yaml: one model per check, named by `check`; implemented in intake/checks.py.
+# Every text parameter names a column of fields.yaml (checked on load) but `check`, `code`
+# and `detail`; `code` must be a problem code of the catalogue.
+class CheckParams(Model):
+    """What every check of checks.yaml has: its name, and the columns it names."""
+
+    check: str
+
+    @field_validator("code", check_fields=False)
+    @classmethod
+    def _known_code(cls, code: str) -> str:
+        if code not in CODES:
+            raise ValueError(t("validate.rule_unknown_code", code=code))
+        return code
+
+    def named_columns(self) -> list[str]:
+        """The columns this check names."""
+        named = []
+        for key, value in self:
+            if key in ("check", "code", "detail"):
+                continue
+            if isinstance(value, str):
+                named.append(value)
+            elif isinstance(value, list):
+                named += [v for v in value if isinstance(v, str)]
+            elif isinstance(value, dict):
+                named += [*value, *(v for vs in value.values() for v in vs)]
+        return named
+
+
+class EndBeforeStart(CheckParams):
+    check: Literal["end_before_start"]
+    start: str
+    end: str
+
+
+class WithinPeriod(CheckParams):
+    check: Literal["within_period"]
+    start: str
+    end: str
+
+
+class AtMost(CheckParams):
+    check: Literal["at_most"]
+    code: str
+    value: str
+    limit: str
+    share: float = 1.0
+    detail: Literal["share", "limit"] = "limit"  # what the message names: the share or the limit exceeded
+
+
+class Requires(CheckParams):
+    check: Literal["requires"]
+    code: str
+    when: str
+    then: str
+
+
+class Url(CheckParams):
+    check: Literal["url"]
+    column: str
+
+
+class DuplicateRows(CheckParams):
+    check: Literal["duplicate_rows"]
+    ignore: list[str] = []
+    at: str  # the column whose cell the problem points at
+
+
+class AssignedAction(CheckParams):
+    check: Literal["assigned_action"]
+    column: str
+
+
+class Outlier(CheckParams):
+    check: Literal["outlier"]
+    columns: list[str]
+    group_by: list[str] = []
+    group_only_for: dict[str, list[str]] = {}  # a group_by column that groups only these columns
+    threshold: float = 5.0
+    min_ratio: float = 1.0
+    min_group: int = 5
+
+
+CheckSpec = Annotated[
+    EndBeforeStart | WithinPeriod | AtMost | Requires | Url | DuplicateRows | AssignedAction | Outlier,
+    Field(discriminator="check"),
+]
+
+
+class OverlapWeights(Model):
+    name: float
+    regency: float
+    dates: float
+    target_group: float
+
+
+class DuplicateRule(Model):
+    min_name_similarity: float
+    require_dates_overlap: bool = True
+    require_same_regency: bool = True
+
+
+class OverlapRule(Model):
+    min_score: float
+    max_gap_days: int
+    max_partners: int = 3
+
+
+class OverlapFile(Model):
+    block_by: list[str]
+    name_column: str
+    scorer: Literal["ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio", "QRatio"]
+    weights: OverlapWeights
+    duplicate: DuplicateRule
+    overlap: OverlapRule
+    merge_columns: list[str] = []
+
+
+class ChecksFile(Model):
+    checks: list[CheckSpec]
+
+
+class AgenciesFile(Model):
+    agencies: list[Agency]
+
+
+FILES: dict[str, type[Model]] = {
+    "agencies.yaml": AgenciesFile,
+    "catalogue.yaml": CatalogueFile,
+    "fields.yaml": FieldsFile,
+    "provinces.yaml": ProvincesFile,
+    "lists.yaml": ListsFile,
+    "periods.yaml": PeriodsFile,
+    "settings.yaml": Settings,
+    "limits.yaml": Limits,
+    "checks.yaml": ChecksFile,
+    "overlap.yaml": OverlapFile,
+}

@@ -1,0 +1,140 @@
+"""fields.yaml in Excel's own terms, for the agency workbook: the data validation of an input
+cell (dropdown, date and number bounds, length, input hint) and the formulas that mark the
+cells of a started row that break a rule. The template writer applies them; Excel and
+LibreOffice evaluate them while the focal point types."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from xlsxwriter.utility import xl_col_to_name
+
+from ..core.formatting import dmy
+from ..core.rules import Rules
+from ..core.schema import Column
+from ..core.texts import t
+from .reproducible import fixed_datetime
+
+ROW = "\x00"  # row-number placeholder in formulas built once per column
+FILL_KEY = "_isi"  # hidden helper column: 1 when the row holds any content
+CHECK_KEY = "_cek"  # hidden helper column: 1 when a started row still breaks a rule
+
+
+def ref_name(source: str) -> str:
+    """Defined name of the reference range listing the allowed values of `source`."""
+    return "daftar_" + {"catalogue": "kode_aksi", "provinces": "provinsi"}.get(source, source.removeprefix("list:"))
+
+
+class CellRules:
+    """The rules of the Laporan sheet's cells; `col` maps a column key to its 0-based column."""
+
+    def __init__(self, rules: Rules, col: dict[str, int]) -> None:
+        self.rules, self.col = rules, col
+        self.columns = rules.fields.columns
+
+    # ---- formulas ------------------------------------------------------------------
+    def cell(self, key: str, r: int | None, absolute_col: bool = False) -> str:
+        """Cell of column `key` in row `r`; r=None leaves the row as a placeholder."""
+        letter = ("$" if absolute_col else "") + xl_col_to_name(self.col[key])
+        return f"{letter}{ROW if r is None else r + 1}"
+
+    def formula(self, text: str, r: int | None) -> str:
+        """A fields.yaml formula, its {key}s made cells of row `r`."""
+        return text.format(**{k: self.cell(k, r) for k in self.col})
+
+    def fill_formula(self, r: int | None) -> str:
+        cells = [self.cell(c.key, r) for c in self.columns if c.content]
+        return "IF(" + "+".join(f"LEN({x})" for x in cells) + ">0,1,0)"
+
+    def problem_conditions(self, col: Column, r: int | None) -> list[str]:
+        """Excel conditions (without the 'row started' part) that mark this cell."""
+        cell = self.cell(col.key, r)
+        conds = []
+        if col.required:
+            conds.append(f"LEN({cell})=0")
+        for other, values in (col.required_if or {}).items():
+            ref = self.cell(other, r, absolute_col=True)
+            hit = ",".join(f'{ref}="{v}"' for v in values)
+            conds.append(f"AND(LEN({cell})=0,OR({hit}))")
+        if col.type in ("choice", "code"):
+            conds.append(f"AND(LEN({cell})>0,COUNTIF({ref_name(col.source)},{cell})=0)")
+        elif col.type == "date":
+            lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
+            conds.append(f"AND(LEN({cell})>0,OR(NOT(ISNUMBER({cell})),{cell}<{lo},{cell}>{hi}))")
+        elif col.type in ("integer", "number", "money"):
+            bad = [f"NOT(ISNUMBER({cell}))"]
+            if col.min is not None:
+                bad.append(f"{cell}<{_num(col.min)}")
+            if col.max is not None:
+                bad.append(f"{cell}>{_num(col.max)}")
+            if col.type == "integer":
+                bad.append(f"{cell}<>INT({cell})")
+            conds.append(f"AND(LEN({cell})>0,OR({','.join(bad)}))")
+        if col.max_length:
+            conds.append(f"LEN({cell})>{col.max_length}")
+        return conds
+
+    def check_formula(self, r: int | None) -> str:
+        conds = [c for col in self.columns if col.input for c in self.problem_conditions(col, r)]
+        fill = self.cell(FILL_KEY, r, absolute_col=True)
+        return f"IF(AND({fill}=1,OR({','.join(conds)})),1,0)"
+
+    # ---- data validation -----------------------------------------------------------
+    def validation(self, item) -> dict | None:
+        """xlsxwriter's data_validation options for a column or Identitas item (None: nothing to check or hint)."""
+        opts: dict = {"error_title": t("template.validation_title"), "error_type": "stop"}
+        if item.hint:
+            opts.update(input_title=item.label[:32], input_message=item.hint[:255])
+        if item.type in ("choice", "code"):
+            opts.update(validate="list", source="=" + ref_name(item.source), error_message=t("template.list_error"))
+        elif item.type == "date":
+            lo, hi = self.rules.settings.plan_start, self.rules.settings.plan_end
+            opts.update(
+                validate="date",
+                criteria="between",
+                minimum=fixed_datetime(lo),
+                maximum=fixed_datetime(hi),
+                error_message=t("template.date_error", min=dmy(lo), max=dmy(hi)),
+            )
+        elif item.type in ("integer", "number", "money"):
+            lo = item.min if getattr(item, "min", None) is not None else 0
+            hi = getattr(item, "max", None)
+            bounds = (
+                t("template.bounds_between", min=_num(lo), max=_num(hi))
+                if hi
+                else t("template.bounds_min", min=_num(lo))
+            )
+            key = "integer_error" if item.type == "integer" else "number_error"
+            opts.update(
+                validate="integer" if item.type == "integer" else "decimal",
+                criteria="between" if hi is not None else ">=",
+                error_message=t(f"template.{key}", bounds=bounds),
+            )
+            if hi is not None:
+                opts.update(minimum=lo, maximum=hi)
+            else:
+                opts.update(value=lo)
+        elif getattr(item, "max_length", None):
+            opts.update(
+                validate="length",
+                criteria="<=",
+                value=item.max_length,
+                error_message=t("template.length_error", max=item.max_length),
+            )
+        else:
+            opts.update(validate="any")
+            opts.pop("error_title")
+            opts.pop("error_type")
+            if not item.hint:
+                return None
+        return opts
+
+
+def _serial(d: dt.date) -> int:
+    """Excel serial number of a date (1900 system)."""
+    return (d - dt.date(1899, 12, 30)).days
+
+
+def _num(x: float | None) -> str:
+    """A bound as Excel reads it in a formula (and as the focal point is asked to type it)."""
+    return str(int(x)) if x is not None and float(x).is_integer() else str(x)
