@@ -1,5 +1,5 @@
 """One run over a period's inbox: validate (and consolidate), then write every output
-atomically: feedback workbooks, validation list, summary workbook, Word validation, I-KHub
+atomically: feedback workbooks, validation list, summary workbook, Word report, I-KHub
 export, manifest; a consolidation is then stored in the history."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis.compare import Comparison, compare
-from .analysis.consolidate import Consolidation, consolidate
+from .analysis.compare import compare
+from .analysis.consolidate import consolidate
 from .core.clock import output_date
 from .core.forked import forked
-from .core.model import Period, Validation
+from .core.model import Comparison, Consolidation, Period, Validation
 from .core.periods import previous_period_id
 from .core.rules import Rules
 from .core.stopwatch import Stopwatch, stage

@@ -70,8 +70,8 @@ def goods(rules, period, tmp_path_factory):
     return rest, base, alone
 
 
-def _values(report, file=None):
-    df = report.accepted if file is None else report.accepted[report.accepted["_file"] == file]
+def _values(validation, file=None):
+    df = validation.accepted if file is None else validation.accepted[validation.accepted["_file"] == file]
     return df.drop(columns=["_file", "_sheet"]).astype(str).reset_index(drop=True)
 
 
@@ -88,13 +88,13 @@ def test_hostile_case(case, rules, period, goods, tmp_path):
         if f.is_file() and not f.name.startswith("_"):
             shutil.copy(f, inbox / f.name)
     started = time.monotonic()
-    report = validate_period(inbox, rules, period)
+    validation = validate_period(inbox, rules, period)
     elapsed = time.monotonic() - started
     TRIED.append(case.name)
     assert elapsed < rules.limits.seconds_per_file + 30, f"{case.name} took {elapsed:.0f} s"
     outcome, code = case.expect
-    mine = [p for p in report.problems if p.file == built.name]
-    sub = next((s for s in report.submissions if s.name == built.name), None)
+    mine = [p for p in validation.problems if p.file == built.name]
+    sub = next((s for s in validation.submissions if s.name == built.name), None)
     if outcome == "rejected":
         assert sub is not None and sub.rejected, [p.message for p in mine]
         if code:
@@ -107,11 +107,10 @@ def test_hostile_case(case, rules, period, goods, tmp_path):
         if code:
             assert code in {p.code for p in mine}
         if case.name not in ("merged cells over data",):
-            assert (
-                _values(report, built.name).drop(columns=["_row"]).equals(_values(alone["base"]).drop(columns=["_row"]))
-            ), case.name
+            read = _values(validation, built.name).drop(columns=["_row"])
+            assert read.equals(_values(alone["base"]).drop(columns=["_row"])), case.name
     # the rest of the batch is consolidated unchanged
-    assert _values(report, rest.name).equals(_values(alone["rest"]))
+    assert _values(validation, rest.name).equals(_values(alone["rest"]))
 
 
 def test_agency_text_never_becomes_a_formula(rules, period, goods, tmp_path):
@@ -120,8 +119,8 @@ def test_agency_text_never_becomes_a_formula(rules, period, goods, tmp_path):
     inbox.mkdir()
     shutil.copy(rest, inbox)
     outbox = tmp_path / "out"
-    report = run(inbox, outbox, rules, period, consolidation=True).validation
-    assert any(str(v).startswith("=") for v in report.accepted["nama_kegiatan"])
+    validation = run(inbox, outbox, rules, period, consolidation=True).validation
+    assert any(str(v).startswith("=") for v in validation.accepted["nama_kegiatan"])
     for path in outbox.rglob("*.xlsx"):
         wb = openpyxl.load_workbook(path)
         for ws in wb:

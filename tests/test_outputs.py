@@ -107,7 +107,7 @@ def test_time_budget_per_file(rules, period, tmp_path):
     slow = million_rows(inbox, None)
     hurried = dataclasses.replace(rules, limits=Limits(seconds_per_file=0.3, max_rows=2_000_000))
     started = time.monotonic()
-    report = validate_period(inbox, hurried, period)
+    validation = validate_period(inbox, hurried, period)
     assert time.monotonic() - started < 30
-    (problem,) = [p for p in report.problems if p.file == slow.name]
+    (problem,) = [p for p in validation.problems if p.file == slow.name]
     assert problem.code == "unsafe-file" and "0,3 detik" in problem.message

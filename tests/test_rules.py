@@ -110,6 +110,7 @@ def _edit(folder, name, change):
             lambda d: d["checks"][3].update(code="overspend"),
             "'checks.3.at_most.code': kode masalah 'overspend' tidak dikenal",
         ),
+        ("checks.yaml", lambda d: d["checks"][3].update(code="duplicate-row"), "kode masalah 'duplicate-row' tidak"),
         (
             "checks.yaml",
             lambda d: d["checks"][2].update(value="realisasii"),
@@ -158,7 +159,7 @@ def test_cli_reports_rules_error_without_traceback(rules_copy):
 
 
 def test_every_check_of_checks_yaml_is_implemented():
-    """The checks rules/checks.yaml may name (core/rules.py) are the checks intake/checks.py implements."""
+    """The checks rules/checks.yaml may name (core/schema.py) are the checks intake/checks.py implements."""
     import typing
 
     from pipeline.core.schema import CheckSpec

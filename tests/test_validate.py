@@ -20,36 +20,36 @@ from .conftest import libreoffice_convert
 
 
 @pytest.fixture(scope="module")
-def demo_report(rules, period, demo_sample):
+def demo_validation(rules, period, demo_sample):
     return validate_period(demo_sample.inbox, rules, period)
 
 
-def test_demo_every_planted_mistake_found_and_nothing_else(demo_sample, demo_report):
+def test_demo_every_planted_mistake_found_and_nothing_else(demo_sample, demo_validation):
     planted = json.loads(demo_sample.planted_file.read_text())["problems"]
-    found = {(p.file, p.cell, p.code) for p in demo_report.problems if p.code != "not-received"}
-    found |= {(p.file, "", p.code) for p in demo_report.problems if not p.cell and p.code != "not-received"}
+    found = {(p.file, p.cell, p.code) for p in demo_validation.problems if p.code != "not-received"}
+    found |= {(p.file, "", p.code) for p in demo_validation.problems if not p.cell and p.code != "not-received"}
     expected = {(p["file"], p["cell"], p["code"]) for p in planted if p["code"] != "not-received"}
     assert expected <= found, f"missed: {sorted(expected - found)}"
-    cell_level = {(p.file, p.cell, p.code) for p in demo_report.problems if p.cell}
+    cell_level = {(p.file, p.cell, p.code) for p in demo_validation.problems if p.cell}
     assert cell_level <= expected, f"false alarms: {sorted(cell_level - expected)}"
-    file_level = {(p.file, p.code) for p in demo_report.problems if not p.cell and p.code != "not-received"}
+    file_level = {(p.file, p.code) for p in demo_validation.problems if not p.cell and p.code != "not-received"}
     assert file_level == {(f, c) for f, cell, c in expected if not cell}
     silent = [p["agency"] for p in planted if p["code"] == "not-received"]
-    assert [p.value for p in demo_report.problems if p.code == "not-received"] == silent
+    assert [p.value for p in demo_validation.problems if p.code == "not-received"] == silent
 
 
-def test_demo_counts_reconcile(demo_report):
-    for f in demo_report.files:
+def test_demo_counts_reconcile(demo_validation):
+    for f in demo_validation.files:
         assert f.read == f.accepted + f.rejected + f.blank, f
-    assert sum(f.accepted for f in demo_report.files) == len(demo_report.accepted)
-    statuses = {s.state for s in demo_report.agencies.values()}
+    assert sum(f.accepted for f in demo_validation.files) == len(demo_validation.accepted)
+    statuses = {s.state for s in demo_validation.agencies.values()}
     assert {"accepted", "accepted_warnings", "partial", "rejected", "nihil", "not_received"} <= statuses
 
 
-def test_demo_superseded_and_identified_without_meta(demo_report, rules):
-    superseded = [f for f in demo_report.files if f.status == "superseded"]
+def test_demo_superseded_and_identified_without_meta(demo_validation, rules):
+    superseded = [f for f in demo_validation.files if f.status == "superseded"]
     assert len(superseded) == 1 and superseded[0].agency == rules.agencies[1].code
-    no_meta = next(p for p in demo_report.problems if p.code == "meta-missing")
+    no_meta = next(p for p in demo_validation.problems if p.code == "meta-missing")
     assert "Identitas" in no_meta.message
 
 
@@ -120,8 +120,8 @@ def _fill(path, rules, agency, period):
     return path
 
 
-def _projection(report):
-    return sorted((p.row, p.column, p.code) for p in report.problems if p.row)
+def _projection(validation):
+    return sorted((p.row, p.column, p.code) for p in validation.problems if p.row)
 
 
 @pytest.fixture(scope="module")
@@ -133,15 +133,15 @@ def known(rules, period, tmp_path_factory):
 
 def test_known_rows_exact(rules, period, known):
     inbox, _ = known
-    report = validate_period(inbox, rules, period)
-    (f,) = report.files
+    validation = validate_period(inbox, rules, period)
+    (f,) = validation.files
     assert len(rules.assigned_actions("KEMENAG")) == 5, "pre-filled rows 5-9; row 8 is left without activity"
-    rejected = {p.row for p in report.problems if p.severity == "error"}
+    rejected = {p.row for p in validation.problems if p.severity == "error"}
     assert rejected == {6, 7}
     assert (f.accepted, f.rejected) == (2, 2)
     assert f.blank == 1  # row 8: only its pre-filled code and role
     assert f.read == f.accepted + f.rejected + f.blank
-    assert _projection(report) == sorted(
+    assert _projection(validation) == sorted(
         [
             (6, "Nama Kegiatan", "required-missing"),
             (6, "Provinsi", "alias-replaced"),
@@ -151,7 +151,7 @@ def test_known_rows_exact(rules, period, known):
             (9, "Anggaran (Rp)", "number-reformatted"),
         ]
     )
-    accepted = report.accepted.set_index("_row")
+    accepted = validation.accepted.set_index("_row")
     assert accepted.at[9, "anggaran"] == 1_500_000 and accepted.at[5, "provinsi"] == "Sumatera Utara"
 
 
@@ -183,22 +183,22 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
     (inbox / "catatan.txt").write_text("bukan laporan")
     _encrypt(good, inbox / "BNPT berpassword.xlsx")
     before = {p.name: p.read_bytes() for p in inbox.iterdir()}
-    report = validate_period(inbox, rules, period)
-    codes = {p.file: p.code for p in report.problems if not p.row}
+    validation = validate_period(inbox, rules, period)
+    codes = {p.file: p.code for p in validation.problems if not p.row}
     assert codes["kosong.xlsx"] == "empty-file"
     assert codes["acak.xlsx"] == "not-a-workbook"
     assert codes["surat.xlsx"] == "not-a-workbook" and "PDF" in next(
-        p.message for p in report.problems if p.file == "surat.xlsx"
+        p.message for p in validation.problems if p.file == "surat.xlsx"
     )
     assert codes["halaman.xlsx"] == "not-a-workbook"
     assert codes["POLRI terpotong.xlsx"] == "corrupt-file"
     assert codes["~$KEMENAG baik.xlsx"] == "ignored-file" and codes["catatan.txt"] == "ignored-file"
     assert codes["BNPT berpassword.xlsx"] == "encrypted-file"
-    message = next(p.message for p in report.problems if p.file == "BNPT berpassword.xlsx")
+    message = next(p.message for p in validation.problems if p.file == "BNPT berpassword.xlsx")
     assert message == "Berkas terenkripsi dengan kata sandi: minta K/L mengirim ulang tanpa kata sandi."
-    assert report.agencies["POLRI"].state == "rejected" and report.agencies["BNPT"].state == "rejected"
+    assert validation.agencies["POLRI"].state == "rejected" and validation.agencies["BNPT"].state == "rejected"
     alone = validate_period(known[0], rules, period)
-    assert len(report.accepted) == len(alone.accepted) == 2
+    assert len(validation.accepted) == len(alone.accepted) == 2
     assert {p.name: p.read_bytes() for p in inbox.iterdir()} == before, "the inbox is never modified"
 
 
@@ -220,10 +220,10 @@ def test_a_failure_while_identifying_one_file_stays_with_that_file(rules, period
         return real(book, rules, period)
 
     monkeypatch.setattr(ingest, "identify", identify)
-    report = validate_period(inbox, rules, period)
-    odd = [p for p in report.problems if p.file == "POLRI aneh.xlsx"]
+    validation = validate_period(inbox, rules, period)
+    odd = [p for p in validation.problems if p.file == "POLRI aneh.xlsx"]
     assert [p.code for p in odd] == ["read-failed"] and "nilai tak terduga" in odd[0].message
-    assert len(report.accepted) == 2 and {f.file: f.status for f in report.files}["KEMENAG baik.xlsx"] == "used"
+    assert len(validation.accepted) == 2 and {f.file: f.status for f in validation.files}["KEMENAG baik.xlsx"] == "used"
 
 
 def _encrypt(src, dst, password="rahasia"):
@@ -272,8 +272,8 @@ def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known,
     from pipeline.outputs.problem_list import write_validation_list
 
     inbox, _ = known
-    report = validate_period(inbox, rules, period)
-    (path,) = write_feedback(report, rules, tmp_path, dt.date(2026, 7, 20))
+    validation = validate_period(inbox, rules, period)
+    (path,) = write_feedback(validation, rules, tmp_path, dt.date(2026, 7, 20))
     assert path == tmp_path / "2026-S1" / "umpan_balik" / "KEMENAG_2026-S1.xlsx"
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Daftar Perbaikan"
@@ -290,9 +290,9 @@ def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known,
     again = validate_period(path.parent, rules, period)
     codes = sorted((p.row, p.code) for p in again.problems if p.row)
     assert codes == [(6, "required-missing"), (7, "invalid-date")]  # corrections already applied
-    listing_path = write_validation_list(report, rules, tmp_path / "v.xlsx", dt.date(2026, 7, 20))
+    listing_path = write_validation_list(validation, rules, tmp_path / "v.xlsx", dt.date(2026, 7, 20))
     rows = list(openpyxl.load_workbook(listing_path).active.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(report.problems)
+    assert len(rows) == len(validation.problems)
 
 
 def test_no_feedback_for_a_clean_return(rules, period, tmp_path):
@@ -321,13 +321,13 @@ def test_no_feedback_for_a_clean_return(rules, period, tmp_path):
     ):
         wb["Identitas"].cell(ident[label], 2, value)
     wb.save(path)
-    report = validate_period(inbox, rules, period)
-    assert [p.code for p in report.problems if p.file] == []
-    assert report.agencies["PPATK"].state == "accepted"
-    assert write_feedback(report, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []
+    validation = validate_period(inbox, rules, period)
+    assert [p.code for p in validation.problems if p.file] == []
+    assert validation.agencies["PPATK"].state == "accepted"
+    assert write_feedback(validation, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []
     # a safe correction alone leaves the agency nothing to do: listed, not sent back
     ws.cell(5, col["provinsi"], "Jatim")
     wb.save(path)
-    report = validate_period(inbox, rules, period)
-    assert [p.code for p in report.problems if p.file] == ["alias-replaced"]
-    assert write_feedback(report, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []
+    validation = validate_period(inbox, rules, period)
+    assert [p.code for p in validation.problems if p.file] == ["alias-replaced"]
+    assert write_feedback(validation, rules, tmp_path / "out", dt.date(2026, 7, 20)) == []

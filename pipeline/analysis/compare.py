@@ -4,23 +4,12 @@ is computed by the same functions as the summary workbooks, so the two agree."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
-from ..core.model import REPORTED, AgencyStatus, Snapshot
+from ..core.model import REPORTED, AgencyStatus, Comparison, Consolidation, Snapshot
 from ..core.rules import Rules
 from ..core.texts import t
-from .consolidate import Consolidation, agency_figures, by_level
-
-
-@dataclass
-class Comparison:
-    previous: str  # id of the earlier period
-    by_pillar: pd.DataFrame
-    by_agency: pd.DataFrame
-    new_actions: pd.DataFrame
-    stopped: pd.DataFrame
+from .consolidate import agency_figures, by_level
 
 
 def compare(c: Consolidation, agencies: dict[str, AgencyStatus], prev: Snapshot, rules: Rules) -> Comparison:

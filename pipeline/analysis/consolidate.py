@@ -5,34 +5,16 @@ Pure DataFrame functions: every figure is a sum over rows of `activities`."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import pandas as pd
 
-from ..core.model import REPORTED, Validation
+from ..core.model import REPORTED, Consolidation, Validation
 from ..core.rules import Rules
 from ..core.stopwatch import stage
 from ..core.texts import t
 from .overlap import DUPLICATE, duplicate_rows, find_overlaps, strongest
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
-
-
-@dataclass
-class Consolidation:
-    period: str
-    levels: list[str]  # catalogue level names, outermost first (e.g. Pilar, Fokus)
-    activities: pd.DataFrame  # every accepted row, with agency, catalogue levels, id, duplicate flag
-    by_action: pd.DataFrame  # every catalogue action, reported or not
-    by_level: list[pd.DataFrame]  # one table per catalogue level
-    by_agency: pd.DataFrame
-    by_province: pd.DataFrame
-    completeness: pd.DataFrame  # agencies x action codes
-    overlaps: pd.DataFrame  # pairs, positions into activities
-
-    @property
-    def merged(self) -> int:
-        return int(self.activities["duplikat"].sum())
 
 
 def consolidate(validation: Validation, rules: Rules, watch=None, acts: pd.DataFrame | None = None) -> Consolidation:

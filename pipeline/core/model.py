@@ -1,6 +1,7 @@
 """The records every step passes on: a reporting period, a problem found, a returned file
 (submission) and its row counts, an agency's submission status, the validation of a
-period, and a stored period of the history.
+period, a stored period of the history, a period's consolidation and its comparison with
+the period before.
 
 Steps import their records from here, never from the module that happens to produce
 them. This module imports nothing of the pipeline but the problem catalogue and the texts.
@@ -175,3 +176,34 @@ class Snapshot:
     period: str
     activities: pd.DataFrame
     agencies: dict[str, AgencyStatus]
+
+
+@dataclass
+class Consolidation:
+    """A period's accepted activities added up (analysis/consolidate.py): by catalogue level
+    and action, by agency and province, the agency x action matrix, and overlaps."""
+
+    period: str
+    levels: list[str]  # catalogue level names, outermost first (e.g. Pilar, Fokus)
+    activities: pd.DataFrame  # every accepted row, with agency, catalogue levels, id, duplicate flag
+    by_action: pd.DataFrame  # every catalogue action, reported or not
+    by_level: list[pd.DataFrame]  # one table per catalogue level
+    by_agency: pd.DataFrame
+    by_province: pd.DataFrame
+    completeness: pd.DataFrame  # agencies x action codes
+    overlaps: pd.DataFrame  # pairs, positions into activities
+
+    @property
+    def merged(self) -> int:
+        return int(self.activities["duplikat"].sum())
+
+
+@dataclass
+class Comparison:
+    """A period beside the one before it (analysis/compare.py)."""
+
+    previous: str  # id of the earlier period
+    by_pillar: pd.DataFrame
+    by_agency: pd.DataFrame
+    new_actions: pd.DataFrame
+    stopped: pd.DataFrame

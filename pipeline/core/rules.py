@@ -167,7 +167,7 @@ def load_file(folder: Path, name: str) -> tuple[Model, str]:
         model = FILES[name].model_validate(data if data is not None else {})
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(akar)"
+        key = ".".join(str(p) for p in err["loc"]) or t("errors.rules_root")
         raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=_pydantic_problem(err))) from None
     canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return model, hashlib.sha256(canonical.encode()).hexdigest()

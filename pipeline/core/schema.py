@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .problems import CODES
+from .problems import RAISED_IN
 from .texts import t
 
 
@@ -161,7 +161,10 @@ class Limits(Model):
 
 # ---- checks.yaml: one model per check, named by `check`; implemented in intake/checks.py.
 # Every text parameter names a column of fields.yaml (checked on load) but `check`, `code`
-# and `detail`; `code` must be a problem code of the catalogue.
+# and `detail`; a `code` must be one the catalogue lists as raised by checks.yaml.
+CONFIGURABLE_CODES = RAISED_IN["rules/checks.yaml"]
+
+
 class CheckParams(Model):
     """What every check of checks.yaml has: its name, and the columns it names."""
 
@@ -170,15 +173,15 @@ class CheckParams(Model):
     @field_validator("code", check_fields=False)
     @classmethod
     def _known_code(cls, code: str) -> str:
-        if code not in CODES:
-            raise ValueError(t("validate.rule_unknown_code", code=code))
+        if code not in CONFIGURABLE_CODES:
+            raise ValueError(t("validate.rule_unknown_code", code=code, codes=", ".join(CONFIGURABLE_CODES)))
         return code
 
     def named_columns(self) -> list[str]:
         """The columns this check names."""
         named = []
         for key, value in self:
-            if key in ("check", "code", "detail"):
+            if key in ("check", "code", "detail") or value is None:
                 continue
             if isinstance(value, str):
                 named.append(value)
@@ -207,7 +210,7 @@ class AtMost(CheckParams):
     value: str
     limit: str
     share: float = 1.0
-    detail: Literal["share", "limit"] = "limit"  # what the message names: the share or the limit exceeded
+    detail: Literal["share", "limit"] | None = None  # what the message names; None: the share unless it is 1
 
 
 class Requires(CheckParams):
@@ -225,7 +228,7 @@ class Url(CheckParams):
 class DuplicateRows(CheckParams):
     check: Literal["duplicate_rows"]
     ignore: list[str] = []
-    at: str  # the column whose cell the problem points at
+    at: str | None = None  # the column whose cell the problem points at; None: the sheet's first column
 
 
 class AssignedAction(CheckParams):

@@ -1,0 +1,1 @@
+"""The sample period of `make demo` and the tests: agencies' returns with planted mistakes."""

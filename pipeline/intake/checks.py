@@ -1,6 +1,6 @@
 """Row checks. Column checks come from fields.yaml as a pandera schema; cross-field checks
 are registered functions named by rules/checks.yaml (their parameters are typed in
-core/rules.py). All are vectorised over the frame of every row of the period and return
+core/schema.py). All are vectorised over the frame of every row of the period and return
 Problem records."""
 
 from __future__ import annotations
@@ -213,7 +213,8 @@ def _within_period(df, ctx, p: WithinPeriod):
 def _at_most(df, ctx, p: AtMost):
     value, limit = df[p.value], df[p.limit]
     mask = value.notna() & limit.notna() & (limit > 0) & (value > limit * p.share)
-    detail = t("validate.share", share=angka(p.share * 100, None)) if p.detail == "share" else lambda i: _show(limit[i])
+    share = p.detail == "share" if p.detail else p.share != 1
+    detail = t("validate.share", share=angka(p.share * 100, None)) if share else lambda i: _show(limit[i])
     return ctx.emit(df, mask, p.value, p.code, detail, value=value)
 
 
@@ -236,7 +237,8 @@ def _duplicate_rows(df, ctx, p: DuplicateRows):
     subset = df[["_file", *keys]].astype("string").fillna("")
     group = subset.groupby(list(subset.columns), sort=False).ngroup()
     first_row = df["_row"].groupby(group).transform("first")
-    return ctx.emit(df, subset.duplicated(keep="first"), p.at, "duplicate-row", lambda i: str(int(first_row[i])))
+    at = p.at or ctx.rules.fields.columns[0].key
+    return ctx.emit(df, subset.duplicated(keep="first"), at, "duplicate-row", lambda i: str(int(first_row[i])))
 
 
 @register("assigned_action")

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.consolidate import Consolidation
 from ..core.files import write_text
+from ..core.model import Consolidation
 from ..core.rules import Rules
 
 FORMAT_VERSION = 1

@@ -10,10 +10,10 @@ from collections import Counter
 
 import pandas as pd
 
-from ..analysis.consolidate import Consolidation, headline
+from ..analysis.consolidate import headline
 from ..analysis.overlap import DUPLICATE
 from ..core.formatting import tanggal
-from ..core.model import Validation
+from ..core.model import Consolidation, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t

@@ -16,11 +16,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
 from ..analysis.board import status_board
-from ..analysis.compare import Comparison
-from ..analysis.consolidate import Consolidation, headline, overlap_table
+from ..analysis.consolidate import headline, overlap_table
 from ..core.files import atomic_path
 from ..core.formatting import dmy
-from ..core.model import Validation
+from ..core.model import Comparison, Consolidation, Validation
 from ..core.rules import Rules
 from ..core.texts import t
 from .fastsheet import Cells, Workbook

@@ -22,7 +22,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from pipeline.atomic import normalise_zip
+from pipeline.outputs.reproducible import normalise_zip
 
 HERE = Path(__file__).resolve().parent
 TEXT = yaml.safe_load((HERE.parent / "texts" / "id.yaml").read_text(encoding="utf-8"))["report"]
