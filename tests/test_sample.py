@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 
 import openpyxl
 
@@ -49,6 +51,16 @@ def test_planted_cells_hold_the_mistake(demo_sample):
 
 
 def test_sample_is_deterministic(rules, period, demo_sample, tmp_path):
+    """The same seed gives the same files whenever it is built: no save time of openpyxl or
+    LibreOffice is left in them, and the files openpyxl writes are the same bytes. (LibreOffice
+    itself does not always write its styles and validations in the same order.)"""
     again = build_sample(rules, period, tmp_path, seed=2026)
     assert again.planted_file.read_text() == demo_sample.planted_file.read_text()
     assert sorted(p.name for p in again.files) == sorted(p.name for p in demo_sample.files)
+    for path in (p for p in demo_sample.files if zipfile.is_zipfile(p)):
+        with zipfile.ZipFile(path) as z:
+            props = b"".join(z.read(n) for n in z.namelist() if n in ("docProps/core.xml", "meta.xml"))
+            assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}, path.name
+        assert set(re.findall(rb">(\d{4}-\d\d-\d\dT[\d:.]+)Z?<", props)) == {b"2026-01-01T00:00:00"}, path.name
+        if b"LibreOffice" not in props:
+            assert path.read_bytes() == (again.inbox / path.name).read_bytes(), path.name

@@ -12,22 +12,24 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 
-from ..core.files import write_text
+from ..core.files import atomic_path, write_text
 from ..core.layout import FIRST_DATA_ROW
 from ..core.model import Period
 from ..core.periods import parse_period, previous_period_id
 from ..core.problems import CODES
 from ..core.rules import Rules
 from ..core.texts import t
-from ..outputs.reproducible import normalise_zip
+from ..outputs.reproducible import ZIP_EPOCH
 from ..outputs.template import Sheet, write_template
 from .activities import VOCAB, Filler
 from .mistakes import Planter, plant_joint_activity
@@ -85,6 +87,7 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
         "late": agencies[4],
     }
     generated = period.start - dt.timedelta(days=10)
+    saved = dt.datetime(period.year, 1, 1)  # the save time stamped in every file
     tmp = Path(tempfile.mkdtemp(prefix="ranpe-sample-"))
     rows_by_agency: dict[str, list[dict]] = {}
     n = 0
@@ -111,9 +114,8 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
         if not meta:
             wb = _without_meta(wb, rules)
         wb.properties.creator = identity.get("nama_petugas", "")
-        wb.properties.created = wb.properties.modified = dt.datetime(period.year, 1, 1)
         wb.save(path)
-        normalise_zip(path)
+        _fix_save_times(path, saved)
         return path
 
     final: dict[str, Path] = {}
@@ -175,7 +177,7 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
     lock = inbox / f"~${sample.files[0].name}"
     lock.write_bytes(b"\x00" * 165)
     sample.planted.append({"agency": "", "code": "ignored-file", "file": lock.name, "sheet": "", "cell": ""})
-    sample.resaved_by_libreoffice = _resave(sample, [final[roles["lo_xlsx"]], final[roles["lo_ods"]]])
+    sample.resaved_by_libreoffice = _resave(sample, [final[roles["lo_xlsx"]], final[roles["lo_ods"]]], saved)
     shutil.rmtree(tmp, ignore_errors=True)
     for entry in sample.planted:
         entry["severity"] = CODES[entry["code"]]
@@ -204,7 +206,7 @@ def _without_meta(wb, rules: Rules):
     return fresh
 
 
-def _resave(sample: Sample, sources: list[Path]) -> bool:
+def _resave(sample: Sample, sources: list[Path], saved: dt.datetime) -> bool:
     """Re-save returns with LibreOffice (the first as .xlsx, the second as .ods), as offices
     that use LibreOffice do; the planted list follows the new file names."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -218,9 +220,30 @@ def _resave(sample: Sample, sources: list[Path]) -> bool:
             target = src.with_suffix(f".{fmt}")
             src.unlink()
             shutil.move(Path(outdir) / f"{src.stem}.{fmt}", target)
+        _fix_save_times(target, saved)
         os.utime(target, (stamp, stamp))
         sample.files[sample.files.index(src)] = target
         for entry in sample.planted:
             if entry["file"] == src.name:
                 entry["file"] = target.name
     return True
+
+
+_SAVE_TIMES = re.compile(rb"(<(dcterms:created|dcterms:modified|meta:creation-date|dc:date)\b[^>]*>)([^<]*)(</\2>)")
+
+
+def _fix_save_times(path: Path, when: dt.datetime) -> None:
+    """openpyxl and LibreOffice stamp the time of saving into a workbook (document properties,
+    zip entry dates): put `when` there instead, so the same seed gives the same bytes. Entries
+    keep their order and compression (an .ods must start with its uncompressed mimetype)."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S").encode()
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as dst:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, ZIP_EPOCH)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = 0o600 << 16
+            if info.filename.endswith(".xml"):
+                data = _SAVE_TIMES.sub(lambda m: m[1] + stamp + (b"Z" if m[3].endswith(b"Z") else b"") + m[4], data)
+            dst.writestr(fixed, data)
