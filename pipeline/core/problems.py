@@ -11,7 +11,6 @@ checks.yaml entry that names the code also names the check.
 from __future__ import annotations
 
 ERROR, WARNING, CORRECTED = "error", "warning", "corrected"
-SEVERITIES = (ERROR, WARNING, CORRECTED)
 
 RAISED_IN: dict[str, dict[str, str]] = {
     "pipeline/intake/read.py": {  # the file as a file: can it be read at all, safely?
