@@ -16,20 +16,19 @@ import re
 import shutil
 import subprocess
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 
-from ..core.files import atomic_path, write_text
+from ..core.files import write_text
 from ..core.layout import FIRST_DATA_ROW
 from ..core.model import Period
 from ..core.periods import parse_period, previous_period_id
 from ..core.problems import CODES
 from ..core.rules import Rules
 from ..core.texts import t
-from ..outputs.reproducible import ZIP_EPOCH
+from ..outputs.reproducible import normalise_zip
 from ..outputs.template import Sheet, write_template
 from .activities import VOCAB, Filler
 from .mistakes import Planter, plant_joint_activity
@@ -234,16 +233,12 @@ _SAVE_TIMES = re.compile(rb"(<(dcterms:created|dcterms:modified|meta:creation-da
 
 def _fix_save_times(path: Path, when: dt.datetime) -> None:
     """openpyxl and LibreOffice stamp the time of saving into a workbook (document properties,
-    zip entry dates): put `when` there instead, so the same seed gives the same bytes. Entries
-    keep their order and compression (an .ods must start with its uncompressed mimetype)."""
+    zip entry dates): put `when` there instead, so the same seed gives the same bytes."""
     stamp = when.strftime("%Y-%m-%dT%H:%M:%S").encode()
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as dst:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, ZIP_EPOCH)
-            fixed.compress_type = info.compress_type
-            fixed.external_attr = 0o600 << 16
-            if info.filename.endswith(".xml"):
-                data = _SAVE_TIMES.sub(lambda m: m[1] + stamp + (b"Z" if m[3].endswith(b"Z") else b"") + m[4], data)
-            dst.writestr(fixed, data)
+
+    def fixed(name: str, data: bytes) -> bytes:
+        if not name.endswith(".xml"):
+            return data
+        return _SAVE_TIMES.sub(lambda m: m[1] + stamp + (b"Z" if m[3].endswith(b"Z") else b"") + m[4], data)
+
+    normalise_zip(path, fixed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ..core.files import atomic_path
@@ -19,13 +20,15 @@ def fixed_datetime(value: dt.date | dt.datetime) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day)
 
 
-def normalise_zip(path: Path) -> None:
-    """Rewrite a zip (xlsx/docx) in place with fixed entry dates and sorted-stable order."""
+def normalise_zip(path: Path, rewrite: Callable[[str, bytes], bytes] | None = None) -> None:
+    """Rewrite a zip (xlsx/docx/ods) in place with fixed entry dates, entries in their order
+    and with their compression (an .ods must start with its uncompressed mimetype);
+    `rewrite(name, data)` may change an entry's content on the way."""
     with zipfile.ZipFile(path) as src:
         entries = [(info, src.read(info)) for info in src.infolist()]
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as dst:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.compress_type = info.compress_type
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, data)
+            dst.writestr(fixed, rewrite(info.filename, data) if rewrite else data)
