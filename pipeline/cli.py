@@ -19,17 +19,27 @@ def _help(key: str) -> str:
     return t(f"cli.help.{key}")
 
 
+PROBLEMS_FOUND, CANNOT_PROCEED = 1, 2  # exit codes; 0: done, nothing found
+
+
 class _Group(click.Group):
-    """Turn a RanpeError into one line on stderr and exit code 2 (traceback with --debug)."""
+    """A run that cannot proceed (a RanpeError, or a failure of the tool itself) ends with one
+    line on stderr and exit code 2; --debug shows the traceback instead. A bad input file
+    never gets here: it is a problem in the outputs."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except RanpeError as exc:
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
             if ctx.find_root().params.get("debug"):
                 raise
-            click.echo(t("cli.fatal", message=exc), err=True)
-            sys.exit(2)
+            if isinstance(exc, RanpeError):
+                click.echo(t("cli.fatal", message=exc), err=True)
+            else:
+                click.echo(t("cli.internal_error", error=f"{type(exc).__name__}: {exc}"), err=True)
+            sys.exit(CANNOT_PROCEED)
 
 
 @click.group(cls=_Group, help=_help("commands.main"))
@@ -108,13 +118,14 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
 def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidation: bool, reopen: bool = False):
     """Validate (and consolidate) under the period lock; returns the rules and the result."""
     from .core.lock import period_lock
+    from .intake.read import discover
     from .run import run
 
     rules = _rules(ctx)
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     per = parse_period(period, rules)
-    n = sum(1 for p in inbox.iterdir() if p.is_file())
+    n = len(discover(inbox)[0])  # the files to read
     bar = click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10)
     with period_lock(outbox / per.id), bar:
         return rules, run(inbox, outbox, rules, per, consolidation=consolidation, progress=bar.update, reopen=reopen)
@@ -142,7 +153,7 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
         click.echo(json.dumps(result.validation.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
         _echo(rules, result)
-    sys.exit(1 if result.validation.problems else 0)
+    sys.exit(PROBLEMS_FOUND if result.validation.problems else 0)
 
 
 @main.command(help=_help("commands.consolidate"))
@@ -152,7 +163,9 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
 @reopen_option
 @click.pass_context
 def consolidate(ctx: click.Context, period: str, inbox: Path, outbox: Path, reopen: bool) -> None:
-    _echo(*_run(ctx, period, inbox, outbox, consolidation=True, reopen=reopen))
+    rules, result = _run(ctx, period, inbox, outbox, consolidation=True, reopen=reopen)
+    _echo(rules, result)
+    sys.exit(PROBLEMS_FOUND if result.validation.problems else 0)
 
 
 @main.command(help=_help("commands.finalise"))
@@ -269,7 +282,7 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
         return
     sent, failed = send_all(paths, server, folder.parent, echo=click.echo)
     click.echo(t("mail.summary", sent=sent, failed=failed, log=folder.parent / SENT_LOG))
-    sys.exit(1 if failed else 0)
+    sys.exit(PROBLEMS_FOUND if failed else 0)
 
 
 def _dry_run(paths: list[Path], server) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,42 @@ def rules_copy(tmp_path):
     dst = tmp_path / "rules"
     shutil.copytree(RULES_DIR, dst)
     return dst
+
+
+def unprivileged(fn, *args):
+    """`fn(*args)` as a user without privileges: as root (CI), in a forked child that drops to
+    uid/gid 65534 first, since root may open any file. The result comes back pickled."""
+    import multiprocessing
+
+    if os.geteuid() != 0:
+        return fn(*args)
+    # once unprivileged, the child may not reach the interpreter's own library (under /root
+    # with pyenv): what the reading workers import later is imported now
+    import faulthandler  # noqa: F401
+    import resource  # noqa: F401
+
+    import python_calamine  # noqa: F401
+
+    import pipeline.core.workers
+    import pipeline.intake.validate  # noqa: F401
+
+    for folder in args[0].parents:  # the child must reach the inbox (pytest's folders are 0700)
+        if str(folder).startswith(tempfile.gettempdir() + os.sep):
+            folder.chmod(0o755)
+
+    def child(queue):
+        os.setgroups([])
+        os.setgid(65534)
+        os.setuid(65534)
+        queue.put(fn(*args))
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    result = queue.get(timeout=300)
+    process.join()
+    return result
 
 
 def libreoffice_convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:

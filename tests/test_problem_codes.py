@@ -23,6 +23,8 @@ from pipeline.core.texts import has
 from pipeline.intake.validate import validate_period
 from pipeline.outputs.template import Sheet, write_template
 
+from .conftest import unprivileged
+
 GOOD = {"nama_kegiatan": "Sosialisasi", "status": "Berjalan", "tanggal_mulai": dt.date(2026, 3, 2),
         "provinsi": "Aceh", "sasaran": "Pemuda"}  # fmt: skip
 IDENTITY = {"Nama Petugas Pengisi": "Rina", "Email": "r@example.go.id", "Tanggal Pengisian": dt.date(2026, 7, 1)}
@@ -132,6 +134,12 @@ def _encrypted(inbox, rules, period):
     return inbox / "berpassword.xlsx", ""
 
 
+def _unreadable(inbox, rules, period):
+    path = _workbook(inbox, rules, period, [{}])
+    path.chmod(0)  # nobody may open it (the test reads as an unprivileged user)
+    return path, ""
+
+
 def _superseded(inbox, rules, period):
     _workbook(inbox, rules, period, [{}], name="lama.xlsx", identity={"Tanggal Pengisian": dt.date(2026, 6, 20)})
     _workbook(inbox, rules, period, [{}], name="baru.xlsx")
@@ -182,7 +190,10 @@ CASES: dict[str, Callable] = {
     "encrypted-file": _encrypted,
     "empty-file": _raw("kosong.xlsx", b""),
     "unsafe-file": _rezipped(lambda n, d: d, extra=[("../keluar.xml", b"<x/>")]),
-    "read-failed": _rezipped(lambda n, d: b"<workbook><sheets><sheet" if n == "xl/workbook.xml" else d),
+    "read-failed": _rezipped(  # a cell of the report sheet with an error type calamine does not know
+        lambda n, d: d.replace(b't="n"><v>1</v>', b't="e"><v>1</v>', 1) if n == "xl/worksheets/sheet3.xml" else d
+    ),
+    "unreadable-file": _unreadable,
     # which agency and period (intake/ingest.py)
     "ignored-file": _raw("catatan.txt", b"lihat lampiran"),
     "macro-present": _rezipped(lambda n, d: d, extra=[("xl/vbaProject.bin", b"\x00" * 64)], name="lapor.xlsm"),
@@ -238,7 +249,7 @@ def test_every_code_has_a_test_input():
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_code_is_produced(code, rules, period, tmp_path):
     path, cell = CASES[code](tmp_path / "inbox", rules, period)
-    found = validate_period(tmp_path / "inbox", rules, period).problems
+    found = unprivileged(validate_period, tmp_path / "inbox", rules, period).problems
     mine = [p for p in found if p.code == code]
     assert mine, f"{code} not found; found {sorted({p.code for p in found})}"
     if code != "not-received":

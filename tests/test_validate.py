@@ -195,7 +195,7 @@ def test_broken_files_are_rejected_and_the_rest_goes_on(rules, period, known, tm
     assert codes["~$KEMENAG baik.xlsx"] == "ignored-file" and codes["catatan.txt"] == "ignored-file"
     assert codes["BNPT berpassword.xlsx"] == "encrypted-file"
     message = next(p.message for p in validation.problems if p.file == "BNPT berpassword.xlsx")
-    assert message == "Berkas terenkripsi dengan kata sandi: minta K/L mengirim ulang tanpa kata sandi."
+    assert message.startswith("Berkas dilindungi kata sandi") and "menghapus kata sandinya" in message
     assert validation.agencies["POLRI"].state == "rejected" and validation.agencies["BNPT"].state == "rejected"
     alone = validate_period(known[0], rules, period)
     assert len(validation.accepted) == len(alone.accepted) == 2
@@ -222,7 +222,7 @@ def test_a_failure_while_identifying_one_file_stays_with_that_file(rules, period
     monkeypatch.setattr(ingest, "identify", identify)
     validation = validate_period(inbox, rules, period)
     odd = [p for p in validation.problems if p.file == "POLRI aneh.xlsx"]
-    assert [p.code for p in odd] == ["read-failed"] and "nilai tak terduga" in odd[0].message
+    assert [p.code for p in odd] == ["read-failed"] and odd[0].debug == "ValueError: nilai tak terduga"
     assert len(validation.accepted) == 2 and {f.file: f.status for f in validation.files}["KEMENAG baik.xlsx"] == "used"
 
 

@@ -4,7 +4,8 @@ period, a stored period of the history, a period's consolidation and its compari
 the period before.
 
 Steps import their records from here, never from the module that happens to produce
-them. This module imports nothing of the pipeline but the problem catalogue and the texts.
+them. This module imports nothing of the pipeline but the problem catalogue, the texts and
+the way file names are shown.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .names import display_name
 from .problems import CODES, CORRECTED, ERROR, WARNING
 from .texts import t
 
@@ -42,7 +44,9 @@ class Period:
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem found: where (file, sheet, cell, row, column), what (code), how bad."""
+    """One problem found: where (file, sheet, cell, row, column), what (code), how bad. `file`
+    is the name as shown (core/names.py); `debug` is what a library said, for the
+    secretariat's technical column, never part of the message."""
 
     file: str
     code: str
@@ -52,6 +56,7 @@ class Problem:
     column: str = ""
     value: str = ""
     detail: str = ""
+    debug: str = ""
 
     @property
     def severity(self) -> str:
@@ -91,7 +96,8 @@ class Submission:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The file's name as shown everywhere (escaped where it is not printable)."""
+        return display_name(self.path.name)
 
     def problem(self, code: str, **kw) -> None:
         self.problems.append(Problem(self.name, code, **kw))

@@ -20,6 +20,7 @@ RAISED_IN: dict[str, dict[str, str]] = {
         "empty-file": ERROR,
         "unsafe-file": ERROR,
         "read-failed": ERROR,
+        "unreadable-file": ERROR,
     },
     "pipeline/intake/ingest.py": {  # which agency and period a readable file is, and where its rows are
         "ignored-file": WARNING,

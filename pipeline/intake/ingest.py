@@ -20,10 +20,11 @@ from xlsxwriter.utility import xl_col_to_name
 from ..core.files import sha256
 from ..core.layout import META_FORMAT
 from ..core.model import Period, Problem, Submission
+from ..core.names import display_name
 from ..core.rules import Rules
 from ..core.texts import t
 from .normalise import clean_text, has_content, parse_date
-from .read import RawBook, discover, read_all
+from .read import WORKBOOK_SUFFIXES, RawBook, discover, read_all, unreadable
 
 
 @dataclass
@@ -35,17 +36,25 @@ class Ingested:
 def ingest(inbox: Path, rules: Rules, period: Period, progress=None) -> Ingested:
     """Read every workbook of `inbox` (never modified) and identify it."""
     paths, ignored = discover(inbox)
-    notes = [Problem(p.name, "ignored-file", detail=t(f"ingest.ignored_{why}")) for p, why in ignored]
+    suffixes = ", ".join(WORKBOOK_SUFFIXES)
+    notes = [
+        Problem(display_name(p.name), "ignored-file", detail=t(f"ingest.ignored_{why}", suffixes=suffixes))
+        for p, why in ignored
+    ]
     subs = read_all(paths, rules.limits, progress, then=functools.partial(identify, rules=rules, period=period))
     _mark_superseded(subs)
     return Ingested(subs, notes)
 
 
 def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
-    stat = book.path.stat()
-    sub = Submission(book.path, sha256(book.path), dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC))
+    try:
+        digest, mtime = sha256(book.path), book.path.stat().st_mtime
+    except OSError as exc:  # unreadable, or gone since it was listed
+        digest, mtime = "", 0.0
+        book = book if book.error else unreadable(book.path, exc)
+    sub = Submission(book.path, digest, dt.datetime.fromtimestamp(mtime, dt.UTC))
     if book.error:
-        sub.reject(book.error, detail=book.detail)
+        sub.reject(book.error, detail=book.detail, debug=book.debug)
         found = _agencies_in_name(book.path, rules)
         sub.agency = found[0] if len(found) == 1 else None
         return sub
@@ -67,10 +76,14 @@ def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
     else:
         _identify_without_meta(sub, rules, period)
     if sub.agency not in rules.agency_by_code and not sub.rejected:
-        sub.reject("unknown-agency", value=sub.agency or book.path.name)
+        sub.reject("unknown-agency", value=sub.agency or sub.name)
     if sub.period and sub.period != period.id and not sub.rejected:
         sub.reject("wrong-period", value=sub.period, detail=period.id)
     _find_rows(sub, book, rules)
+    if sub.rejected and sub.identified_by != "meta":
+        return sub  # not recognisably an agency's return: its identity is not worth a warning
+    if sub.identified_by != "meta":
+        sub.problem("meta-missing", detail=sub.identified_by)
     for item in rules.fields.identity:
         if item.required and not item.locked and clean_text(sub.identity.get(item.key)).value is None:
             sub.problem(
@@ -124,14 +137,13 @@ def _identify_without_meta(sub: Submission, rules: Rules, period: Period) -> Non
         candidates, how = _agencies_in_name(sub.path, rules), t("ingest.by_file_name")
     if len(candidates) > 1:
         names = ", ".join(candidates)
-        sub.reject("ambiguous-agency", value=str(sub.identity.get("kl_nama") or sub.path.stem), detail=names)
+        value = str(sub.identity.get("kl_nama") or display_name(sub.path.stem))
+        sub.reject("ambiguous-agency", value=value, detail=names)
         return
     sub.agency = candidates[0] if candidates else None
     sub.identified_by = how
     period_text = clean_text(sub.identity.get("periode")).value
     sub.period = str(period_text).upper() if period_text else period.id
-    if sub.agency:
-        sub.problem("meta-missing", detail=how)
 
 
 def _agencies_in_name(path: Path, rules: Rules) -> list[str]:

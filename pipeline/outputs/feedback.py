@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 from pathlib import Path
 
 import xlsxwriter
@@ -30,7 +31,7 @@ NEEDS_ACTION = (ERROR, WARNING)  # only corrections made: nothing for the agency
 
 
 def write_feedback(validation: Validation, rules: Rules, outbox: Path, day: dt.date) -> list[Path]:
-    """One workbook per agency whose latest return has an error or a warning (safe corrections
+    """One workbook per agency whose return has an error or a warning (safe corrections
     alone are listed in the validation list, not sent back), written side by side in forked
     workers; workbooks of agencies that have since fixed their return are removed."""
     with forked(feedback_tasks(validation, rules, outbox, day)) as results:
@@ -38,20 +39,33 @@ def write_feedback(validation: Validation, rules: Rules, outbox: Path, day: dt.d
 
 
 def feedback_tasks(validation: Validation, rules: Rules, outbox: Path, day: dt.date) -> list[Task]:
-    """One writer per agency to send back, for `forked`."""
+    """One writer per agency to send back, for `forked`: each writes its own path."""
     by_file: dict[str, list[Problem]] = {}
     for p in validation.problems:
         by_file.setdefault(p.file, []).append(p)
     rows = validation.typed
     typed = rows.set_index(["_file", "_row"]).sort_index() if rows is not None and len(rows) else None
     write = functools.partial(_write_one, outbox=outbox, period=validation.period, day=day, rules=rules, typed=typed)
-    return [
-        ("feedback_workbooks", functools.partial(write, sub, by_file[sub.name]))
-        for sub in validation.submissions
-        if not sub.superseded
-        and sub.agency in rules.agency_by_code
-        and any(p.severity in NEEDS_ACTION for p in by_file.get(sub.name, []))
-    ]
+    tasks = []
+    for main, others in files_by_agency(validation.submissions, rules).values():
+        if any(p.severity in NEEDS_ACTION for p in by_file.get(main.name, [])):
+            others = [(o, by_file.get(o.name, [])) for o in others]
+            tasks.append(("feedback_workbooks", functools.partial(write, main, by_file[main.name], others)))
+    return tasks
+
+
+def files_by_agency(subs: list[Submission], rules: Rules) -> dict[str, tuple[Submission, list[Submission]]]:
+    """Each agency's files: the one its feedback is built from (the file in use; when none is,
+    the newest rejected file, a template-shaped one first) and the others it sent."""
+    mine: dict[str, list[Submission]] = {}
+    for s in subs:
+        if s.agency in rules.agency_by_code:
+            mine.setdefault(s.agency, []).append(s)
+    out = {}
+    for agency, files in mine.items():
+        main = max(files, key=lambda s: (not s.rejected and not s.superseded, s.present is not None, s.mtime, s.name))
+        out[agency] = (main, [s for s in files if s is not main])
+    return out
 
 
 def remove_stale(validation: Validation, outbox: Path, written: list[Path]) -> list[Path]:
@@ -62,11 +76,11 @@ def remove_stale(validation: Validation, outbox: Path, written: list[Path]) -> l
     return written
 
 
-def _write_one(sub, problems, outbox, period, day, rules, typed) -> Path:
+def _write_one(sub, problems, others, outbox, period, day, rules, typed) -> Path:
     rows, marks = _rows_and_marks(sub, problems, rules, typed)
     identity = {k: v for k, v in sub.identity.items() if v is not None}
     sheet = Sheet(rules.get_agency(sub.agency), period, day, rows=rows, marks=marks, identity=identity)
-    before = _list_sheet(sub.name, sub.sheet, sub.header_row, sub.agency, problems, rules, period)
+    before = _list_sheet(sub, problems, others, rules, period)
     return write_template(feedback_path(outbox, period, sub.agency), rules, sheet, before=before)
 
 
@@ -100,15 +114,18 @@ def _cleaned(v):
     return clean_text(v).value if has_content(v) else None
 
 
-def _list_sheet(name: str, sheet_name: str, header_row: int, agency: str, problems, rules: Rules, period: Period):
-    """The 'Daftar Perbaikan' sheet, added in front of the template's sheets."""
+def _list_sheet(sub: Submission, problems, others, rules: Rules, period: Period):
+    """The 'Daftar Perbaikan' sheet, added in front of the template's sheets: the problems of
+    `sub`, then the agency's other files that were not used, with the reason."""
     col_letter = {c.label: xlsxwriter.utility.xl_col_to_name(i) for i, c in enumerate(rules.fields.columns)}
-    offset = {p.row: p.row - header_row - 1 for p in problems if p.row}
+    offset = {p.row: p.row - sub.header_row - 1 for p in problems if p.row}
+    sheet_name = sub.sheet
 
     def add(wb, f) -> None:
         ws = wb.add_worksheet(t("feedback.sheet"))
-        ws.write_string(0, 0, t("feedback.title", period=period.id, agency=rules.get_agency(agency).name), f["title"])
-        ws.write_string(1, 0, t("feedback.intro", file=name), f["note"])
+        title = t("feedback.title", period=period.id, agency=rules.get_agency(sub.agency).name)
+        ws.write_string(0, 0, title, f["title"])
+        ws.write_string(1, 0, t("feedback.intro", file=sub.name), f["note"])
         head = t("feedback.columns")
         for j, h in enumerate(head.values()):
             ws.write_string(3, j, h, f["header"])
@@ -128,6 +145,8 @@ def _list_sheet(name: str, sheet_name: str, header_row: int, agency: str, proble
             ws.write_string(i, 6, p.message)
         for j, width in enumerate((5, 11, 11, 9, 22, 24, 100)):
             ws.set_column(j, j, width)
+        if others:
+            _list_others(ws, f, others, 5 + len(problems))
         ws.freeze_panes(4, 0)
         ws.autofilter(3, 0, 3 + len(problems), len(head) - 1)
         ws.set_landscape()
@@ -138,13 +157,37 @@ def _list_sheet(name: str, sheet_name: str, header_row: int, agency: str, proble
     return add
 
 
+def _list_others(ws, f, others: list[tuple[Submission, list[Problem]]], top: int) -> None:
+    """Below the problems, after a blank row: the agency's files that were not used, each
+    with its status and the reason (the file name and the reason span several columns)."""
+    spans = ((0, 0), (1, 1), (2, 4), (5, 6))
+
+    def put(row: int, values: list, fmt) -> None:
+        for (first, last), value in zip(spans, values, strict=True):
+            if isinstance(value, int):
+                ws.write_number(row, first, value, fmt)
+            elif first == last:
+                ws.write_string(row, first, value, fmt)
+            else:
+                ws.merge_range(row, first, row, last, value, fmt)
+
+    ws.write_string(top, 0, t("feedback.others_title"), f["title"])
+    put(top + 1, list(t("feedback.others_columns").values()), f["header"])
+    for n, (o, problems) in enumerate(sorted(others, key=lambda x: x[0].name), start=1):
+        why = [p for p in problems if p.severity == ERROR or p.code == "superseded"] or problems
+        status = t(f"feedback.others_status.{'superseded' if o.superseded else 'rejected'}")
+        put(top + 1 + n, [n, status, o.name, " ".join(dict.fromkeys(p.message for p in why))], f["wrap"])
+
+
 def read_problem_list(path: Path) -> list[dict]:
     """The problems listed on a feedback workbook's first sheet, each as {column key of
-    `feedback.columns`: value}, the columns found by their header labels."""
+    `feedback.columns`: value}, the columns found by their header labels (the table ends at
+    its first empty row)."""
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(t("feedback.sheet")).to_python()
     keys = {label: key for key, label in t("feedback.columns").items()}
     for h, row in enumerate(rows):
         found = [keys.get(v) if isinstance(v, str) else None for v in row]
         if set(keys.values()) <= set(found):
-            return [{k: v for k, v in zip(found, r, strict=False) if k} for r in rows[h + 1 :] if any(r)]
+            table = itertools.takewhile(any, rows[h + 1 :])
+            return [{k: v for k, v in zip(found, r, strict=False) if k} for r in table]
     return []

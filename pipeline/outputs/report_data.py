@@ -111,7 +111,7 @@ def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
         code = g["level0_code"]
         actions = c.by_action[c.by_action["level0_code"] == code]
         reporters = acts.groupby("kode_aksi")["kl"].agg(names) if len(acts) else {}
-        actions = actions.assign(pelapor=actions["kode_aksi"].map(reporters).fillna("-"))
+        actions = actions.assign(pelapor=actions["kode_aksi"].map(reporters).astype(object).fillna("-"))
         cols = {
             "kode_aksi": "kode",
             "uraian_aksi": "uraian",
