@@ -7,7 +7,7 @@ PERIOD ?= 2026-S1
 INBOX  ?= inbox
 OUTBOX ?= outbox
 
-.PHONY: demo test lint format templates validate consolidate bench clean
+.PHONY: demo test lint format templates validate consolidate bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,11 @@ validate: $(STAMP)
 consolidate: $(STAMP)
 	$(BIN)/ranpe consolidate --period $(PERIOD) --inbox $(INBOX) --outbox $(OUTBOX) || [ $$? -eq 1 ]
 
-bench: $(STAMP)
+bench: $(STAMP) eval
 	$(BIN)/python bench/bench.py
+
+eval: $(STAMP)
+	$(BIN)/python bench/overlap_eval.py
 
 clean:
 	rm -rf $(VENV) demo

@@ -131,9 +131,12 @@ def test_blocking_keeps_comparisons_sub_quadratic(rules):
                               code=rng.choice(codes), regency=f"Kab {rng.randrange(500)}",
                               start=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(180)))
                          for _ in range(n)])  # fmt: skip
-    sizes = rows.groupby(rules.overlap.block_by).size()
-    compared = int((sizes * (sizes - 1) // 2).sum())
-    assert compared < n * (n - 1) // 2 / 500
+    from pipeline.analysis.activity_names import ActivityNames
+    from pipeline.analysis.overlap import candidates
+
+    names, _ = ActivityNames(rules).normalise(rows["nama_kegiatan"], rows["provinsi"], rows["kabupaten_kota"])
+    compared = len(candidates(rows, names, rules)[0])
+    assert compared < n * (n - 1) // 2 / 200
     pairs = find_overlaps(rows, rules)
     assert (pairs["kind"] == DUPLICATE).sum() == 0  # distinct names never make duplicates
 
@@ -173,3 +176,60 @@ def test_activity_ids_unique_for_identical_rows(rules, period):
     rows = pd.DataFrame([row | {"_row": 5}, row | {"_row": 6}, row | {"_row": 7, "nama_kegiatan": "Lain"}])
     ids = activities(SimpleNamespace(accepted=rows, period=period), rules)["id_kegiatan"]
     assert ids.is_unique and ids[1] == ids[0] + "-2" and not ids[2].endswith("-2")
+
+
+def _clusters(rows, rules):
+    from pipeline.analysis.overlap import duplicate_clusters
+
+    frame = pd.DataFrame(rows)
+    return duplicate_clusters(frame, find_overlaps(frame, rules), rules)
+
+
+def test_one_event_under_two_action_codes_written_two_ways_is_one_cluster(rules):
+    rows = [
+        _row("KEMENDAGRI", "Rapat Koordinasi Lintas K/L Pencegahan Ekstremisme di Kota Surabaya", code="1.1.2"),
+        _row("BNPT", "rakor lintas kementerian/lembaga pencegahan ekstremisme", code="1.2.1", role="Pendukung"),
+    ]
+    cluster, kept = _clusters(rows, rules)
+    assert list(cluster) == [1, 1] and list(kept) == [True, False]
+
+
+def test_different_batches_are_never_merged(rules):
+    for first, second in (("angkatan 1", "angkatan 2"), ("Tahap I", "tahap II"), ("gelombang ke-2", "Gelombang 3")):
+        rows = [_row("KEMENAG", f"Pelatihan penyuluh agama {first}"),
+                _row("BNPT", f"Pelatihan penyuluh agama {second}")]  # fmt: skip
+        pairs = find_overlaps(pd.DataFrame(rows), rules)
+        assert DUPLICATE not in set(pairs["kind"]), (first, second)
+    same = [
+        _row("KEMENAG", "Pelatihan penyuluh agama angkatan II"),
+        _row("BNPT", "pelatihan penyuluh agama angkatan 2"),
+    ]
+    assert list(find_overlaps(pd.DataFrame(same), rules)["kind"]) == [DUPLICATE]
+
+
+def test_a_five_agency_meeting_is_one_cluster_counted_once(rules):
+    names = ["Rapat koordinasi FKPT se-Jawa Timur", "RAKOR Forum Koordinasi Pencegahan Terorisme se Jawa Timur",
+             "Rapat Koordinasi FKPT se-Jawa Timur di Surabaya", "rapat koordinasi fkpt se jawa timur",
+             "Rapat koordinasi  F.K.P.T. se-Jawa Timur"]  # fmt: skip
+    agencies = ["BNPT", "KEMENDAGRI", "POLRI", "KEMENAG", "BPIP"]
+    codes = ["1.1.1", "1.1.2", "1.2.1", "1.2.1", "1.1.1"]
+    rows = [_row(a, n, code=c, role="Penanggung Jawab" if a == "BNPT" else "Pendukung")
+            for a, n, c in zip(agencies, names, codes, strict=True)]  # fmt: skip
+    cluster, kept = _clusters(rows, rules)
+    assert set(cluster) == {1} and list(kept) == [True, False, False, False, False]  # BNPT's row kept, 4 merged
+
+
+def test_a_chain_of_weak_pairs_does_not_join_unrelated_activities(rules):
+    """Names drifting a word at a time: neighbours are alike, the ends are not. Every row of
+    a cluster is a likely duplicate of the row kept, never only of another member."""
+    words = ["dialog", "kebangsaan", "pemuda", "lintas", "iman", "budaya", "daerah", "perbatasan"]
+    agencies = ["BNPT", "KEMENAG", "BPIP", "POLRI", "KEMENDAGRI"]
+    rows = [_row(a, " ".join(words[i : i + 4])) for i, a in enumerate(agencies)]
+    pairs = find_overlaps(pd.DataFrame(rows), rules)
+    linked = {(r.a, r.b) for r in pairs.itertuples() if r.kind == DUPLICATE}
+    linked |= {(b, a) for a, b in linked}
+    cluster, kept = _clusters(rows, rules)
+    for number in set(cluster) - {0}:
+        (keeper,) = [r for r in range(len(rows)) if cluster[r] == number and kept[r]]
+        assert all((keeper, r) in linked for r in range(len(rows)) if cluster[r] == number and r != keeper)
+    assert not (cluster[0] and cluster[0] == cluster[4])

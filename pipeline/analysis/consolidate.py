@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from ..core.model import REPORTED, Consolidation, Validation
 from ..core.rules import Rules
 from ..core.stopwatch import stage
 from ..core.texts import t
-from .overlap import DUPLICATE, duplicate_rows, find_overlaps, strongest
+from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, strongest
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
 
@@ -24,8 +25,11 @@ def consolidate(validation: Validation, rules: Rules, watch=None, acts: pd.DataF
         acts = activities(validation, rules) if acts is None else acts
     with stage(watch, "overlaps"):
         pairs = find_overlaps(acts, rules)
-        acts["duplikat"] = duplicate_rows(acts, pairs, rules) if len(acts) else pd.Series(dtype=bool)
+        cluster, kept = duplicate_clusters(acts, pairs, rules)
+        acts["duplikat"] = (cluster > 0) & ~kept  # every row of a cluster but the one kept
         pairs = strongest(pairs, rules.overlap.overlap.max_partners)
+        a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
+        pairs["cluster"] = np.where(cluster[a] == cluster[b], cluster[a], 0) if len(pairs) else []
     with stage(watch, "consolidate"):
         return Consolidation(
             period=validation.period.id,
@@ -246,7 +250,8 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
         "jumlah_peserta",
     ]
     if c.overlaps.empty:
-        return pd.DataFrame(columns=["jenis", "skor", "alasan", *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])
+        head = ["jenis", "klaster", "skor", "alasan", "saran"]
+        return pd.DataFrame(columns=[*head, *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])
     p = c.overlaps
     sim = p["name_similarity"].round().astype(int)
     reasons = sim.map({v: t("consolidate.reason.name", sim=v) for v in sim.unique()})
@@ -254,9 +259,11 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
         reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
     kinds = {k: t(f"consolidate.kind.{k}") for k in p["kind"].unique()}
     advice = {k: t(f"consolidate.advice.{k}") for k in p["kind"].unique()}
+    cluster = p["cluster"].astype("Int64").where(p["cluster"] > 0)  # the merged group, counted once
     out = pd.DataFrame(
-        {"jenis": p["kind"].map(kinds), "skor": p["score"], "alasan": reasons, "saran": p["kind"].map(advice)}
-    )
+        {"jenis": p["kind"].map(kinds), "klaster": cluster, "skor": p["score"], "alasan": reasons,
+         "saran": p["kind"].map(advice)}
+    )  # fmt: skip
     a = acts.loc[p["a"].to_numpy(), cols].reset_index(drop=True).add_prefix("a_")
     b = acts.loc[p["b"].to_numpy(), cols].reset_index(drop=True).add_prefix("b_")
     return pd.concat([out.reset_index(drop=True), a, b], axis=1)

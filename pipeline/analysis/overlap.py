@@ -1,36 +1,27 @@
 """Find where agencies report the same activity twice, or overlapping work.
 
-Candidate pairs are rows of different agencies inside one block (rows sharing the
-`block_by` columns of rules/overlap.yaml); names are compared with rapidfuzz's cdist per
-block, so 100,000 activities compare in seconds.
+Candidate pairs are rows of different agencies that one of the blocking rules of
+rules/overlap.yaml puts together (same action and province; same province within days;
+same regency within a week ...): the union of their pairs, each scored once, so the work
+grows with the block sizes, not with the square of all activities. Names are compared
+after `ActivityNames` normalised them, with rapidfuzz's cpdist (one call per batch of
+pairs); rows whose batch numbers differ are never duplicates.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
-from rapidfuzz.process import cdist
+from rapidfuzz.process import cdist, cpdist
 
 from ..core.rules import Rules
+from .activity_names import ActivityNames, batches_differ, fold
 
 DUPLICATE, OVERLAP = "likely-duplicate", "overlapping-work"
 
-
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")  # after the ASCII folding and lower case: what isalnum() is not
-
-
-def fold(text: object) -> str:
-    """Lower case, accents removed, punctuation to spaces: what the name comparison sees."""
-    s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower()
-    return " ".join(_NOT_ALNUM.sub(" ", s).split())
-
-
 COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group"]
-BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however big the blocks
+BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however many there are
 
 
 def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -39,46 +30,106 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     if activities.empty:
         return pd.DataFrame(columns=COLUMNS)
     df = activities.reset_index(drop=True)
-    names = df[cfg.name_column].map(fold).to_numpy()
-    agency = pd.factorize(df["_agency"])[0]
-    signals = _Signals(df)
-    scorer = getattr(fuzz, cfg.scorer)
-    found, batch, size = [], [], 0
-    for _, idx in df.groupby(cfg.block_by, sort=True, dropna=False).indices.items():
-        if len(idx) < 2 or len(set(agency[idx])) < 2:
-            continue
-        sim = cdist(names[idx], names[idx], scorer=scorer, workers=-1)
-        i, j = np.triu_indices(len(idx), k=1)
-        keep = agency[idx[i]] != agency[idx[j]]
-        i, j = i[keep], j[keep]
-        batch.append((idx[i], idx[j], sim[i, j]))
-        size += len(i)
-        if size >= BATCH:
-            found.append(signals.pairs(batch, cfg))
-            batch, size = [], 0
-    if batch:
-        found.append(signals.pairs(batch, cfg))
+    names, batches = ActivityNames(rules).normalise(df[cfg.name_column], df["provinsi"], df["kabupaten_kota"])
+    signals = _Signals(df, batches)
+    a, b, sim = candidates(df, names, rules)
+    found = [
+        signals.pairs(a[k : k + BATCH], b[k : k + BATCH], sim[k : k + BATCH], cfg) for k in range(0, len(a), BATCH)
+    ]
     if not found:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(found, ignore_index=True)
     return out.sort_values(["kind", "score", "a", "b"], ascending=[True, False, True, True]).reset_index(drop=True)
 
 
+def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs (a < b) of rows of different agencies that any blocking rule puts together,
+    each once, with their name similarity. A rule without a date window compares its blocks
+    whole (rapidfuzz's cdist); the pairs of the windowed rules that no such block holds
+    are compared pair by pair (cpdist)."""
+    n = len(df)
+    agency = pd.factorize(df["_agency"])[0]
+    day = (pd.to_datetime(df["tanggal_mulai"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
+    scorer = getattr(fuzz, rules.overlap.scorer)
+    whole = [r for r in rules.overlap.blocking if r.within_days is None]
+    codes = [_group_codes(df, r.by) for r in whole]
+    parts, windowed = [], []
+    for k in range(len(whole)):
+        for idx in _blocks(codes[k], agency):
+            sim = cdist(names[idx], names[idx], scorer=scorer, workers=-1)
+            i, j = np.triu_indices(len(idx), k=1)
+            keep = (agency[idx[i]] != agency[idx[j]]) & ~_held(codes[:k], idx[i], idx[j])
+            parts.append((idx[i[keep]], idx[j[keep]], sim[i[keep], j[keep]]))
+    for rule in rules.overlap.blocking:
+        if rule.within_days is not None:
+            windowed += [_window(idx, day, rule.within_days) for idx in _blocks(_group_codes(df, rule.by), agency)]
+    if windowed:
+        a = np.concatenate([w[0] for w in windowed])
+        b = np.concatenate([w[1] for w in windowed])
+        keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
+        key = np.unique(np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
+        a, b = key // n, key % n
+        sims = [cpdist(names[a[k : k + BATCH]], names[b[k : k + BATCH]], scorer=scorer, workers=-1)
+                for k in range(0, len(a), BATCH)]  # fmt: skip
+        parts.append((a, b, np.concatenate(sims) if sims else np.zeros(0)))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return tuple(np.concatenate([p[x] for p in parts]) for x in range(3))
+
+
+def _group_codes(df: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """One integer per distinct combination of the `by` values; -1 where one is blank."""
+    keys = df[by].map(fold)
+    codes = pd.MultiIndex.from_frame(keys).factorize()[0] if len(by) > 1 else pd.factorize(keys[by[0]])[0]
+    return np.where((keys != "").all(axis=1).to_numpy(), codes, -1)
+
+
+def _blocks(codes: np.ndarray, agency: np.ndarray):
+    """The rows of each block (code >= 0) that holds rows of at least two agencies."""
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    for idx in np.split(order, cuts):
+        if len(idx) > 1 and (agency[idx] != agency[idx[0]]).any():
+            yield idx
+
+
+def _held(codes: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether a whole-block rule already compares each pair (a, b)."""
+    held = np.zeros(len(a), dtype=bool)
+    for c in codes:
+        held |= (c[a] == c[b]) & (c[a] >= 0)
+    return held
+
+
+def _window(rows: np.ndarray, day: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of `rows` whose start days are at most `days` apart (rows without a date: none)."""
+    rows = rows[np.isfinite(day[rows])]
+    rows = rows[np.argsort(day[rows], kind="stable")]
+    t = day[rows]
+    last = np.searchsorted(t, t + days, side="right")
+    counts = last - np.arange(len(rows)) - 1
+    first = np.repeat(np.arange(len(rows)), counts)
+    step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return rows[first], rows[first + 1 + step]
+
+
 class _Signals:
     """What decides a pair besides the names, as compact arrays (codes, not strings)."""
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame, batches: np.ndarray) -> None:
+        self.batch = pd.factorize(batches)[0]
+        self.batches_differ = batches_differ(batches)
         self.start = pd.to_datetime(df["tanggal_mulai"]).to_numpy()
         self.end = pd.to_datetime(df["tanggal_selesai"].where(df["tanggal_selesai"].notna(), df["tanggal_mulai"]))
         self.end = self.end.to_numpy()
         self.regency = _codes(df["kabupaten_kota"].map(fold))
         self.group = _codes(df["sasaran"].fillna("").astype(str))
+        self.action = _codes(df["kode_aksi"].fillna("").astype(str))
 
-    def pairs(self, batch: list[tuple], cfg) -> pd.DataFrame:
+    def pairs(self, a: np.ndarray, b: np.ndarray, sim: np.ndarray, cfg) -> pd.DataFrame:
         """Score candidate pairs and keep the duplicates and overlapping work."""
-        a = np.concatenate([p[0] for p in batch])
-        b = np.concatenate([p[1] for p in batch])
-        sim = np.concatenate([p[2] for p in batch]).astype(float)
+        sim = sim.astype(float)
         gap_days = (np.maximum(self.start[a], self.start[b]) - np.minimum(self.end[a], self.end[b])) / np.timedelta64(
             1, "D"
         )
@@ -90,13 +141,14 @@ class _Signals:
         same_group = (self.group[a] == self.group[b]) & (self.group[a] >= 0)
         w = cfg.weights
         score = (w.name * sim / 100 + w.regency * same_regency + w.dates * dates + w.target_group * same_group).round(3)
-        dup = sim >= cfg.duplicate.min_name_similarity
+        dup = (sim >= cfg.duplicate.min_name_similarity) & ~self.batches_differ[self.batch[a], self.batch[b]]
         if cfg.duplicate.require_dates_overlap:
             dup &= dates
         if cfg.duplicate.require_same_regency:
             dup &= regency_ok
         work = (
             ~dup
+            & (self.action[a] == self.action[b])  # overlapping work is one action's; duplicates need not be
             & regency_ok  # the same place: two named regencies must be one
             & (gap_days <= cfg.overlap.max_gap_days)
             & (same_regency | same_group)
@@ -135,11 +187,37 @@ def strongest(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
     return pairs[(rank_a <= k) | (rank_b <= k)].reset_index(drop=True)
 
 
-def duplicate_rows(activities: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Series:
-    """True for rows to leave out of 'counted once' totals: in each group of likely duplicates,
-    every row but one (the lead agency's when there is one, else the first)."""
-    df = activities.reset_index(drop=True)
-    parent = list(range(len(df)))
+def duplicate_clusters(activities: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's duplicate cluster (1, 2, ... in the order of their kept rows; 0 for none)
+    and whether it is the row kept: the lead agency's when there is one, else the first.
+    A row stays in a cluster only as a likely duplicate of the kept row itself, so a chain
+    of pairs (A like B, B like C) does not join activities A and C that are not alike."""
+    n = len(activities)
+    lead = (activities.reset_index(drop=True)["peran"] == rules.lists.lists["peran"].values[0]).to_numpy()
+    dup = pairs.loc[pairs["kind"] == DUPLICATE, ["a", "b"]].to_numpy(dtype=np.int64) if len(pairs) else np.zeros((0, 2))
+    linked = {(int(a), int(b)) for a, b in dup} | {(int(b), int(a)) for a, b in dup}
+    cluster, kept = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    pending = sorted({int(x) for x in dup.ravel()})
+    groups = []
+    while pending:
+        members = _components(pending, linked)
+        pending = []
+        for group in members:
+            keeper = min(group, key=lambda r: (not lead[r], r))
+            stay = [r for r in group if r == keeper or (keeper, r) in linked]
+            if len(stay) > 1:
+                groups.append((keeper, stay))
+            pending += [r for r in group if r not in stay]
+        linked = {(x, y) for x, y in linked if x in pending and y in pending} if pending else linked
+    for number, (keeper, stay) in enumerate(sorted(groups), start=1):
+        cluster[stay] = number
+        kept[keeper] = True
+    return cluster, kept
+
+
+def _components(rows: list[int], linked: set[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of `rows` over the pairs of `linked`."""
+    parent = {r: r for r in rows}
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -147,11 +225,10 @@ def duplicate_rows(activities: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) 
             x = parent[x]
         return x
 
-    for a, b in pairs.loc[pairs["kind"] == DUPLICATE, ["a", "b"]].itertuples(index=False):
-        parent[root(int(b))] = root(int(a))
-    lead_role = rules.lists.lists["peran"].values[0]
-    roots = pd.Series([root(i) for i in range(len(df))])
-    is_lead = (df["peran"] == lead_role).astype(int)
-    order = pd.DataFrame({"root": roots, "lead": -is_lead, "pos": range(len(df))}).sort_values(["root", "lead", "pos"])
-    keep = order.groupby("root")["pos"].transform("first") == order["pos"]
-    return (~keep).reindex(range(len(df))).to_numpy()
+    for a, b in linked:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    out: dict[int, list[int]] = {}
+    for r in rows:
+        out.setdefault(root(r), []).append(r)
+    return list(out.values())

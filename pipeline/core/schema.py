@@ -271,8 +271,23 @@ class OverlapRule(Model):
     max_partners: int = 3
 
 
+class BlockingRule(Model):
+    """Rows that share the values of `by` (none blank) are candidate pairs; with
+    `within_days`, only rows whose start dates are at most that many days apart."""
+
+    by: list[str]
+    within_days: int | None = None
+
+
+class NameRules(Model):
+    abbreviations: dict[str, str] = {}
+    stopwords: list[str] = []
+    batch_words: list[str] = []
+
+
 class OverlapFile(Model):
-    block_by: list[str]
+    blocking: list[BlockingRule]
+    names: NameRules = NameRules()
     name_column: str
     scorer: Literal["ratio", "token_sort_ratio", "token_set_ratio", "partial_ratio", "WRatio", "QRatio"]
     weights: OverlapWeights

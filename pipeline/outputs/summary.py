@@ -371,6 +371,7 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
     labels = w.labels
     cols = [
         ("jenis", _label("jenis"), "text"),
+        ("klaster", _label("klaster"), "int"),
         ("skor", _label("skor"), "num"),
         ("alasan", _label("alasan"), "long"),
         ("saran", _label("saran"), "long"),

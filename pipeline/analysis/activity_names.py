@@ -1,0 +1,100 @@
+"""Activity names as the overlap comparison sees them.
+
+Two agencies write one event their own way: capitals, "K/L" against "kementerian/lembaga",
+"Kab." against "Kabupaten", the place added or not, words like "kegiatan" or "dalam rangka"
+around it. A name is folded (lower case, no accents or punctuation), its abbreviations
+expanded (rules/overlap.yaml `names.abbreviations`, plus every agency's short name and code
+from rules/agencies.yaml), and the words that carry no meaning (`names.stopwords`) and the
+row's own province and regency dropped. Batch numbers ("angkatan 2", "tahap II",
+"gelombang ke-3") are taken out as a separate key: two rows whose batches differ are never
+the same activity, however alike the rest of their names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from ..core.rules import Rules
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")  # after the ASCII folding and lower case: what isalnum() is not
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_SPELLED = re.compile(r"\b[a-z](?: [a-z]\b)+")  # "f k p t" from "F.K.P.T.": one word again
+_NUMERAL = re.compile(r"[0-9]+|[ivxlc]+")
+
+
+def fold(text: object) -> str:
+    """Lower case, accents removed, punctuation to spaces."""
+    s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower()
+    return " ".join(_NOT_ALNUM.sub(" ", s).split())
+
+
+class ActivityNames:
+    """Normalise activity names with the domain knowledge of rules/overlap.yaml."""
+
+    def __init__(self, rules: Rules) -> None:
+        cfg = rules.overlap.names
+        expand = {fold(k): fold(v) for k, v in cfg.abbreviations.items()}
+        for a in rules.agencies:
+            for short in (a.short, a.code, *a.aliases):
+                if fold(short) and " " not in fold(short) and fold(short) != fold(a.name):
+                    expand.setdefault(fold(short), fold(a.name))
+        self.expand = {k: v.split() for k, v in expand.items()}
+        self.stopwords = {fold(w) for w in cfg.stopwords}
+        self.batch_words = {fold(w) for w in cfg.batch_words}
+
+    def normalise(self, names: pd.Series, provinces: pd.Series, regencies: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(normalised names, batch keys) per row; each distinct combination is done once."""
+        keys = pd.DataFrame({"n": names.fillna("").astype(str), "p": provinces.fillna("").astype(str),
+                             "r": regencies.fillna("").astype(str)})  # fmt: skip
+        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
+        done = [self._one(n, p, r) for n, p, r in uniques]
+        names_out = np.array([d[0] for d in done], dtype=object)
+        batches = np.array([d[1] for d in done], dtype=object)
+        return names_out[codes], batches[codes]
+
+    def _one(self, name: str, province: str, regency: str) -> tuple[str, str]:
+        words = _SPELLED.sub(_joined, fold(name)).split()
+        skip = self.stopwords | set(fold(province).split()) | set(fold(regency).split())
+        out, batch, i = [], [], 0
+        while i < len(words):
+            w = words[i]
+            if w in self.batch_words:  # "angkatan 2", "tahap ii", "gelombang ke 3"
+                j = i + 2 if i + 1 < len(words) and words[i + 1] == "ke" else i + 1
+                if j < len(words) and _NUMERAL.fullmatch(words[j]):
+                    batch.append(f"{w}={_number(words[j])}")
+                    i = j + 1
+                    continue
+            out += [x for x in self.expand.get(w, (w,)) if x not in skip]
+            i += 1
+        return " ".join(out), " ".join(sorted(set(batch)))
+
+
+def _joined(match: re.Match) -> str:
+    return match.group(0).replace(" ", "")
+
+
+def _number(text: str) -> int:
+    """An arabic or roman numeral."""
+    if text.isdigit():
+        return int(text)
+    values = [_ROMAN[c] for c in text]
+    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+
+
+def batches_differ(batches: np.ndarray) -> np.ndarray:
+    """A square table over the distinct batch keys of `batches` (as `pd.factorize` numbers
+    them): True where both name a batch of one kind with different numbers."""
+    keys = pd.factorize(batches)[1]
+    return np.array([[_conflict(x, y) for y in keys] for x in keys], dtype=bool).reshape(len(keys), len(keys))
+
+
+def _conflict(a: str, b: str) -> bool:
+    if a == b or not a or not b:
+        return False
+    left = dict(x.split("=") for x in a.split())
+    right = dict(x.split("=") for x in b.split())
+    return any(left[w] != right[w] for w in left.keys() & right.keys())
