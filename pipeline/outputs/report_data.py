@@ -201,7 +201,7 @@ def _overlaps(c: Consolidation) -> list[dict]:
                 "jenis": t(f"consolidate.kind.{r.kind}"),
                 "duplikat": bool(r.dup),
                 "skor": float(r.score),
-                "aksi": a["kode_aksi"],
+                "aksi": a["kode_aksi"] if a["kode_aksi"] == b["kode_aksi"] else f"{a['kode_aksi']} / {b['kode_aksi']}",
                 "a_kl": a["kl"],
                 "a_nama": clean(a["nama_kegiatan"]),
                 "b_kl": b["kl"],
