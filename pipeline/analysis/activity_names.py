@@ -12,6 +12,7 @@ the same activity, however alike the rest of their names.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -58,19 +59,26 @@ class ActivityNames:
 
     def _one(self, name: str, province: str, regency: str) -> tuple[str, str]:
         words = _SPELLED.sub(_joined, fold(name)).split()
-        skip = self.stopwords | set(fold(province).split()) | set(fold(regency).split())
-        out, batch, i = [], [], 0
-        while i < len(words):
-            w = words[i]
-            if w in self.batch_words:  # "angkatan 2", "tahap ii", "gelombang ke 3"
+        batch = []
+        if not self.batch_words.isdisjoint(words):  # "angkatan 2", "tahap ii", "gelombang ke 3"
+            kept, i = [], 0
+            while i < len(words):
                 j = i + 2 if i + 1 < len(words) and words[i + 1] == "ke" else i + 1
-                if j < len(words) and _NUMERAL.fullmatch(words[j]):
-                    batch.append(f"{w}={_number(words[j])}")
+                if words[i] in self.batch_words and j < len(words) and _NUMERAL.fullmatch(words[j]):
+                    batch.append(f"{words[i]}={_number(words[j])}")
                     i = j + 1
-                    continue
-            out += [x for x in self.expand.get(w, (w,)) if x not in skip]
-            i += 1
+                else:
+                    kept.append(words[i])
+                    i += 1
+            words = kept
+        skip, expand = self._skip(province, regency), self.expand
+        out = [x for w in words for x in expand.get(w, (w,)) if x not in skip]
         return " ".join(out), " ".join(sorted(set(batch)))
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one normaliser a run, a few hundred places
+    def _skip(self, province: str, regency: str) -> frozenset[str]:
+        """The words left out of a name at this place: meaningless words, the place's own."""
+        return frozenset(self.stopwords | set(fold(province).split()) | set(fold(regency).split()))
 
 
 def _joined(match: re.Match) -> str:
