@@ -19,7 +19,7 @@ def _help(key: str) -> str:
     return t(f"cli.help.{key}")
 
 
-PROBLEMS_FOUND, CANNOT_PROCEED = 1, 2  # exit codes; 0: done, nothing found
+PROBLEMS_FOUND, CANNOT_PROCEED, INTERRUPTED = 1, 2, 130  # exit codes; 0: done, nothing found
 
 
 class _Group(click.Group):
@@ -30,7 +30,10 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (KeyboardInterrupt, click.Abort):  # Ctrl-C: stopped, not "problems found"
+            click.echo(t("cli.interrupted"), err=True)
+            sys.exit(INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:
             if ctx.find_root().params.get("debug"):

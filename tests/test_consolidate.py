@@ -233,3 +233,16 @@ def test_a_chain_of_weak_pairs_does_not_join_unrelated_activities(rules):
         (keeper,) = [r for r in range(len(rows)) if cluster[r] == number and kept[r]]
         assert all((keeper, r) in linked for r in range(len(rows)) if cluster[r] == number and r != keeper)
     assert not (cluster[0] and cluster[0] == cluster[4])
+
+
+def test_names_are_compared_with_care(rules):
+    """Place words only: not alike. Ordinals are batches. A word of roman-numeral letters is
+    not a batch number. An agency acronym that is also a word ('Mari') is not expanded."""
+
+    def kinds(first, second):
+        return set(find_overlaps(pd.DataFrame([_row("KEMENAG", first), _row("BNPT", second)]), rules)["kind"])
+
+    assert DUPLICATE not in kinds("Kegiatan di Kota Surabaya", "Penyelenggaraan kegiatan tingkat Provinsi Jawa Timur")
+    assert DUPLICATE not in kinds("Pelatihan penyuluh angkatan pertama", "Pelatihan penyuluh angkatan kedua")
+    assert DUPLICATE in kinds("Sesi civil society moderasi", "sesi civil society moderasi")
+    assert DUPLICATE in kinds("Kampanye Mari Cegah Radikalisme di Sekolah", "Kampanye Ayo Cegah Radikalisme di Sekolah")

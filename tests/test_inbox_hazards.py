@@ -63,6 +63,17 @@ def test_a_stray_file_never_replaces_an_agencys_feedback(rules, period, tmp_path
     assert t("cli_outputs.feedback_written", n=1, folder=folder) in result.lines()
 
 
+def test_a_newer_return_that_failed_is_sent_back_beside_a_clean_one(rules, period, tmp_path):
+    inbox = tmp_path / "inbox"
+    clean = _workbook(inbox, rules, period, [{}], name="KEMENAG.xlsx")
+    os.utime(clean, (1e9, 1e9))
+    (inbox / "KEMENAG revisi.xlsx").write_bytes(b"")  # newer, and broken
+    result = run(inbox, tmp_path / "outbox", rules, period, consolidation=False)
+    assert [p.name for p in result.feedback] == [f"KEMENAG_{period.id}.xlsx"]
+    sheet = _rows(result.feedback[0], t("feedback.sheet"))
+    assert any(r[2] == "KEMENAG revisi.xlsx" for r in sheet)
+
+
 def test_an_agency_without_a_usable_file_gets_one_workbook_from_its_newest(rules, period, tmp_path):
     inbox = tmp_path / "inbox"
     for name, when in (("KEMENAG versi 1.xlsx", 1), ("KEMENAG versi 2.xlsx", 2)):
@@ -96,7 +107,8 @@ def test_any_byte_sequence_as_a_file_name_is_shown_safely(rules, period, tmp_pat
     assert result.exit_code == 1, result.output
     shown = display_name(cp437)
     assert shown == "Laporan KEMENAG \\x82 semester.xlsx"
-    assert "catatan\\x0a[Galat] palsu.txt" in result.output
+    assert display_name("a\u0080.xlsx") != display_name(os.fsdecode(b"a\x80.xlsx"))  # a character is not a byte
+    assert "catatan\\u000a[Galat] palsu.txt" in result.output
     assert "lapor\\u202exslx.xlsx" in result.output
     assert "\u202e" not in result.output and "\n[Galat]" not in result.output
     validasi = _rows(outbox / period.id / f"validasi_{period.id}.xlsx", t("validasi.sheet"))

@@ -96,3 +96,19 @@ def test_worker_stderr_stays_with_its_file(rules, period, files, tmp_path):
     (problem,) = [p for p in json.loads(done.stdout)["problems"] if p["file"] == "KEMENAG alokasi.xlsx"]
     assert problem["code"] == "unsafe-file"
     assert "memory allocation of" in problem["debug"] and "memory" not in problem["message"]
+
+
+def test_a_hard_address_space_limit_is_respected(files, tmp_path):
+    """Under `ulimit -v` (a hard limit an unprivileged process may not raise) files are read."""
+    import resource
+
+    small = _sparse(tmp_path / "kecil.xlsx", 10, 5)
+    hard = 768 * 2**20  # below what a worker would ask for: what it inherited plus 1 GB
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+    done = subprocess.run([sys.executable, "-c", READ, str(small)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, preexec_fn=limit)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["kecil.xlsx"] == [None, "", 10]

@@ -22,9 +22,10 @@ import pandas as pd
 from ..core.rules import Rules
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")  # after the ASCII folding and lower case: what isalnum() is not
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+_ROMAN = {"i": 1, "v": 5, "x": 10}
 _SPELLED = re.compile(r"\b[a-z](?: [a-z]\b)+")  # "f k p t" from "F.K.P.T.": one word again
-_NUMERAL = re.compile(r"[0-9]+|[ivxlc]+")
+_ROMAN_NUMERAL = re.compile(r"x{0,3}(ix|iv|v?i{0,3})")  # up to xxxix; not a word like "civil"
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 
 def fold(text: object) -> str:
@@ -38,14 +39,18 @@ class ActivityNames:
 
     def __init__(self, rules: Rules) -> None:
         cfg = rules.overlap.names
-        expand = {fold(k): fold(v) for k, v in cfg.abbreviations.items()}
+        self.expand = {fold(k): fold(v).split() for k, v in cfg.abbreviations.items()}
+        # an agency's acronym (BIN, MA, MARI) is also a word: expanded only when written in capitals
+        self.acronyms: dict[str, list[str]] = {}
         for a in rules.agencies:
             for short in (a.short, a.code, *a.aliases):
-                if fold(short) and " " not in fold(short) and fold(short) != fold(a.name):
-                    expand.setdefault(fold(short), fold(a.name))
-        self.expand = {k: v.split() for k, v in expand.items()}
+                key = fold(short)
+                if key and " " not in key and key != fold(a.name) and key not in self.expand:
+                    target = self.acronyms if short.isupper() else self.expand
+                    target.setdefault(key, fold(a.name).split())
         self.stopwords = {fold(w) for w in cfg.stopwords}
         self.batch_words = {fold(w) for w in cfg.batch_words}
+        self.ordinals = {fold(k): v for k, v in cfg.ordinals.items()}
 
     def normalise(self, names: pd.Series, provinces: pd.Series, regencies: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(normalised names, batch keys) per row; each distinct combination is done once."""
@@ -60,20 +65,32 @@ class ActivityNames:
     def _one(self, name: str, province: str, regency: str) -> tuple[str, str]:
         words = _SPELLED.sub(_joined, fold(name)).split()
         batch = []
-        if not self.batch_words.isdisjoint(words):  # "angkatan 2", "tahap ii", "gelombang ke 3"
+        if not self.batch_words.isdisjoint(words):  # "angkatan 2", "tahap ii", "gelombang ke 3", "sesi kedua"
             kept, i = [], 0
             while i < len(words):
                 j = i + 2 if i + 1 < len(words) and words[i + 1] == "ke" else i + 1
-                if words[i] in self.batch_words and j < len(words) and _NUMERAL.fullmatch(words[j]):
-                    batch.append(f"{words[i]}={_number(words[j])}")
+                number = self._number(words[j]) if words[i] in self.batch_words and j < len(words) else None
+                if number is not None:
+                    batch.append(f"{words[i]}={number}")
                     i = j + 1
                 else:
                     kept.append(words[i])
                     i += 1
             words = kept
-        skip, expand = self._skip(province, regency), self.expand
-        out = [x for w in words for x in expand.get(w, (w,)) if x not in skip]
-        return " ".join(out), " ".join(sorted(set(batch)))
+        caps = {fold(w) for w in _CAPITALS.findall(name)}
+        skip, expand, acronyms = self._skip(province, regency), self.expand, self.acronyms
+        out = [x for w in words for x in expand.get(w) or (caps and w in caps and acronyms.get(w)) or (w,)
+               if x not in skip]  # fmt: skip
+        return " ".join(out or words), " ".join(sorted(set(batch)))  # a name of place words only: as written
+
+    def _number(self, word: str) -> int | None:
+        """An arabic or roman numeral (I to XXXIX), or an ordinal word (pertama, kedua ...)."""
+        if word.isdigit():
+            return int(word)
+        if _ROMAN_NUMERAL.fullmatch(word):
+            values = [_ROMAN[c] for c in word]
+            return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
+        return self.ordinals.get(word)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one normaliser a run, a few hundred places
     def _skip(self, province: str, regency: str) -> frozenset[str]:
@@ -83,14 +100,6 @@ class ActivityNames:
 
 def _joined(match: re.Match) -> str:
     return match.group(0).replace(" ", "")
-
-
-def _number(text: str) -> int:
-    """An arabic or roman numeral."""
-    if text.isdigit():
-        return int(text)
-    values = [_ROMAN[c] for c in text]
-    return sum(-v if v < nxt else v for v, nxt in zip(values, [*values[1:], 0], strict=True))
 
 
 def batches_differ(batches: np.ndarray) -> np.ndarray:

@@ -29,7 +29,8 @@ def consolidate(validation: Validation, rules: Rules, watch=None, acts: pd.DataF
         acts["duplikat"] = (cluster > 0) & ~kept  # every row of a cluster but the one kept
         pairs = strongest(pairs, rules.overlap.overlap.max_partners)
         a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
-        pairs["cluster"] = np.where(cluster[a] == cluster[b], cluster[a], 0) if len(pairs) else []
+        same = (cluster[a] == cluster[b]) & (pairs["kind"] == DUPLICATE).to_numpy()
+        pairs["cluster"] = np.where(same, cluster[a], 0) if len(pairs) else []
     with stage(watch, "consolidate"):
         return Consolidation(
             period=validation.period.id,

@@ -190,45 +190,29 @@ def strongest(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
 def duplicate_clusters(activities: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
     """Each row's duplicate cluster (1, 2, ... in the order of their kept rows; 0 for none)
     and whether it is the row kept: the lead agency's when there is one, else the first.
-    A row stays in a cluster only as a likely duplicate of the kept row itself, so a chain
-    of pairs (A like B, B like C) does not join activities A and C that are not alike."""
+    A row joins a cluster only as a likely duplicate of the kept row itself, so a chain of
+    pairs (A like B, B like C) does not join activities A and C that are not alike: rows
+    are taken lead rows first, each not yet in a cluster keeps a new one, with those of
+    its own duplicates not yet in one."""
     n = len(activities)
     lead = (activities.reset_index(drop=True)["peran"] == rules.lists.lists["peran"].values[0]).to_numpy()
-    dup = pairs.loc[pairs["kind"] == DUPLICATE, ["a", "b"]].to_numpy(dtype=np.int64) if len(pairs) else np.zeros((0, 2))
-    linked = {(int(a), int(b)) for a, b in dup} | {(int(b), int(a)) for a, b in dup}
+    dup = pairs.loc[pairs["kind"] == DUPLICATE, ["a", "b"]].to_numpy(dtype=np.int64) if len(pairs) else None
     cluster, kept = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    pending = sorted({int(x) for x in dup.ravel()})
+    if dup is None or not len(dup):
+        return cluster, kept
+    partners: dict[int, list[int]] = {}
+    for a, b in dup.tolist():
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
     groups = []
-    while pending:
-        members = _components(pending, linked)
-        pending = []
-        for group in members:
-            keeper = min(group, key=lambda r: (not lead[r], r))
-            stay = [r for r in group if r == keeper or (keeper, r) in linked]
-            if len(stay) > 1:
-                groups.append((keeper, stay))
-            pending += [r for r in group if r not in stay]
-        linked = {(x, y) for x, y in linked if x in pending and y in pending} if pending else linked
-    for number, (keeper, stay) in enumerate(sorted(groups), start=1):
-        cluster[stay] = number
+    for keeper in sorted(partners, key=lambda r: (not lead[r], r)):
+        if cluster[keeper]:
+            continue
+        members = [r for r in partners[keeper] if not cluster[r]]
+        if members:
+            cluster[[keeper, *members]] = -1  # taken; numbered below, in the order of the kept rows
+            groups.append((keeper, members))
+    for number, (keeper, members) in enumerate(sorted(groups), start=1):
+        cluster[[keeper, *members]] = number
         kept[keeper] = True
     return cluster, kept
-
-
-def _components(rows: list[int], linked: set[tuple[int, int]]) -> list[list[int]]:
-    """Connected components of `rows` over the pairs of `linked`."""
-    parent = {r: r for r in rows}
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in linked:
-        if a in parent and b in parent:
-            parent[root(a)] = root(b)
-    out: dict[int, list[int]] = {}
-    for r in rows:
-        out.setdefault(root(r), []).append(r)
-    return list(out.values())

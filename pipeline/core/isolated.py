@@ -64,9 +64,14 @@ def run_isolated(
         try:
             while todo or busy:
                 while todo and len(busy) < max(workers, 1):
-                    worker = idle.pop() if idle else _Worker(task, setup, max_growth, logs)
-                    worker.give(todo.pop(), timeout)
-                    busy.append(worker)
+                    item = todo.pop()
+                    worker = _start(idle.pop() if idle else None, item, task, setup, max_growth, logs, timeout)
+                    if worker:
+                        busy.append(worker)
+                    else:  # a fresh worker died before it took the item
+                        results[item] = Lost("died")
+                        if progress:
+                            progress(1)
                 soonest = min(w.due for w in busy)
                 wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(soonest - time.monotonic(), 0))
                 for worker in list(busy):
@@ -87,6 +92,19 @@ def run_isolated(
     return results
 
 
+def _start(worker, item: int, task, setup, max_growth: int, logs: str, timeout: float):
+    """`item` given to `worker` (or a new one); a worker found dead is replaced once. None
+    when a fresh worker cannot take it either."""
+    for attempt in range(2):
+        worker = worker if worker and attempt == 0 else _Worker(task, setup, max_growth, logs)
+        try:
+            worker.give(item, timeout)
+            return worker
+        except OSError:  # it died while idle (killed by the system), or at its set-up
+            worker.stop()
+    return None
+
+
 class _Worker:
     def __init__(self, task, setup, max_growth: int, logs: str) -> None:
         context = multiprocessing.get_context("fork")
@@ -103,6 +121,7 @@ class _Worker:
 
     def outcome(self) -> tuple[object, bool] | None:
         """(value or Lost, whether the worker may take another item), or None while busy."""
+        alive = self.process.is_alive()  # first: what a worker sent before it ended is in the pipe by then
         if self.conn.poll():
             try:
                 ok, value, retired = self.conn.recv()
@@ -112,7 +131,8 @@ class _Worker:
             if ok:
                 return value, not retired
             return self._lost("error", error_type=value[0], error=value[1]), not retired
-        if not self.process.is_alive():
+        if not alive:
+            self.process.join()
             return self._lost("died", exitcode=self.process.exitcode), False
         if time.monotonic() > self.due:
             self.stop()

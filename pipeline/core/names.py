@@ -17,20 +17,20 @@ _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # controls, for
 
 def display_name(name: str | bytes) -> str:
     """`name` (as os.listdir gives it, or raw bytes) as safe printable text: bytes that are not
-    UTF-8 as \\xNN, control and invisible characters as \\xNN or \\uNNNN, a backslash doubled."""
+    UTF-8 as \\xNN, control and invisible characters as \\uNNNN, a backslash doubled."""
     raw = name if isinstance(name, bytes) else os.fsencode(name)
     return printable(raw.decode("utf-8", "surrogateescape").replace("\\", "\\\\"))
 
 
 def printable(text: str) -> str:
     """`text` with undecodable bytes (surrogate escapes) as \\xNN and control and invisible
-    characters as \\xNN or \\uNNNN: one line, shown as it is stored."""
+    characters as \\uNNNN: one line, shown as it is stored."""
     out = []
     for ch in text:
         if "\udc80" <= ch <= "\udcff":  # a byte that is not UTF-8
             out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        elif unicodedata.category(ch) in _UNSAFE_CATEGORIES:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) > 0xFF else f"\\x{ord(ch):02x}")
+        elif unicodedata.category(ch) in _UNSAFE_CATEGORIES:  # \\uNNNN: never alike a byte's \\xNN
+            out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
     return "".join(out)

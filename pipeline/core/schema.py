@@ -283,6 +283,7 @@ class NameRules(Model):
     abbreviations: dict[str, str] = {}
     stopwords: list[str] = []
     batch_words: list[str] = []
+    ordinals: dict[str, int] = {}
 
 
 class OverlapFile(Model):

@@ -209,7 +209,10 @@ def _limit_memory(megabytes: int) -> None:
     os.environ["RUST_BACKTRACE"] = os.environ["RUST_LIB_BACKTRACE"] = "0"
     faulthandler.disable()
     limit = _address_space() + megabytes * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # an unprivileged process may not raise its hard limit
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _address_space() -> int:

@@ -48,7 +48,8 @@ def feedback_tasks(validation: Validation, rules: Rules, outbox: Path, day: dt.d
     write = functools.partial(_write_one, outbox=outbox, period=validation.period, day=day, rules=rules, typed=typed)
     tasks = []
     for main, others in files_by_agency(validation.submissions, rules).values():
-        if any(p.severity in NEEDS_ACTION for p in by_file.get(main.name, [])):
+        failed_later = any(o.rejected and o.mtime > main.mtime for o in others)  # a newer return that failed
+        if failed_later or any(p.severity in NEEDS_ACTION for p in by_file.get(main.name, [])):
             others = [(o, by_file.get(o.name, [])) for o in others]
             tasks.append(("feedback_workbooks", functools.partial(write, main, by_file[main.name], others)))
     return tasks
