@@ -25,7 +25,6 @@ _NOT_ALNUM = re.compile(r"[^0-9a-z]+")  # after the ASCII folding and lower case
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _SPELLED = re.compile(r"\b[a-z](?: [a-z]\b)+")  # "f k p t" from "F.K.P.T.": one word again
 _ROMAN_NUMERAL = re.compile(r"x{0,3}(ix|iv|v?i{0,3})")  # up to xxxix; not a word like "civil"
-_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]+\b")
 
 
 def fold(text: object) -> str:
@@ -40,14 +39,19 @@ class ActivityNames:
     def __init__(self, rules: Rules) -> None:
         cfg = rules.overlap.names
         self.expand = {fold(k): fold(v).split() for k, v in cfg.abbreviations.items()}
-        # an agency's acronym (BIN, MA, MARI) is also a word: expanded only when written in capitals
-        self.acronyms: dict[str, list[str]] = {}
+        # an agency however written (its name, short name, code, aliases: "Tentara Nasional
+        # Indonesia", "TNI", "Tni") becomes its code, one word
+        self.agency: dict[str, str] = {}
+        phrases: dict[str, str] = {}
         for a in rules.agencies:
-            for short in (a.short, a.code, *a.aliases):
-                key = fold(short)
-                if key and " " not in key and key != fold(a.name) and key not in self.expand:
-                    target = self.acronyms if short.isupper() else self.expand
-                    target.setdefault(key, fold(a.name).split())
+            for written in (a.name, a.short, a.code, *a.aliases):
+                key = fold(written)
+                if key:
+                    (phrases if " " in key else self.agency)[key] = fold(a.code).replace(" ", "")
+        self.phrase_words = {p.split()[0] for p in phrases}
+        self.phrases = phrases
+        words = sorted(phrases, key=len, reverse=True)
+        self.phrase = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b") if words else None
         self.stopwords = {fold(w) for w in cfg.stopwords}
         self.batch_words = {fold(w) for w in cfg.batch_words}
         self.ordinals = {fold(k): v for k, v in cfg.ordinals.items()}
@@ -77,10 +81,10 @@ class ActivityNames:
                     kept.append(words[i])
                     i += 1
             words = kept
-        caps = {fold(w) for w in _CAPITALS.findall(name)}
-        skip, expand, acronyms = self._skip(province, regency), self.expand, self.acronyms
-        out = [x for w in words for x in expand.get(w) or (caps and w in caps and acronyms.get(w)) or (w,)
-               if x not in skip]  # fmt: skip
+        if self.phrase and not self.phrase_words.isdisjoint(words):
+            words = self.phrase.sub(lambda m: self.phrases[m.group(1)], " ".join(words)).split()
+        skip, expand, agency = self._skip(province, regency), self.expand, self.agency
+        out = [x for w in words for x in expand.get(w) or (agency.get(w, w),) if x not in skip]
         return " ".join(out or words), " ".join(sorted(set(batch)))  # a name of place words only: as written
 
     def _number(self, word: str) -> int | None:
