@@ -28,8 +28,8 @@ _ROMAN_NUMERAL = re.compile(r"x{0,3}(ix|iv|v?i{0,3})")  # up to xxxix; not a wor
 
 
 def fold(text: object) -> str:
-    """Lower case, accents removed, punctuation to spaces."""
-    s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode().lower()
+    """Lower case, accents removed, punctuation to spaces; "" for a missing value."""
+    s = unicodedata.normalize("NFKD", text if isinstance(text, str) else "").encode("ascii", "ignore").decode().lower()
     return " ".join(_NOT_ALNUM.sub(" ", s).split())
 
 

@@ -151,7 +151,7 @@ class _Worker:
         self.conn.close()
         if self.process.is_alive():
             self.process.kill()
-        self.process.join()
+        self.process.join(5)  # a process stuck in the kernel (a dead network share) dies when it can
 
 
 def _serve(conn, task, setup, max_growth: int, logs: str) -> None:
