@@ -246,3 +246,17 @@ def test_names_are_compared_with_care(rules):
     assert DUPLICATE not in kinds("Pelatihan penyuluh angkatan pertama", "Pelatihan penyuluh angkatan kedua")
     assert DUPLICATE in kinds("Sesi civil society moderasi", "sesi civil society moderasi")
     assert DUPLICATE in kinds("Kampanye Mari Cegah Radikalisme di Sekolah", "Kampanye Ayo Cegah Radikalisme di Sekolah")
+
+
+def test_row_counts_have_one_definition_everywhere(demo_run):
+    """Rows read = accepted + rejected for errors + in rejected files + in superseded files +
+    blank; the headline's 'rejected for errors' is what Per KL adds up (issue 16, item 5)."""
+    from pipeline.analysis.consolidate import headline
+
+    v, c = demo_run.validation, demo_run.consolidation
+    h = headline(c, v)
+    parts = ["baris_diterima", "baris_ditolak", "baris_berkas_ditolak", "baris_berkas_digantikan", "baris_kosong"]
+    assert h["baris_dibaca"] == sum(h[k] for k in parts) == sum(f.read for f in v.files)
+    assert h["baris_ditolak"] == int(c.by_agency["ditolak"].sum())
+    assert h["baris_diterima"] == int(c.by_agency["diterima"].sum()) == len(v.accepted)
+    assert h["baris_berkas_ditolak"] + h["baris_berkas_digantikan"] > 0  # the sample has such files

@@ -85,7 +85,10 @@ def test_summary_numbers_equal_the_workbook(demo_out):
         f"sebesar {rupiah(c['Anggaran (Rp)'])} dengan realisasi {rupiah(c['Realisasi anggaran (Rp)'])}",
         f"dan {c['Pasangan kegiatan beririsan']} pasangan kegiatan yang beririsan",
         f"({c['Baris duplikat yang digabung']} baris digabung",
-        f"Sebanyak {angka(c['Baris diterima'])} baris kegiatan diterima dan {angka(c['Baris ditolak'])} baris",
+        f"Dari {angka(c['Baris dibaca'])} baris yang dibaca, {angka(c['Baris diterima'])} baris kegiatan diterima"
+        f" dan {angka(c['Baris ditolak karena galat'])} baris ditolak karena galat; "
+        f"{angka(c['Baris dalam berkas yang ditolak'] + c['Baris dalam berkas yang digantikan kiriman baru'])} baris",
+        f"dan {angka(c['Baris kosong dilewati'])} baris kosong dilewati",
     ]
     for fragment in expect:
         assert fragment in text, fragment

@@ -295,7 +295,5 @@ def headline(c: Consolidation, validation: Validation) -> dict:
         "peserta_unik": float(acts.loc[~acts["duplikat"], "jumlah_peserta"].sum()) if len(acts) else 0.0,
         "anggaran": float(acts["anggaran"].sum()) if len(acts) else 0.0,
         "realisasi_anggaran": float(acts["realisasi_anggaran"].sum()) if len(acts) else 0.0,
-        "baris_diterima": sum(f.accepted for f in validation.files),
-        "baris_ditolak": sum(f.rejected for f in validation.files),
-        "baris_kosong": sum(f.blank for f in validation.files),
+        **validation.row_counts(),
     }

@@ -112,7 +112,9 @@ USED, SUPERSEDED, REJECTED = "used", "superseded", "rejected"  # what became of 
 
 @dataclass
 class FileCount:
-    """What became of the rows of one file: read = accepted + rejected + blank."""
+    """What became of the rows of one file: read = accepted + rejected + blank. In a file in
+    use, `rejected` are the rows rejected for errors; in a rejected or superseded file, every
+    row with content (none is used). `Validation.row_counts` adds them up, once for all."""
 
     file: str
     agency: str | None
@@ -163,6 +165,22 @@ class Validation:
     @property
     def counts(self) -> Counter:
         return Counter(p.severity for p in self.problems)
+
+    def row_counts(self) -> dict[str, int]:
+        """The one definition of the row counts every output shows: read = accepted +
+        rejected for errors + in rejected files + in superseded files + blank."""
+
+        def rows(status: str) -> int:
+            return sum(f.rejected for f in self.files if f.status == status)
+
+        return {
+            "baris_dibaca": sum(f.read for f in self.files),
+            "baris_diterima": sum(f.accepted for f in self.files),
+            "baris_ditolak": rows(USED),
+            "baris_berkas_ditolak": rows(REJECTED),
+            "baris_berkas_digantikan": rows(SUPERSEDED),
+            "baris_kosong": sum(f.blank for f in self.files),
+        }
 
     def as_dict(self) -> dict:
         return {
