@@ -159,7 +159,7 @@ def _serve(conn, task, setup, max_growth: int, logs: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the run; the run stops its workers
     die_with_parent()
     setup()
-    start = _peak_memory()
+    start = address_space(peak=True)
     while True:
         try:
             item = conn.recv()
@@ -174,7 +174,7 @@ def _serve(conn, task, setup, max_growth: int, logs: str) -> None:
             answer = (False, (type(exc).__name__, str(exc)))
             if isinstance(exc, MemoryError) or not isinstance(exc, Exception):
                 retire()
-        if max_growth and _peak_memory() - start > max_growth:
+        if max_growth and address_space(peak=True) - start > max_growth:
             retire()
         try:
             conn.send((*answer, _RETIRED[0]))
@@ -184,11 +184,12 @@ def _serve(conn, task, setup, max_growth: int, logs: str) -> None:
             os._exit(0)
 
 
-def _peak_memory() -> int:
-    """This process's peak address space so far (what RLIMIT_AS caps), in bytes; 0 where
-    /proc does not tell."""
+def address_space(peak: bool = False) -> int:
+    """This process's address space (what RLIMIT_AS caps), now or at its peak so far, in
+    bytes; 0 where /proc does not tell."""
+    field = b"VmPeak:" if peak else b"VmSize:"
     try:
         with open("/proc/self/status", "rb") as fh:
-            return int(next(line for line in fh if line.startswith(b"VmPeak:")).split()[1]) * 1024
+            return int(next(line for line in fh if line.startswith(field)).split()[1]) * 1024
     except (OSError, StopIteration, ValueError):
         return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 from zlib import error as zlib_error
 
 from ..core.formatting import angka
-from ..core.isolated import Lost, retire, run_isolated
+from ..core.isolated import Lost, address_space, retire, run_isolated
 from ..core.names import printable
 from ..core.schema import Limits
 from ..core.texts import t
@@ -208,20 +208,11 @@ def _limit_memory(megabytes: int) -> None:
 
     os.environ["RUST_BACKTRACE"] = os.environ["RUST_LIB_BACKTRACE"] = "0"
     faulthandler.disable()
-    limit = _address_space() + megabytes * 2**20
+    limit = address_space() + megabytes * 2**20
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)  # an unprivileged process may not raise its hard limit
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _address_space() -> int:
-    """This process's address space now, in bytes (0 where /proc does not tell)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return 0
 
 
 def read_book(path: str, limits: Limits) -> RawBook:
