@@ -7,7 +7,7 @@ PERIOD ?= 2026-S1
 INBOX  ?= inbox
 OUTBOX ?= outbox
 
-.PHONY: demo test lint format templates validate consolidate bench eval clean
+.PHONY: demo test lint format templates validate consolidate review bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ validate: $(STAMP)
 
 consolidate: $(STAMP)
 	$(BIN)/ranpe consolidate --period $(PERIOD) --inbox $(INBOX) --outbox $(OUTBOX) || [ $$? -eq 1 ]
+
+# read the decisions typed into outbox/<period>/tinjauan_<period>.xlsx and consolidate with them
+review: $(STAMP)
+	$(BIN)/ranpe review --period $(PERIOD) --inbox $(INBOX) --outbox $(OUTBOX) || [ $$? -eq 1 ]
 
 bench: $(STAMP) eval
 	$(BIN)/python bench/bench.py

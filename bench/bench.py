@@ -181,8 +181,9 @@ def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
 # In order; "outputs" is the wall time of the writing stage, in which the summary and the
 # feedback workbooks are written by forked workers (their own time, summed over workers)
 # while the main process writes the Word report, the I-KHub export and the validation list.
-STAGES = ["read", "normalise_validate", "consolidate", "overlaps", "outputs", "summary_workbook",
-          "feedback_workbooks", "word_report", "ikhub", "validation_list", "manifest", "history"]  # fmt: skip
+STAGES = ["read", "normalise_validate", "review", "consolidate", "overlaps", "outputs", "summary_workbook",
+          "feedback_workbooks", "word_report", "ikhub", "review_workbook", "validation_list", "manifest",
+          "history"]  # fmt: skip
 IN_WORKERS = {"summary_workbook": "in a worker", "feedback_workbooks": "in workers, summed"}
 IN_OUTPUTS = {"word_report", "ikhub", "validation_list"}
 

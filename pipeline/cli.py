@@ -171,6 +171,18 @@ def consolidate(ctx: click.Context, period: str, inbox: Path, outbox: Path, reop
     sys.exit(PROBLEMS_FOUND if result.validation.problems else 0)
 
 
+@main.command(help=_help("commands.review"))
+@period_option
+@inbox_option
+@outbox_option
+@click.pass_context
+def review(ctx: click.Context, period: str, inbox: Path, outbox: Path) -> None:
+    _, result = _run(ctx, period, inbox, outbox, consolidation=True)
+    for line in result.review_lines():
+        click.echo(line)
+    sys.exit(PROBLEMS_FOUND if result.consolidation.review.problems else 0)
+
+
 @main.command(help=_help("commands.finalise"))
 @period_option
 @outbox_option

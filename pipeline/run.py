@@ -5,20 +5,24 @@ export, manifest; a consolidation is then stored in the history."""
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analysis import review
 from .analysis.compare import compare
 from .analysis.consolidate import consolidate
 from .core.clock import output_date
 from .core.forked import forked
+from .core.formatting import angka
 from .core.model import Comparison, Consolidation, Period, Validation
 from .core.periods import previous_period_id
 from .core.rules import Rules
 from .core.stopwatch import Stopwatch, stage
 from .core.texts import t
 from .cycle import history
+from .intake.review_sheet import read_decisions
 from .intake.validate import validate_period
 from .outputs.feedback import feedback_tasks, remove_stale
 from .outputs.ikhub import write_ikhub
@@ -26,6 +30,7 @@ from .outputs.manifest import write_manifest
 from .outputs.problem_list import write_validation_list
 from .outputs.report import TEMPLATE, data_path, render_report, report_path, save_data
 from .outputs.report_data import report_data
+from .outputs.review_workbook import review_path, write_review_workbook
 from .outputs.summary import summary_path, write_summary
 
 
@@ -37,17 +42,41 @@ class Result:
     files: list[Path] = field(default_factory=list)  # the other outputs, manifest last
     comparison: Comparison | None = None  # with the previous period, when it is in the history
     stored: bool | None = None  # history: True stored, False unchanged (same inputs), None not consolidated
+    taken: int = 0  # review decisions read back from the review workbook and stored
 
     def lines(self) -> list[str]:
         """Where the outputs are, for the console."""
         out = [t("cli_outputs.written", path=p) for p in self.files]
         if self.feedback:
             out.insert(0, t("cli_outputs.feedback_written", n=len(self.feedback), folder=self.feedback[0].parent))
+        if self.consolidation is not None:
+            out += self.review_lines()
         if self.stored is not None:
             outbox = self.files[-1].parent.parent
             key = "history.stored" if self.stored else "history.unchanged"
             out.append(t(key, period=self.validation.period.id, path=history.history_path(outbox)))
         return out
+
+    def review_lines(self) -> list[str]:
+        """The state of the review, the decisions taken in this run, the figures still
+        provisional and the decisions that could not be taken."""
+        r = self.consolidation.review
+        path = review_path(self.files[-1].parent.parent, self.validation.period.id)
+        out = [t("review.lines.summary", **review.counts(r), path=path)]
+        if self.taken:
+            out.append(t("review.lines.taken", n=self.taken))
+        for key, amount in r.provisional.items():
+            out.append(t("review.lines.provisional", figure=t(f"summary.headline.{key}").strip(), amount=angka(amount)))
+        out += [t("review.lines.problem", sheet=p.sheet, cell=p.cell, message=p.message) for p in r.problems]
+        return out
+
+
+def _user() -> str:
+    """Who runs the tool, for a decision whose maker the workbook does not name."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some services, containers)
+        return ""
 
 
 def run(
@@ -68,11 +97,28 @@ def run(
     folder = outbox / period.id
     result = Result(validation)
     summary = []
-    # The feedback workbooks need only the validation: their workers start now, beside the
-    # consolidation; the summary workbook gets a worker of its own once that is done.
-    with forked(feedback_tasks(validation, rules, outbox, day), watch) as feedback_written:
+    stored = history.decisions(outbox, period.id)
+    decided, new, problems = stored, [], []
+    if consolidation:  # the review workbook is read back first: its decisions count in this run
+        with stage(watch, "review"):
+            path = review_path(outbox, period.id)
+            entries, problems = read_decisions(path)
+            if problems:  # unreadable: kept aside, never overwritten, for the secretariat to redo
+                path.replace(path.with_name(t("review.unreadable_copy", name=path.stem)))
+            decided, new, more = review.take(entries, stored, path.name, _user(), history.now())
+            problems += more
+    # The feedback workbooks need only the validation and the values sent back to their
+    # agency: their workers start now, beside the consolidation; the summary workbook gets a
+    # worker of its own once that is done.
+    tasks = feedback_tasks(validation, rules, outbox, day, review.requests(validation, rules, decided))
+    with forked(tasks, watch) as feedback_written:
         if consolidation:
-            c = result.consolidation = consolidate(validation, rules, watch)
+            c = result.consolidation = consolidate(validation, rules, watch, decisions=decided)
+            taken, unknown, c.review.orphans = review.check(c.review.items, new, stored)
+            c.review.problems = problems + unknown
+            history.add_decisions(outbox, period.id, taken)
+            result.taken = len(taken)
+            in_force = history.decisions_hash(stored | {d.item: d for d in taken})
             previous = history.load(outbox, previous_period_id(period, rules))
             result.comparison = compare(c, validation.agencies, previous, rules) if previous else None
             write = functools.partial(write_summary, summary_path(outbox, period.id), c, validation, rules, day)
@@ -87,6 +133,10 @@ def run(
                     result.files.append(render_report(data, report_path(outbox, period.id), template))
                 with stage(watch, "ikhub"):
                     result.files += write_ikhub(c, rules, outbox)
+            if consolidation:
+                with stage(watch, "review_workbook"):
+                    path = review_path(outbox, period.id)
+                    result.files.append(write_review_workbook(path, c.review, validation, rules, day))
             with stage(watch, "validation_list"):
                 result.files.append(
                     write_validation_list(validation, rules, folder / f"validasi_{period.id}.xlsx", day)
@@ -95,7 +145,9 @@ def run(
                 result.files[:0] = summary_written()
                 result.feedback = remove_stale(validation, outbox, feedback_written())
     with stage(watch, "manifest"):
-        manifest = write_manifest(validation, rules, [*result.files, *result.feedback], folder)
+        manifest = write_manifest(
+            validation, rules, [*result.files, *result.feedback], folder, in_force if consolidation else ""
+        )
         result.files.append(manifest)
     if consolidation:
         with stage(watch, "history"):

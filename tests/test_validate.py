@@ -245,8 +245,8 @@ def test_validation_outputs_are_reproducible(rules, period, known, tmp_path):
             p for p in (tmp_path / name).rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json", ".docx", ".csv")
         )
         digests.append([(f.relative_to(tmp_path / name), f.read_bytes()) for f in files])
-    # summary, data, report, list, feedback, I-KHub csv and json, manifest
-    assert digests[0] == digests[1] and len(digests[0]) == 8
+    # summary, data, report, review workbook, list, feedback, I-KHub csv and json, manifest
+    assert digests[0] == digests[1] and len(digests[0]) == 9
 
 
 def test_cli_validate_exit_codes(rules, known, tmp_path):

@@ -4,35 +4,58 @@ Pure DataFrame functions: every figure is a sum over rows of `activities`."""
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 
-from ..core.model import REPORTED, Consolidation, Validation
+from ..core.model import REPORTED, Consolidation, Decision, Review, Validation
 from ..core.rules import Rules
 from ..core.stopwatch import stage
 from ..core.texts import t
+from . import review
 from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, strongest
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
 
 
-def consolidate(validation: Validation, rules: Rules, watch=None, acts: pd.DataFrame | None = None) -> Consolidation:
+def consolidate(
+    validation: Validation,
+    rules: Rules,
+    watch=None,
+    acts: pd.DataFrame | None = None,
+    decisions: dict[str, Decision] | None = None,
+    check_content: bool = True,
+) -> Consolidation:
     """Figures, overlaps and duplicates of the validation's accepted rows, or of `acts` when
-    given (activities already built, as the history stores them)."""
+    given (activities already built, as the history stores them), honouring the
+    secretariat's `decisions`: excluded values leave every total, a pair that is not one
+    activity is neither merged nor listed, a confirmed one is counted once. `check_content`
+    False takes the decisions as they were when `acts` were stored (the year's report)."""
+    decisions = decisions or {}
     with stage(watch, "consolidate"):
         acts = activities(validation, rules) if acts is None else acts
     with stage(watch, "overlaps"):
         pairs = find_overlaps(acts, rules)
-        cluster, kept = duplicate_clusters(acts, pairs, rules)
+        pair_list = review.states(review.pair_items(acts, pairs, rules), decisions, check_content)
+        decided = pair_list["decision"].to_numpy()  # "" unless decided now (a stale decision is not applied)
+        keep = decided != review.DISTINCT
+        confirmed = np.isin(decided, [review.SAME, review.JOINT])
+        merge = (pairs["kind"] == DUPLICATE).to_numpy() | confirmed
+        cluster, kept = duplicate_clusters(acts, pairs[keep], rules, merge[keep], confirmed[keep])
         acts["duplikat"] = (cluster > 0) & ~kept  # every row of a cluster but the one kept
-        pairs = strongest(pairs, rules.overlap.overlap.max_partners)
         a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
-        same = (cluster[a] == cluster[b]) & (pairs["kind"] == DUPLICATE).to_numpy()
-        pairs["cluster"] = np.where(same, cluster[a], 0) if len(pairs) else []
+        same = (cluster[a] == cluster[b]) & (cluster[a] > 0) & merge & keep
+        merged = same & (kept[a] | kept[b])  # the pairs that merge a row into its kept one
+        strong = np.zeros(len(pairs), dtype=bool)
+        strong[keep] = strongest(pairs[keep], rules.overlap.overlap.max_partners)
+        asked = ((pair_list["decision"] != "") | (pair_list["previous"] != "")).to_numpy()
+        listed = keep & (strong | merged | asked)
+        pairs = pairs.assign(cluster=np.where(same, cluster[a], 0), item=pair_list["item"].to_numpy())
+        pair_list = pair_list[listed | ~keep]
+        pairs = pairs[listed].reset_index(drop=True)
     with stage(watch, "consolidate"):
-        return Consolidation(
+        values = review.states(review.value_items(validation, rules), decisions, check_content)
+        acts = review.exclude(acts, values, rules)
+        c = Consolidation(
             period=validation.period.id,
             levels=list(rules.catalogue.levels),
             activities=acts,
@@ -43,6 +66,22 @@ def consolidate(validation: Validation, rules: Rules, watch=None, acts: pd.DataF
             completeness=completeness(acts, rules),
             overlaps=pairs,
         )
+        figures = _figures(acts)
+        items = review.effects(pd.concat([values, pair_list], ignore_index=True), acts, figures, cluster, kept)
+        c.review = Review(items, provisional=review.provisional(items, figures, rules.review.provisional_share))
+        return c
+
+
+def _figures(acts: pd.DataFrame) -> dict[str, float]:
+    """The headline sums a review item can move."""
+    unique = acts.loc[~acts["duplikat"]] if len(acts) else acts
+    return {
+        "kegiatan_unik": float(len(unique)),
+        "peserta": float(acts["jumlah_peserta"].sum()) if len(acts) else 0.0,
+        "peserta_unik": float(unique["jumlah_peserta"].sum()) if len(acts) else 0.0,
+        "anggaran": float(acts["anggaran"].sum()) if len(acts) else 0.0,
+        "realisasi_anggaran": float(acts["realisasi_anggaran"].sum()) if len(acts) else 0.0,
+    }
 
 
 def activities(validation: Validation, rules: Rules) -> pd.DataFrame:
@@ -60,12 +99,16 @@ def activities(validation: Validation, rules: Rules) -> pd.DataFrame:
     unit = df["kode_aksi"].map(lambda c: catalogue[c].action.unit.casefold())
     given = df["satuan"].fillna("").astype(str).str.casefold()
     df["satuan_sesuai"] = (given == unit) | (given == "")
-    key = df[["_agency", "kode_aksi", "nama_kegiatan", "tanggal_mulai", "provinsi", "kabupaten_kota"]]
-    key = key.astype(object).where(key.notna(), "").astype(str)
-    joined = key.iloc[:, 0].str.cat([key[c] for c in key.columns[1:]], sep="|")
-    digest = joined.map(lambda s: hashlib.sha1(s.encode()).hexdigest()[:10])
-    ids = validation.period.id + "-" + df["_agency"] + "-" + digest
-    repeat = ids.groupby(ids).cumcount()  # identical rows: -2, -3, ... in row order, so ids stay unique
+    ids = validation.period.id + "-" + df["_agency"] + "-" + review.digest(df, review.IDENTITY)
+    # rows alike in what identifies them get -2, -3, ... in the order of their content, not
+    # of their rows, so that reordering a return changes no id
+    content = pd.Series("", index=df.index)
+    alike = ids.duplicated(keep=False)
+    if alike.any():
+        columns = [c for c in review.content_columns(rules) if c in df]
+        content[alike] = review.digest(df.loc[alike], columns, 12)
+    order = pd.DataFrame({"id": ids, "content": content}).sort_values(["id", "content"], kind="stable")
+    repeat = order.groupby("id").cumcount().reindex(ids.index)
     df.insert(0, "id_kegiatan", ids.where(repeat == 0, ids + "-" + (repeat + 1).astype(str)))
     return df
 
@@ -251,7 +294,7 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
         "jumlah_peserta",
     ]
     if c.overlaps.empty:
-        head = ["jenis", "klaster", "skor", "alasan", "saran"]
+        head = ["jenis", "klaster", "skor", "alasan", "saran", "item"]
         return pd.DataFrame(columns=[*head, *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])
     p = c.overlaps
     sim = p["name_similarity"].round().astype(int)
@@ -263,7 +306,7 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
     cluster = p["cluster"].astype("Int64").where(p["cluster"] > 0)  # the merged group, counted once
     out = pd.DataFrame(
         {"jenis": p["kind"].map(kinds), "klaster": cluster, "skor": p["score"], "alasan": reasons,
-         "saran": p["kind"].map(advice)}
+         "saran": p["kind"].map(advice), "item": p["item"]}
     )  # fmt: skip
     a = acts.loc[p["a"].to_numpy(), cols].reset_index(drop=True).add_prefix("a_")
     b = acts.loc[p["b"].to_numpy(), cols].reset_index(drop=True).add_prefix("b_")

@@ -175,36 +175,63 @@ def _codes(values: pd.Series) -> np.ndarray:
     return codes
 
 
-def strongest(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
-    """The pairs among the k strongest of either of their activities (duplicates before
+def strongest(pairs: pd.DataFrame, k: int) -> np.ndarray:
+    """Which pairs are among the k strongest of either of their activities (duplicates before
     overlapping work): the list stays proportional to the activities however many agencies
     work at one place. Totals merge duplicates over all pairs, not just these."""
     if pairs.empty:
-        return pairs
+        return np.zeros(0, dtype=bool)
     rank_key = pairs["score"] + (pairs["kind"] == DUPLICATE)
     rank_a = rank_key.groupby(pairs["a"]).rank(method="first", ascending=False)
     rank_b = rank_key.groupby(pairs["b"]).rank(method="first", ascending=False)
-    return pairs[(rank_a <= k) | (rank_b <= k)].reset_index(drop=True)
+    return ((rank_a <= k) | (rank_b <= k)).to_numpy()
 
 
-def duplicate_clusters(activities: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+def duplicate_clusters(
+    activities: pd.DataFrame,
+    pairs: pd.DataFrame,
+    rules: Rules,
+    merge: np.ndarray | None = None,
+    confirmed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Each row's duplicate cluster (1, 2, ... in the order of their kept rows; 0 for none)
     and whether it is the row kept: the lead agency's when there is one, else the first.
     A row joins a cluster only as a likely duplicate of the kept row itself, so a chain of
     pairs (A like B, B like C) does not join activities A and C that are not alike: rows
     are taken lead rows first, each not yet in a cluster keeps a new one, with those of
-    its own duplicates not yet in one."""
+    its own duplicates not yet in one. The pairs merged are the likely duplicates, or those
+    of `merge` when given; the pairs the secretariat `confirmed` are one activity whatever
+    the others say: they are joined first, chains included."""
     n = len(activities)
     lead = (activities.reset_index(drop=True)["peran"] == rules.lists.lists["peran"].values[0]).to_numpy()
-    dup = pairs.loc[pairs["kind"] == DUPLICATE, ["a", "b"]].to_numpy(dtype=np.int64) if len(pairs) else None
+    if merge is None:
+        merge = (pairs["kind"] == DUPLICATE).to_numpy() if len(pairs) else np.zeros(0, dtype=bool)
+    dup = pairs.loc[merge, ["a", "b"]].to_numpy(dtype=np.int64) if len(pairs) else None
     cluster, kept = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
     if dup is None or not len(dup):
         return cluster, kept
+    groups = []
+    if confirmed is not None and confirmed.any():
+        root: dict[int, int] = {}  # union-find over the few confirmed pairs
+
+        def find(r: int) -> int:
+            while root.setdefault(r, r) != r:
+                r = root[r]
+            return r
+
+        for a, b in pairs.loc[confirmed, ["a", "b"]].to_numpy(dtype=np.int64).tolist():
+            root[find(a)] = find(b)
+        together: dict[int, list[int]] = {}
+        for r in sorted(root):
+            together.setdefault(find(r), []).append(r)
+        for members in together.values():
+            ordered = sorted(members, key=lambda r: (not lead[r], r))
+            cluster[ordered] = -1
+            groups.append((ordered[0], ordered[1:]))
     partners: dict[int, list[int]] = {}
     for a, b in dup.tolist():
         partners.setdefault(a, []).append(b)
         partners.setdefault(b, []).append(a)
-    groups = []
     for keeper in sorted(partners, key=lambda r: (not lead[r], r)):
         if cluster[keeper]:
             continue

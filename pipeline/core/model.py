@@ -1,7 +1,7 @@
 """The records every step passes on: a reporting period, a problem found, a returned file
 (submission) and its row counts, an agency's submission status, the validation of a
-period, a stored period of the history, a period's consolidation and its comparison with
-the period before.
+period, a stored period of the history, the secretariat's review decisions, a period's
+consolidation and its comparison with the period before.
 
 Steps import their records from here, never from the module that happens to produce
 them. This module imports nothing of the pipeline but the problem catalogue, the texts and
@@ -202,6 +202,33 @@ class Snapshot:
     agencies: dict[str, AgencyStatus]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """The secretariat's decision on a review item: what (a key of the texts' `review.decisions`),
+    why, who and when, and the fingerprint of the item's rows it was taken on: when the
+    agency has since changed a row, the decision is stale and the item is asked again."""
+
+    item: str
+    decision: str
+    note: str = ""
+    by: str = ""
+    at: str = ""
+    fingerprint: str = ""
+
+
+@dataclass
+class Review:
+    """A period's review list (analysis/review.py): every item with its effect on the totals
+    and its decision; the decisions whose item no longer exists; the problems of the
+    decisions read back; and the headline figures made provisional by undecided items
+    (headline key -> the undecided amount)."""
+
+    items: pd.DataFrame
+    orphans: list[Decision] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    provisional: dict[str, float] = field(default_factory=dict)
+
+
 @dataclass
 class Consolidation:
     """A period's accepted activities added up (analysis/consolidate.py): by catalogue level
@@ -216,6 +243,7 @@ class Consolidation:
     by_province: pd.DataFrame
     completeness: pd.DataFrame  # agencies x action codes
     overlaps: pd.DataFrame  # pairs, positions into activities
+    review: Review | None = None
 
     @property
     def merged(self) -> int:

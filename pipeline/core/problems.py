@@ -64,6 +64,15 @@ RAISED_IN: dict[str, dict[str, str]] = {
         "overspent": WARNING,
         "obstacle-without-solution": WARNING,
     },
+    "pipeline/intake/review_sheet.py": {  # the secretariat's review workbook, read back
+        "review-unreadable": ERROR,
+    },
+    "pipeline/analysis/review.py": {  # the secretariat's decisions: those that cannot be taken; values sent back
+        "review-unknown-decision": ERROR,
+        "review-wrong-kind": ERROR,
+        "review-unknown-item": ERROR,
+        "review-requested": WARNING,
+    },
     "pipeline/intake/agency_checks.py": {  # an agency's return as a whole
         "late-submission": WARNING,
         "nihil-with-rows": WARNING,

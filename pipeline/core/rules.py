@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from .errors import RanpeError
 from .paths import RULES_DIR
+from .problems import CODES, WARNING
 from .schema import (
     FILES,
     Action,
@@ -31,6 +32,7 @@ from .schema import (
     OverlapFile,
     PeriodsFile,
     ProvincesFile,
+    ReviewFile,
     Settings,
 )
 from .texts import has, t
@@ -61,6 +63,7 @@ class Rules:
     limits: Limits
     checks: ChecksFile
     overlap: OverlapFile
+    review: ReviewFile
     digests: dict[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -191,6 +194,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         limits=models["limits.yaml"],
         checks=models["checks.yaml"],
         overlap=models["overlap.yaml"],
+        review=models["review.yaml"],
         digests=digests,
     )
     _cross_check(rules)
@@ -226,6 +230,7 @@ def _cross_check(rules: Rules) -> None:
         raise RanpeError(t("errors.rules_action_column", file=f / "fields.yaml", found=", ".join(codes) or "-"))
     _check_sources(rules)
     _check_checks(rules)
+    _check_review(rules)
 
 
 def _check_sources(rules: Rules) -> None:
@@ -259,3 +264,17 @@ def _check_checks(rules: Rules) -> None:
                 raise RanpeError(
                     t("errors.rules_invalid", file=rules.folder / "checks.yaml", key=f"checks.{i}", problem=problem)
                 )
+
+
+def _check_review(rules: Rules) -> None:
+    """The codes of review.yaml are warnings of the catalogue; its columns are of fields.yaml."""
+    path = rules.folder / "review.yaml"
+    for i, code in enumerate(rules.review.codes):
+        if CODES.get(code) != WARNING:
+            problem = t("errors.review_code", code=code)
+            raise RanpeError(t("errors.rules_invalid", file=path, key=f"codes.{i}", problem=problem))
+    for i, group in enumerate(rules.review.exclude_together):
+        for col in group:
+            if col not in rules.column_by_key:
+                problem = t("validate.rule_unknown_column", column=col)
+                raise RanpeError(t("errors.rules_invalid", file=path, key=f"exclude_together.{i}", problem=problem))

@@ -297,6 +297,12 @@ class OverlapFile(Model):
     merge_columns: list[str] = []
 
 
+class ReviewFile(Model):
+    codes: list[str] = []  # warning codes on an accepted row that wait for the secretariat's decision
+    exclude_together: list[list[str]] = []  # columns excluded together when one of them is
+    provisional_share: float = Field(0.05, ge=0, le=1)
+
+
 class ChecksFile(Model):
     checks: list[CheckSpec]
 
@@ -316,4 +322,5 @@ FILES: dict[str, type[Model]] = {
     "limits.yaml": Limits,
     "checks.yaml": ChecksFile,
     "overlap.yaml": OverlapFile,
+    "review.yaml": ReviewFile,
 }

@@ -2,7 +2,10 @@
 
 Each consolidation stores the period's snapshot: its accepted activities, the agency
 statuses and the run manifest. The snapshot is keyed by the hash of the inputs (every
-file's SHA-256 and the rules hash): running again on the same inbox changes nothing.
+file's SHA-256, the rules hash and the review decisions): running again on the same inbox
+changes nothing. The secretariat's review decisions are kept apart, every one with who
+and when (a later decision on an item is added, never written over): a new snapshot never
+loses them.
 A finalised period is locked; a later run needs `reopen`, which is recorded as an event.
 """
 
@@ -19,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import RanpeError
-from ..core.model import AgencyStatus, Snapshot
+from ..core.model import AgencyStatus, Decision, Snapshot
 from ..core.texts import t
 
 DB_NAME = "riwayat.sqlite"
@@ -35,6 +38,9 @@ CREATE TABLE IF NOT EXISTS statuses (period TEXT NOT NULL, agency TEXT NOT NULL,
     PRIMARY KEY (period, agency));
 CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, period TEXT NOT NULL,
     event TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);
+CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, period TEXT NOT NULL,
+    item TEXT NOT NULL, decision TEXT NOT NULL, note TEXT, decided_by TEXT, decided_at TEXT, fingerprint TEXT);
+CREATE INDEX IF NOT EXISTS decisions_period ON decisions (period, item);
 """
 
 
@@ -61,10 +67,12 @@ def connect(outbox: Path) -> Iterator[sqlite3.Connection]:
 def inputs_hash(manifest: dict) -> str:
     """What a snapshot was made from: every input's hash and the rules' hash."""
     parts = [manifest["rules_hash"], *sorted(f"{i['file']}:{i['sha256']}" for i in manifest["inputs"])]
+    if manifest.get("decisions_hash"):
+        parts.append(manifest["decisions_hash"])
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _now() -> str:
+def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
@@ -79,7 +87,7 @@ def check_open(outbox: Path, period_id: str, reopen: bool) -> None:
         if not reopen:
             raise RanpeError(t("history.finalised", period=period_id, at=row[0]))
         con.execute("UPDATE periods SET finalised_at = NULL WHERE period = ?", (period_id,))
-        con.execute("INSERT INTO events (period, event, at) VALUES (?, 'reopened', ?)", (period_id, _now()))
+        con.execute("INSERT INTO events (period, event, at) VALUES (?, 'reopened', ?)", (period_id, now()))
 
 
 def finalise(outbox: Path, period_id: str) -> str:
@@ -92,7 +100,7 @@ def finalise(outbox: Path, period_id: str) -> str:
             raise RanpeError(t("history.not_stored", period=period_id))
         if row[0]:
             return row[0]
-        at = _now()
+        at = now()
         con.execute("UPDATE periods SET finalised_at = ? WHERE period = ?", (at, period_id))
         con.execute("INSERT INTO events (period, event, at) VALUES (?, 'finalised', ?)", (period_id, at))
         return at
@@ -126,9 +134,9 @@ def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period) DO UPDATE SET inputs_hash = excluded.inputs_hash, "
             "rules_hash = excluded.rules_hash, tool_version = excluded.tool_version, "
             "stored_at = excluded.stored_at, manifest = excluded.manifest",
-            (period, key, manifest["rules_hash"], manifest["tool_version"], _now(), json.dumps(manifest)),
+            (period, key, manifest["rules_hash"], manifest["tool_version"], now(), json.dumps(manifest)),
         )
-        con.execute("INSERT INTO events (period, event, at, detail) VALUES (?, 'stored', ?, ?)", (period, _now(), key))
+        con.execute("INSERT INTO events (period, event, at, detail) VALUES (?, 'stored', ?, ?)", (period, now(), key))
     return True
 
 
@@ -156,6 +164,38 @@ def load(outbox: Path, period_id: str) -> Snapshot | None:
         a: AgencyStatus(s, json.loads(files), acc, rej, e, w, bool(late)) for a, s, acc, rej, e, w, late, files in st
     }
     return Snapshot(period_id, acts, agencies)
+
+
+def decisions(outbox: Path, period_id: str) -> dict[str, Decision]:
+    """The review decisions of a period in force: the latest one on each item."""
+    if not history_path(outbox).exists():
+        return {}
+    with connect(outbox) as con:
+        rows = con.execute(
+            "SELECT item, decision, note, decided_by, decided_at, fingerprint FROM decisions WHERE period = ? "
+            "ORDER BY seq",
+            (period_id,),
+        ).fetchall()
+    return {r[0]: Decision(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "") for r in rows}
+
+
+def add_decisions(outbox: Path, period_id: str, new: list[Decision]) -> None:
+    """Record new decisions of a period (refused, like any change, once it is finalised)."""
+    if not new:
+        return
+    check_open(outbox, period_id, reopen=False)
+    with connect(outbox) as con:
+        con.executemany(
+            "INSERT INTO decisions (period, item, decision, note, decided_by, decided_at, fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(period_id, d.item, d.decision, d.note, d.by, d.at, d.fingerprint) for d in new],
+        )
+
+
+def decisions_hash(decided: dict[str, Decision]) -> str:
+    """What the decisions in force are, for the snapshot key."""
+    text = json.dumps([[d.item, d.decision, d.note, d.fingerprint] for _, d in sorted(decided.items())])
+    return hashlib.sha256(text.encode()).hexdigest() if decided else ""
 
 
 def events(outbox: Path, period_id: str) -> list[tuple[str, str]]:

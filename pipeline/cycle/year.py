@@ -35,7 +35,8 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE
     acts = pd.concat([s.activities for s in snaps.values()], ignore_index=True)
     agencies = _agencies([s.agencies for s in snaps.values()])
     validation = Validation(period, [], [], acts, _files(outbox, ids), agencies=agencies)
-    c = consolidate(validation, rules, acts=acts)
+    decided = {i: d for pid in ids for i, d in history.decisions(outbox, pid).items()}  # as the periods had them
+    c = consolidate(validation, rules, acts=acts, decisions=decided, check_content=False)
     day = run_date()
     summary = write_summary(summary_path(outbox, period.id), c, validation, rules, day)
     data = report_data(c, validation, rules, summary.name, day)

@@ -38,10 +38,13 @@ def write_feedback(validation: Validation, rules: Rules, outbox: Path, day: dt.d
         return remove_stale(validation, outbox, results())
 
 
-def feedback_tasks(validation: Validation, rules: Rules, outbox: Path, day: dt.date) -> list[Task]:
-    """One writer per agency to send back, for `forked`: each writes its own path."""
+def feedback_tasks(
+    validation: Validation, rules: Rules, outbox: Path, day: dt.date, requests: list[Problem] = ()
+) -> list[Task]:
+    """One writer per agency to send back, for `forked`: each writes its own path. `requests`:
+    the values the secretariat's review sends back to their agency, marked like problems."""
     by_file: dict[str, list[Problem]] = {}
-    for p in validation.problems:
+    for p in [*validation.problems, *requests]:
         by_file.setdefault(p.file, []).append(p)
     rows = validation.typed
     typed = rows.set_index(["_file", "_row"]).sort_index() if rows is not None and len(rows) else None

@@ -14,7 +14,8 @@ from ..core.rules import Rules
 from ..core.texts import t
 
 
-def manifest(validation: Validation, rules: Rules, outputs: list[Path], folder: Path) -> dict:
+def manifest(validation: Validation, rules: Rules, outputs: list[Path], folder: Path, decisions: str = "") -> dict:
+    """`decisions`: the hash of the review decisions in force, when there are any."""
     counts = {f.file: f for f in validation.files}
     inputs = []
     for s in sorted(validation.submissions, key=lambda s: s.name):
@@ -37,13 +38,16 @@ def manifest(validation: Validation, rules: Rules, outputs: list[Path], folder: 
         "tool_version": __version__,
         "period": validation.period.id,
         "rules_hash": rules.rules_hash,
+        **({"decisions_hash": decisions} if decisions else {}),
         "inputs": inputs,
         "outputs": [{"file": str(p.relative_to(folder)), "sha256": sha256(p)} for p in sorted(outputs)],
     }
 
 
-def write_manifest(validation: Validation, rules: Rules, outputs: list[Path], folder: Path) -> Path:
-    data = manifest(validation, rules, outputs, folder)
+def write_manifest(
+    validation: Validation, rules: Rules, outputs: list[Path], folder: Path, decisions: str = ""
+) -> Path:
+    data = manifest(validation, rules, outputs, folder, decisions)
     return write_text(folder / "manifest.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 

@@ -21,6 +21,7 @@ from ..core.formatting import angka, persen, poin, rupiah, tanggal
 from ..core.paths import DOCX_TEMPLATE as TEMPLATE
 from ..core.texts import t
 from . import charts
+from .report_data import NO_REVIEW
 from .reproducible import normalise_zip
 
 _TAG = re.compile(r"\{[{%].*?[%}]\}", re.S)
@@ -42,7 +43,7 @@ def load_data(outbox: Path, period_id: str) -> dict:
     path = data_path(outbox, period_id)
     if not path.is_file():
         raise RanpeError(t("errors.report_data_missing", period=period_id, file=path))
-    return json.loads(path.read_text(encoding="utf-8"))
+    return {**NO_REVIEW, **json.loads(path.read_text(encoding="utf-8"))}
 
 
 def environment() -> jinja2.Environment:

@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..analysis.consolidate import headline
 from ..analysis.overlap import DUPLICATE
-from ..core.formatting import tanggal
+from ..analysis.review import DECIDED, EXCLUDE, MOVABLE, OPEN, PAIR, STALE, WAITING, counts, number
+from ..core.formatting import angka, persen, rupiah, tanggal
 from ..core.model import Consolidation, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
@@ -71,6 +72,53 @@ def report_data(
         "berkas_ringkasan": summary_file,
         "grafik": _chart_data(c, validation),
         "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
+        **_review(c, rules, h),
+    }
+
+
+COUNTS = ("butir", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct", "belum")
+NO_REVIEW = {  # the review's keys in the data of a run made before there was a review
+    "tinjauan": dict.fromkeys(COUNTS, 0),
+    "tinjauan_dikecualikan": [],
+    "tinjauan_pasangan": [],
+    "tinjauan_sementara": [],
+    "sementara": dict.fromkeys(MOVABLE, 0),
+    "ambang_sementara": "",
+}
+
+
+def _review(c: Consolidation, rules: Rules, h: dict) -> dict:
+    """What the secretariat's review did: counts, the values excluded with their reasons, and
+    the headline figures still provisional (key -> the amount not yet reviewed)."""
+    r = c.review
+    n = counts(r)
+    n["butir"] = n.pop("items")  # a dict's `items` would be its method in the template
+    items = r.items
+    out = items[(items["state"] == DECIDED) & (items["decision"] == EXCLUDE)] if len(items) else items
+    excluded = [
+        {"kl": x.kl, "kode": x.kode_aksi, "nama": clean(x.nama_kegiatan), "kolom": x.label,
+         "nilai": number(x.value), "alasan": clean(x.note) or t("review.decisions.exclude")}
+        for x in out.itertuples()
+    ]  # fmt: skip
+    pairs = items[(items["state"] == DECIDED) & (items["kind"] == PAIR)] if len(items) else items
+    decided_pairs = [
+        {"keputusan": t(f"review.decisions.{x.decision}"), "a_kl": x.a_kl, "a_nama": clean(x.a_nama_kegiatan),
+         "b_kl": x.b_kl, "b_nama": clean(x.b_nama_kegiatan), "alasan": clean(x.note)}
+        for x in pairs.itertuples()
+    ]  # fmt: skip
+    money = {"anggaran", "realisasi_anggaran"}
+    fmt = {k: (rupiah if k in money else angka) for k in r.provisional}
+    provisional = [
+        {"angka": t(f"summary.headline.{k}").strip(), "nilai": fmt[k](h[k]), "belum": fmt[k](v)}
+        for k, v in r.provisional.items()
+    ]
+    return {
+        "tinjauan": {**n, "belum": n[WAITING] + n[OPEN] + n[STALE]},
+        "tinjauan_dikecualikan": excluded,
+        "tinjauan_pasangan": decided_pairs,
+        "tinjauan_sementara": provisional,
+        "sementara": {k: r.provisional.get(k, 0) for k in MOVABLE},
+        "ambang_sementara": persen(rules.review.provisional_share, 0),
     }
 
 

@@ -17,14 +17,16 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from ..analysis.board import status_board
 from ..analysis.consolidate import headline, overlap_table
+from ..analysis.review import PAIR, VALUE, counts
 from ..core.files import atomic_path
-from ..core.formatting import dmy
+from ..core.formatting import angka, dmy, rupiah
 from ..core.model import Comparison, Consolidation, Validation
 from ..core.rules import Rules
 from ..core.texts import t
 from .fastsheet import Cells, Workbook
 from .problem_list import PROBLEM_COLUMNS, problem_table
 from .reproducible import fixed_datetime
+from .review_workbook import PAIR_COLUMNS, VALUE_COLUMNS, column_label, shown
 from .template import WORKBOOK_OPTIONS, load_style
 
 CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}  # the rest are numbers
@@ -127,6 +129,7 @@ def write_summary(
         prov = _per_province(w, c)
         _completeness(w, c)
         _overlaps(w, c)
+        _review(w, c)
         _activities(w, c)
         _problems(w, validation)
         _about(w, validation, rules, day)
@@ -142,18 +145,30 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
     ws.set_column(1, 1, 20)
     figures = headline(c, validation)
     money = {"anggaran", "realisasi_anggaran"}
+    provisional = c.review.provisional
+    ws.set_column(2, 2, 34 if provisional else 8)
     for i, key in enumerate(t("summary.headline")):
         ws.write_string(2 + i, 0, t(f"summary.headline.{key}"), w.f["label"])
         ws.write_number(2 + i, 1, figures[key], w.f["money" if key in money else "int"])
+        if key in provisional:
+            amount = rupiah(provisional[key]) if key in money else angka(provisional[key])
+            ws.write_string(2 + i, 2, t("review.provisional_mark", amount=amount), w.f["bad"])
     # status table for the chart
     row = 3 + len(t("summary.headline"))
     ws.write_string(row, 0, t("summary.status_table"), w.f["header"])
     ws.write_string(row, 1, t("summary.chart.count_axis"), w.f["header"])
-    counts = pd.Series([a.state for a in validation.agencies.values()]).value_counts()
+    states = pd.Series([a.state for a in validation.agencies.values()]).value_counts()
     order = ["accepted", "accepted_warnings", "partial", "nihil", "rejected", "not_received"]
     for i, key in enumerate(order, start=1):
         ws.write_string(row + i, 0, t(f"status.{key}"))
-        ws.write_number(row + i, 1, int(counts.get(key, 0)), w.f["int"])
+        ws.write_number(row + i, 1, int(states.get(key, 0)), w.f["int"])
+    below = row + len(order) + 2
+    ws.write_string(below, 0, t("review.counts_title"), w.f["header"])
+    ws.write_string(below, 1, t("summary.chart.count_axis"), w.f["header"])
+    n = counts(c.review)
+    for i, key in enumerate(("items", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct"), 1):
+        ws.write_string(below + i, 0, t(f"review.counts.{key}"))
+        ws.write_number(below + i, 1, n[key], w.f["int"])
     sheet = t("summary.sheets.ringkasan")
     status = _chart(w, "bar", (sheet, row + 1, len(order), 0, 1), t("summary.chart.status"), "#404040")
     status.set_x_axis({"name": t("summary.chart.count_axis")})
@@ -375,10 +390,22 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
         ("skor", _label("skor"), "num"),
         ("alasan", _label("alasan"), "long"),
         ("saran", _label("saran"), "long"),
+        ("item", t("review.columns.item_full"), "code"),
     ]
     for prefix, key in (("a_", "side_a"), ("b_", "side_b")):
         cols += [(prefix + k, _label(key, label=labels.get(k, k)), kind) for k, kind in side]
     w.table(ws, 0, df, cols)
+
+
+def _review(w: _Writer, c: Consolidation) -> None:
+    """Every review item with its decision, values first, then pairs (as in the review workbook)."""
+    ws = w.wb.add_worksheet(t("summary.sheets.tinjauan"))
+    row = 0
+    for kind, cols in ((VALUE, VALUE_COLUMNS), (PAIR, PAIR_COLUMNS)):
+        ws.write_string(row, 0, t(f"summary.review_{kind}"), w.f["subtitle"])
+        spec = [(key, column_label(key), k) for key, k in cols if key not in ("fingerprint", "written")]
+        row = w.table(ws, row + 1, shown(c.review.items, kind), spec, freeze=False) + 2
+    w.print_setup(ws)
 
 
 def _activities(w: _Writer, c: Consolidation) -> None:
@@ -392,6 +419,7 @@ def _activities(w: _Writer, c: Consolidation) -> None:
             cols.append((f.key, f.label, kinds.get(f.type, "text")))
     cols += [
         ("duplikat", _label("duplikat"), "text"),
+        ("dikecualikan", _label("dikecualikan"), "long"),
         ("_file", _label("_file"), "text"),
         ("_row", _label("_row"), "int"),
     ]

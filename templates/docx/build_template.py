@@ -176,6 +176,7 @@ def build(out: Path) -> Path:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
     para(doc, T["summary_overlaps"])
+    para(doc, T["summary_review"])
     para(doc, T["summary_quality"])
     figure(doc, "grafik_status", T["fig_status"])
     figure(doc, "grafik_capaian", T["fig_capaian"])
@@ -275,6 +276,31 @@ def build(out: Path) -> Path:
         ],
         [2.4, 2.9, 1.9, 1.7, 1.3, 2.1, 4.2],
     )
+
+    doc.add_heading(T["h_review"], 2)
+    para(doc, T["review_intro"])
+    tag(doc, "{%p if tinjauan_dikecualikan %}")
+    para(doc, T["review_excluded"])
+    table(
+        doc,
+        [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_reason"]],
+        "x in tinjauan_dikecualikan",
+        ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
+        [2.2, 1.4, 4.4, 2.4, 2.2, 3.9],
+    )
+    tag(doc, "{%p else %}")
+    para(doc, T["review_excluded_none"])
+    tag(doc, "{%p endif %}")
+    para(doc, T["review_pairs"])
+    tag(doc, "{%p for x in tinjauan_pasangan %}")
+    para(doc, T["review_pair_item"], style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if tinjauan_sementara %}")
+    para(doc, T["review_provisional"])
+    tag(doc, "{%p for x in tinjauan_sementara %}")
+    para(doc, T["review_provisional_item"], style="List Bullet")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
 
     doc.add_heading(T["h_compare"], 1)
     tag(doc, "{%p if perbandingan %}")

@@ -1,0 +1,331 @@
+"""The secretariat's review of flagged figures: a period's items (warnings on accepted rows
+that rules/review.yaml lists, and pairs of activities that may be one), their stable ids,
+what each changes in the totals, and the decisions taken on them.
+
+An item's id is made from what identifies its row(s) (agency, action, name, start date,
+place) and, for a value, the check and the column: it survives reruns, reordering and the
+resubmission of unchanged rows. Its fingerprint is made from the whole content of its
+row(s): a decision taken on another fingerprint is stale, and the item is asked again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ..core.formatting import angka
+from ..core.model import Decision, Problem, Review, Validation
+from ..core.rules import Rules
+from ..core.texts import t
+
+VALUE, PAIR = "value", "pair"
+KEEP, EXCLUDE, ASK = "keep", "exclude", "ask_agency"  # decisions on a value
+SAME, DISTINCT, JOINT = "duplicate", "distinct", "joint"  # decisions on a pair
+CHOICES = {VALUE: (KEEP, EXCLUDE, ASK), PAIR: (SAME, DISTINCT, JOINT)}
+OPEN, DECIDED, WAITING, STALE = "open", "decided", "waiting", "stale"  # an item's state
+UNDECIDED = (OPEN, WAITING, STALE)
+IDENTITY = ["_agency", "kode_aksi", "nama_kegiatan", "tanggal_mulai", "provinsi", "kabupaten_kota"]
+FIGURES = {"jumlah_peserta": ("peserta", "peserta_unik"), "anggaran": ("anggaran",),
+           "realisasi_anggaran": ("realisasi_anggaran",)}  # fmt: skip # headline figures a column adds to
+MOVABLE = ("kegiatan_unik", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran")  # headline figures items move
+PAIR_SIDE = ["id_kegiatan", "kl", "_agency", "kode_aksi", "nama_kegiatan", "provinsi", "kabupaten_kota",
+             "tanggal_mulai", "jumlah_peserta", "_file", "_row"]  # fmt: skip
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def digest(df: pd.DataFrame, columns: list[str], n: int = 10) -> pd.Series:
+    """The first `n` hex digits of the SHA-1 of each row's values of `columns`, blank for missing."""
+    key = df[columns].astype(object).where(df[columns].notna(), "").astype(str)
+    joined = key.iloc[:, 0].str.cat([key[c] for c in columns[1:]], sep="|") if len(columns) > 1 else key.iloc[:, 0]
+    return joined.map(lambda s: _sha(s)[:n])
+
+
+def content_columns(rules: Rules) -> list[str]:
+    """The columns a row's fingerprint is made of: every input column but those that do not
+    make two rows different (the `ignore` of the duplicate_rows check, such as the row number)."""
+    ignore = {c for spec in rules.checks.checks if spec.check == "duplicate_rows" for c in spec.ignore}
+    return [c.key for c in rules.fields.columns if c.input and c.key not in ignore]
+
+
+def _numbered(base: pd.Series, fingerprint: pd.Series) -> pd.Series:
+    """`base` made unique: repeats get -2, -3, ... in the order of their fingerprints."""
+    order = pd.DataFrame({"b": base, "f": fingerprint}).sort_values(["b", "f"], kind="stable")
+    n = order.groupby("b").cumcount().reindex(base.index)
+    return base.where(n == 0, base + "-" + (n + 1).astype(str))
+
+
+def value_items(validation: Validation, rules: Rules) -> pd.DataFrame:
+    """One item per warning of review.yaml's codes on an accepted row: the value, where it
+    is, what it was compared with, and the row's identity and fingerprint."""
+    codes = set(rules.review.codes)
+    key_of = {c.label: c.key for c in rules.fields.columns}
+    found = [p for p in validation.problems if p.code in codes and p.row and p.column in key_of]
+    acc = validation.accepted
+    if not found or acc.empty:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    at = pd.Series(np.arange(len(acc)), index=pd.MultiIndex.from_arrays([acc["_file"], acc["_row"].astype(int)]))
+    at = at[~at.index.duplicated()]
+    probs = pd.DataFrame(
+        [(p.file, int(p.row), p.code, key_of[p.column], p.column, p.detail, p.message, p.sheet, p.cell) for p in found],
+        columns=["_file", "_row", "code", "column", "label", "detail", "message", "sheet", "cell"],
+    )
+    probs["pos"] = at.reindex(pd.MultiIndex.from_arrays([probs["_file"], probs["_row"]])).to_numpy()
+    probs = probs[probs["pos"].notna()].reset_index(drop=True)
+    rows = acc.iloc[probs["pos"].astype(int).to_numpy()].reset_index(drop=True)
+    fingerprint = digest(rows, content_columns(rules), 12)
+    ident = digest(rows, IDENTITY, 40) + "|" + probs["code"] + "|" + probs["column"]
+    base = "N-" + rows["_agency"] + "-" + ident.map(lambda s: _sha(s)[:10].upper())
+    names = {a.code: a.short for a in rules.agencies}
+    values = [rows.at[i, c] for i, c in enumerate(probs["column"])]
+    out = pd.DataFrame(
+        {
+            "item": _numbered(base, fingerprint),
+            "kind": VALUE,
+            "code": probs["code"],
+            "kl": rows["_agency"].map(names),
+            "_agency": rows["_agency"],
+            "kode_aksi": rows["kode_aksi"],
+            "nama_kegiatan": rows["nama_kegiatan"],
+            "provinsi": rows["provinsi"],
+            "column": probs["column"],
+            "label": probs["label"],
+            "value": pd.array(values, dtype="Float64"),
+            "detail": probs["detail"],
+            "message": probs["message"],
+            "_file": probs["_file"],
+            "sheet": probs["sheet"],
+            "cell": probs["cell"],
+            "_row": probs["_row"],
+            "fingerprint": fingerprint,
+        }
+    )
+    return out.sort_values(["_agency", "_file", "_row", "item"], kind="stable").reset_index(drop=True)
+
+
+VALUE_COLUMNS = ["item", "kind", "code", "kl", "_agency", "kode_aksi", "nama_kegiatan", "provinsi", "column", "label",
+                 "value", "detail", "message", "_file", "sheet", "cell", "_row", "fingerprint"]  # fmt: skip
+
+
+def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """One item per pair (aligned with `pairs`): both rows side by side, ordered by their
+    activity ids, with the pair's id and fingerprint."""
+    cols = ["item", "kind", "code", "score", "fingerprint", *[f"{s}_{k}" for s in "ab" for k in PAIR_SIDE]]
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
+    swap = acts["id_kegiatan"].to_numpy()[a] > acts["id_kegiatan"].to_numpy()[b]
+    first, second = np.where(swap, b, a), np.where(swap, a, b)
+    rows = np.unique(np.concatenate([first, second]))
+    fp = pd.Series(digest(acts.iloc[rows], content_columns(rules), 12).to_numpy(), index=rows)
+    sa = acts.iloc[first][PAIR_SIDE].reset_index(drop=True)
+    sb = acts.iloc[second][PAIR_SIDE].reset_index(drop=True)
+    ids = sa["id_kegiatan"] + "|" + sb["id_kegiatan"]
+    out = pd.DataFrame(
+        {
+            "item": "P-" + sa["_agency"] + "-" + sb["_agency"] + "-" + ids.map(lambda s: _sha(s)[:10].upper()),
+            "kind": PAIR,
+            "code": pairs["kind"].to_numpy(),
+            "score": pairs["score"].to_numpy(),
+            "fingerprint": (fp[first].to_numpy() + fp[second].to_numpy()),
+            "pos_a": first,
+            "pos_b": second,
+        }
+    )
+    out["fingerprint"] = out["fingerprint"].map(lambda s: _sha(s)[:12])
+    out["item"] = _numbered(out["item"], out["fingerprint"])
+    return pd.concat([out, sa.add_prefix("a_"), sb.add_prefix("b_")], axis=1)
+
+
+def states(items: pd.DataFrame, decisions: dict[str, Decision], check_content: bool = True) -> pd.DataFrame:
+    """`items` with their decision (if any, and the one before when it is stale) and state:
+    decided, waiting (for the agency), stale (taken on rows since changed) or open.
+    `check_content` False: no decision is stale (rows as stored with their decisions)."""
+    got = [decisions.get(i) for i in items["item"]]
+    got = [d if d and d.decision in CHOICES[k] else None for d, k in zip(got, items["kind"], strict=True)]
+    fingerprints = items["fingerprint"] if check_content else [d.fingerprint if d else "" for d in got]
+    fresh = [d is not None and d.fingerprint == f for d, f in zip(got, fingerprints, strict=True)]
+    out = items.assign(
+        decision=[d.decision if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
+        note=[d.note if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
+        by=[d.by if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
+        at=[d.at if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
+        previous=[d.decision if d and not ok else "" for d, ok in zip(got, fresh, strict=True)],
+    )
+    state = np.where(out["previous"] != "", STALE, np.where(out["decision"] == ASK, WAITING, DECIDED))
+    out["state"] = np.where((out["decision"] == "") & (out["previous"] == ""), OPEN, state)
+    return out
+
+
+def requests(validation: Validation, rules: Rules, decisions: dict[str, Decision]) -> list[Problem]:
+    """The values the secretariat sent back to their agency ("tunggu perbaikan K/L"), as
+    problems of the agency's file, for its feedback workbook and e-mail."""
+    items = states(value_items(validation, rules), decisions)
+    waiting = items[items["state"] == WAITING]
+    return [
+        Problem(r.file, "review-requested", r.sheet, r.cell, int(r.row), r.label, number(r.value), r.note or "-")
+        for r in waiting.rename(columns={"_file": "file", "_row": "row"}).itertuples()
+    ]
+
+
+def number(value) -> str:
+    return "" if pd.isna(value) else angka(value, 0 if float(value).is_integer() else 2)
+
+
+def exclude(acts: pd.DataFrame, items: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """`acts` with the values the secretariat excluded removed (with the columns they go
+    together with), and a column naming what was excluded and why."""
+    acts = acts if "dikecualikan" in acts else acts.assign(dikecualikan="")
+    out = items[(items["state"] == DECIDED) & (items["decision"] == EXCLUDE)]
+    if out.empty:
+        return acts
+    together = defaultdict(set)
+    for group in rules.review.exclude_together:
+        for col in group:
+            together[col].update(group)
+    where = pd.Series(np.arange(len(acts)), index=pd.MultiIndex.from_arrays([acts["_file"], acts["_row"]]))
+    labels = {c.key: c.label for c in rules.fields.columns}
+    gone: dict[str, list[int]] = defaultdict(list)
+    notes = acts["dikecualikan"].to_numpy(dtype=object).copy()
+    for r in out.rename(columns={"_file": "file", "_row": "row"}).itertuples():
+        pos = where.get((r.file, r.row))
+        if pos is None:
+            continue
+        for col in together[r.column] | {r.column}:
+            gone[col].append(pos)
+        said = t("review.excluded_note", column=labels[r.column], value=number(r.value), item=r.item)
+        notes[pos] = f"{notes[pos]}; {said}" if notes[pos] else said
+    for col, positions in sorted(gone.items()):
+        mask = np.zeros(len(acts), dtype=bool)
+        mask[positions] = True
+        acts[col] = acts[col].mask(mask)
+    acts["dikecualikan"] = notes
+    return acts
+
+
+def effects(
+    items: pd.DataFrame, acts: pd.DataFrame, figures: dict, cluster: np.ndarray, kept: np.ndarray
+) -> pd.DataFrame:
+    """`items` with what each changes: the headline figures it moves (`affects`), by how much
+    (`amount`) and as a share of the figure (`share`); `default_moves`: whether its default
+    handling (a value counted, a likely duplicate counted once) moves a headline figure."""
+    out = items.copy()
+    if out.empty:
+        return out.assign(affects=[], amount=[], share=[], default_moves=[])
+    affects, amount, moves = [], [], []
+    people = acts["jumlah_peserta"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    for r in out.itertuples():
+        if r.kind == VALUE:
+            keys = FIGURES.get(r.column, ())
+            affects.append(keys)
+            amount.append(float(r.value) if not pd.isna(r.value) else 0.0)
+            moves.append(bool(keys))
+        else:
+            pa, pb = int(r.pos_a), int(r.pos_b)
+            dropped = pb if kept[pa] or not kept[pb] else pa
+            merged = cluster[pa] == cluster[pb] > 0  # this pair's rows are counted once
+            affects.append(("kegiatan_unik", "peserta_unik"))
+            amount.append(float(people[dropped]))
+            moves.append(bool(merged) and r.code == "likely-duplicate")
+    out["affects"], out["amount"], out["default_moves"] = affects, amount, moves
+    main = [k[-1] if r.kind == PAIR else (k[0] if k else "") for k, r in zip(affects, out.itertuples(), strict=True)]
+    total = pd.Series([figures.get(k) or np.nan for k in main], dtype=float)
+    excluded = ((out["state"] == DECIDED) & (out["decision"] == EXCLUDE)).to_numpy()
+    out["share"] = (out["amount"] / (total + np.where(excluded, out["amount"], 0))).where(total > 0).to_numpy()
+    return out
+
+
+def provisional(items: pd.DataFrame, figures: dict, share: float) -> dict[str, float]:
+    """Headline figures that undecided items move by more than `share` of them: key -> amount."""
+    if items.empty:
+        return {}
+    undecided = items[items["state"].isin(UNDECIDED) & items["default_moves"]]
+    amounts: dict[str, float] = defaultdict(float)
+    for r in undecided.itertuples():
+        for key in r.affects:
+            amounts[key] += 1 if key == "kegiatan_unik" else r.amount
+    return {k: v for k, v in sorted(amounts.items()) if figures.get(k) and v > share * abs(figures[k])}
+
+
+def _fold(text) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+ENTRY_COLUMNS = ["item", "decision", "note", "by", "fingerprint", "written", "sheet", "cell", "row"]
+
+
+def kind_of(item: str) -> str | None:
+    """An item's kind from its id: N-... a value, P-... a pair."""
+    return {"N": VALUE, "P": PAIR}.get(str(item)[:1]) if str(item)[1:2] == "-" else None
+
+
+def take(entries: pd.DataFrame, stored: dict[str, Decision], file: str, user: str, now: str):
+    """The decisions read back from the review workbook `file` (ENTRY_COLUMNS; a decision is
+    its text in the workbook or its key). One that differs from what the workbook was written
+    with (`written`: "decision|note"; an older copy saved back reverts nothing), or, without
+    it, from the stored decision, is new: by the name given (when it is not the name of the
+    decision it replaces), else `user`, at `now`. A blank decision changes nothing; a value
+    that is no decision for the item's kind is a problem and changes nothing. Returns (the
+    stored decisions updated with the new ones, the new ones with where each was read, the
+    problems)."""
+    words = {_fold(t(f"review.decisions.{k}")): k for kind in CHOICES.values() for k in kind}
+    words |= {k: k for kind in CHOICES.values() for k in kind}
+    decisions, new, problems = dict(stored), [], []
+    for r in entries.itertuples():
+        if not _fold(r.decision):
+            continue
+        where = Problem(file, "", r.sheet, r.cell, int(r.row), t("review.columns.decision"), str(r.decision), r.item)
+        key, kind = words.get(_fold(r.decision)), kind_of(r.item)
+        if key is None:
+            problems.append(_as(where, "review-unknown-decision"))
+            continue
+        if kind and key not in CHOICES[kind]:
+            problems.append(_as(where, "review-wrong-kind"))
+            continue
+        old = stored.get(r.item)
+        note = " ".join(str(r.note or "").split())
+        if r.written and r.written == f"{key}|{note}":
+            continue  # as written: untouched
+        if not r.written and old and (old.decision, old.note, old.fingerprint) == (key, note, r.fingerprint):
+            continue
+        by = r.by if r.by and not (old and r.by == old.by) else user
+        d = Decision(r.item, key, note, by, now, r.fingerprint)
+        decisions[r.item] = d
+        new.append((d, where))
+    return decisions, new, problems
+
+
+def check(items: pd.DataFrame, new: list[tuple[Decision, Problem]], stored: dict[str, Decision]):
+    """Returns (the new decisions to store: those on an item of the period; problems for the
+    others; orphans: the stored decisions whose item no longer exists)."""
+    ids = set(items["item"])
+    taken = [d for d, _ in new if d.item in ids]
+    problems = [_as(where, "review-unknown-item", d.item) for d, where in new if d.item not in ids]
+    orphans = [d for i, d in sorted(stored.items()) if i not in ids]
+    return taken, problems, orphans
+
+
+def _as(where: Problem, code: str, value: str | None = None) -> Problem:
+    return Problem(where.file, code, where.sheet, where.cell, where.row, where.column,
+                   where.value if value is None else value, where.detail)  # fmt: skip
+
+
+def counts(r: Review) -> dict[str, int | float]:
+    """What the review did, for every output: items by state, values excluded (and the
+    amounts they took out of each headline figure), pairs counted once or kept apart."""
+    items = r.items
+    decided = items[items["state"] == DECIDED] if len(items) else items
+    excluded = decided[decided["decision"] == EXCLUDE] if len(items) else items
+    out = {k: int((items["state"] == k).sum()) if len(items) else 0 for k in (DECIDED, WAITING, STALE, OPEN)}
+    return {
+        "items": len(items),
+        **out,
+        "excluded": len(excluded),
+        "confirmed": int(decided["decision"].isin([SAME, JOINT]).sum()) if len(items) else 0,
+        "distinct": int((decided["decision"] == DISTINCT).sum()) if len(items) else 0,
+    }
