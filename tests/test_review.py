@@ -93,7 +93,7 @@ def test_excluding_the_outlier_corrects_the_headline_and_survives_the_workbook(i
     # before any decision the participants headline is provisional, in the summary and the report
     assert first.consolidation.review.provisional["peserta"] == 250_000
     assert "angka sementara: 250.000 belum ditinjau" in _ringkasan(out)["Peserta dilaporkan"][1]
-    assert "angka sementara: 250.000 di antaranya masih ditinjau" in _report_text(out)
+    assert "angka sementara: 250.000 peserta masih menunggu tinjauan Sekretariat" in _report_text(out)
 
     _decide(_review_file(out), item["item"], "dikecualikan dari total", "Salah ketik; BNPT mengonfirmasi 250 peserta")
     second = _run(inbox, out, rules, period)
@@ -105,7 +105,7 @@ def test_excluding_the_outlier_corrects_the_headline_and_survives_the_workbook(i
     row = _outlier(second)
     assert (row["state"], row["decision"], row["by"]) == ("decided", "exclude", "Rina (Sekber)")
     text = _report_text(out)
-    assert "Salah ketik; BNPT mengonfirmasi 250 peserta" in text and "1 nilai yang dikecualikan dari total" in text
+    assert "Salah ketik; BNPT mengonfirmasi 250 peserta" in text and "1 nilai dikecualikan dari total" in text
     kegiatan = pd.DataFrame(openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")["Kegiatan"].values)
     noted = kegiatan[kegiatan.iloc[:, -3].astype(str).str.contains(item["item"])]
     assert len(noted) == 1  # the activity stays, its excluded value is named beside it
@@ -136,7 +136,12 @@ def test_a_pair_that_is_not_a_duplicate_is_no_longer_merged(inbox, rules, period
     assert h2["peserta"] == h1["peserta"] and h2["duplikat_digabung"] == 0
     assert pair["item"] not in set(second.consolidation.overlaps["item"])  # left Irisan
     assert _duplicate(second)["decision"] == "distinct"  # still on the review list, decided
-    # and confirming it instead merges it again
+    # overlapping work declared no duplicate stays on Irisan, for coordination
+    items = _items(second)
+    work = items[items["code"] == "overlapping-work"].iloc[0]["item"]
+    _decide(_review_file(out), work, "bukan duplikat")
+    assert work in set(_run(inbox, out, rules, period).consolidation.overlaps["item"])
+    # and confirming the duplicate instead merges it again
     _decide(_review_file(out), pair["item"], "duplikat, dihitung sekali")
     third = _run(inbox, out, rules, period)
     assert headline(third.consolidation, third.validation)["kegiatan_unik"] == h1["kegiatan_unik"]

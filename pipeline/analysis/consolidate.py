@@ -28,7 +28,8 @@ def consolidate(
     """Figures, overlaps and duplicates of the validation's accepted rows, or of `acts` when
     given (activities already built, as the history stores them), honouring the
     secretariat's `decisions`: excluded values leave every total, a pair that is not one
-    activity is neither merged nor listed, a confirmed one is counted once. `check_content`
+    activity is not merged (a likely duplicate leaves the overlaps, overlapping work stays
+    listed), a confirmed one is counted once. `check_content`
     False takes the decisions as they were when `acts` were stored (the year's report)."""
     decisions = decisions or {}
     with stage(watch, "consolidate"):
@@ -37,7 +38,8 @@ def consolidate(
         pairs = find_overlaps(acts, rules)
         pair_list = review.states(review.pair_items(acts, pairs, rules), decisions, check_content)
         decided = pair_list["decision"].to_numpy()  # "" unless decided now (a stale decision is not applied)
-        keep = decided != review.DISTINCT
+        keep = decided != review.DISTINCT  # not merged
+        rejected = ~keep & (pairs["kind"] == DUPLICATE).to_numpy()  # not one activity: leaves Irisan too
         confirmed = np.isin(decided, [review.SAME, review.JOINT])
         merge = (pairs["kind"] == DUPLICATE).to_numpy() | confirmed
         cluster, kept = duplicate_clusters(acts, pairs[keep], rules, merge[keep], confirmed[keep])
@@ -46,11 +48,11 @@ def consolidate(
         same = (cluster[a] == cluster[b]) & (cluster[a] > 0) & merge & keep
         merged = same & (kept[a] | kept[b])  # the pairs that merge a row into its kept one
         strong = np.zeros(len(pairs), dtype=bool)
-        strong[keep] = strongest(pairs[keep], rules.overlap.overlap.max_partners)
+        strong[~rejected] = strongest(pairs[~rejected], rules.overlap.overlap.max_partners)
         asked = ((pair_list["decision"] != "") | (pair_list["previous"] != "")).to_numpy()
-        listed = keep & (strong | merged | asked)
+        listed = ~rejected & (strong | merged | asked)
         pairs = pairs.assign(cluster=np.where(same, cluster[a], 0), item=pair_list["item"].to_numpy())
-        pair_list = pair_list[listed | ~keep]
+        pair_list = pair_list[listed | rejected]
         pairs = pairs[listed].reset_index(drop=True)
     with stage(watch, "consolidate"):
         values = review.states(review.value_items(validation, rules), decisions, check_content)

@@ -316,14 +316,16 @@ def _as(where: Problem, code: str, value: str | None = None) -> Problem:
 
 
 def counts(r: Review) -> dict[str, int | float]:
-    """What the review did, for every output: items by state, values excluded (and the
-    amounts they took out of each headline figure), pairs counted once or kept apart."""
+    """What the review did, for every output: items by kind and by state, values excluded,
+    pairs counted once or kept apart."""
     items = r.items
     decided = items[items["state"] == DECIDED] if len(items) else items
     excluded = decided[decided["decision"] == EXCLUDE] if len(items) else items
     out = {k: int((items["state"] == k).sum()) if len(items) else 0 for k in (DECIDED, WAITING, STALE, OPEN)}
     return {
         "items": len(items),
+        "values": int((items["kind"] == VALUE).sum()) if len(items) else 0,
+        "pairs": int((items["kind"] == PAIR).sum()) if len(items) else 0,
         **out,
         "excluded": len(excluded),
         "confirmed": int(decided["decision"].isin([SAME, JOINT]).sum()) if len(items) else 0,

@@ -76,7 +76,8 @@ def report_data(
     }
 
 
-COUNTS = ("butir", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct", "belum")
+COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct",
+          "belum")  # fmt: skip
 NO_REVIEW = {  # the review's keys in the data of a run made before there was a review
     "tinjauan": dict.fromkeys(COUNTS, 0),
     "tinjauan_dikecualikan": [],
@@ -92,7 +93,8 @@ def _review(c: Consolidation, rules: Rules, h: dict) -> dict:
     the headline figures still provisional (key -> the amount not yet reviewed)."""
     r = c.review
     n = counts(r)
-    n["butir"] = n.pop("items")  # a dict's `items` would be its method in the template
+    for key, word in (("items", "butir"), ("values", "nilai"), ("pairs", "pasangan")):
+        n[word] = n.pop(key)  # a dict's `items` and `values` would be its methods in the template
     items = r.items
     out = items[(items["state"] == DECIDED) & (items["decision"] == EXCLUDE)] if len(items) else items
     excluded = [

@@ -36,7 +36,7 @@ VALUE_COLUMNS = [("item", "code"), ("state", "text"), ("kl", "text"), ("kode_aks
                  *DECIDE]  # fmt: skip
 PAIR_COLUMNS = [("item", "code"), ("state", "text"), ("code", "text"), ("score", "num"),
                 *[(f"a_{k}", kind) for k, kind in SIDE], *[(f"b_{k}", kind) for k, kind in SIDE], *DECIDE]  # fmt: skip
-WIDTH = {"code": 14, "text": 18, "long": 40, "num": 14, "int": 9, "pct": 9, "date": 11}
+WIDTH = {"code": 21, "text": 22, "long": 45, "num": 14, "int": 9, "pct": 9, "date": 11}
 CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}
 
 
@@ -55,16 +55,25 @@ def shown(items: pd.DataFrame, kind: str) -> pd.DataFrame:
     out["state"] = out["state"].map(lambda s: t(f"review.states.{s}"))
     out["decision"], out["previous"] = out["decision"].map(words), out["previous"].map(words)
     out["affects"] = [_affects(r) for r in out.itertuples()]
+    out["at"] = out["at"].map(_when)
     if kind == PAIR:
         out["code"] = out["code"].map(lambda k: t(f"consolidate.kind.{k}"))
     return out
 
 
 def _affects(r) -> str:
-    keys = r.affects if r.kind == PAIR or FIGURES.get(r.column) else ()
-    if not keys:
+    if r.kind == PAIR:
+        label = {k: t(f"summary.headline.{k}").strip() for k in ("kegiatan_unik", "peserta_unik")}
+        return t("review.pair_affects", kegiatan=label["kegiatan_unik"], peserta=label["peserta_unik"],
+                 people=angka(r.amount))  # fmt: skip
+    if not FIGURES.get(r.column):
         return t("review.capaian", code=r.kode_aksi)
-    return "; ".join(t(f"summary.headline.{k}").strip() for k in keys)
+    return "; ".join(t(f"summary.headline.{k}").strip() for k in r.affects)
+
+
+def _when(at: str) -> str:
+    """A decision's time as the secretariat reads it: 02/12/2026 16:38."""
+    return dt.datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M") if at else ""
 
 
 def column_label(key: str) -> str:
@@ -131,9 +140,9 @@ def _items(ws, f: dict, df: pd.DataFrame, cols: list[tuple[str, str]], kind: str
     ws.autofilter(0, 0, rows, len(cols) - 1)
     ws.protect("", {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True})
     ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws.set_paper(9)  # printed at full size over several pages, each with the header and the ids
     ws.repeat_rows(0)
+    ws.repeat_columns(0)
 
 
 def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) -> None:

@@ -26,7 +26,7 @@ from ..core.texts import t
 from .fastsheet import Cells, Workbook
 from .problem_list import PROBLEM_COLUMNS, problem_table
 from .reproducible import fixed_datetime
-from .review_workbook import PAIR_COLUMNS, VALUE_COLUMNS, column_label, shown
+from .review_workbook import PAIR_COLUMNS, VALUE_COLUMNS, column_label, review_path, shown
 from .template import WORKBOOK_OPTIONS, load_style
 
 CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}  # the rest are numbers
@@ -402,7 +402,7 @@ def _review(w: _Writer, c: Consolidation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.tinjauan"))
     row = 0
     for kind, cols in ((VALUE, VALUE_COLUMNS), (PAIR, PAIR_COLUMNS)):
-        ws.write_string(row, 0, t(f"summary.review_{kind}"), w.f["subtitle"])
+        ws.write_string(row, 0, t(f"summary.review_{kind}", file=review_path(Path(), c.period).name), w.f["subtitle"])
         spec = [(key, column_label(key), k) for key, k in cols if key not in ("fingerprint", "written")]
         row = w.table(ws, row + 1, shown(c.review.items, kind), spec, freeze=False) + 2
     w.print_setup(ws)
@@ -419,7 +419,7 @@ def _activities(w: _Writer, c: Consolidation) -> None:
             cols.append((f.key, f.label, kinds.get(f.type, "text")))
     cols += [
         ("duplikat", _label("duplikat"), "text"),
-        ("dikecualikan", _label("dikecualikan"), "long"),
+        ("dikecualikan", _label("dikecualikan"), "text"),
         ("_file", _label("_file"), "text"),
         ("_row", _label("_row"), "int"),
     ]
