@@ -67,7 +67,9 @@ class Result:
             out.append(t("review.lines.taken", n=self.taken))
         for key, amount in r.provisional.items():
             out.append(t("review.lines.provisional", figure=t(f"summary.headline.{key}").strip(), amount=angka(amount)))
-        out += [t("review.lines.problem", sheet=p.sheet, cell=p.cell, message=p.message) for p in r.problems]
+        for p in r.problems:
+            where = f"{p.file} {p.sheet}!{p.cell}" if p.sheet else p.file
+            out.append(t("review.lines.problem", where=where, message=p.message))
         return out
 
 

@@ -236,6 +236,7 @@ def test_decisions_that_cannot_be_taken_are_listed_never_dropped(inbox, rules, p
     assert second.taken == 0 and all(_items(second)["state"] == "open")
     lines = "\n".join(second.lines())
     assert "hapus saja" in lines and "N-BNPT-00000000" in lines
+    assert f"[tinjauan_2026-S1.xlsx Nilai!{problems['review-unknown-decision'].cell}]" in lines  # file, sheet, cell
     guide = [r for r in openpyxl.load_workbook(path)["Petunjuk"].iter_rows(values_only=True) if r[0]]
     assert any("hapus saja" in str(r) for r in guide)
     # a review workbook that cannot be read: said so, and the decisions stored still stand
