@@ -156,6 +156,13 @@ def test_summary_opens_in_libreoffice_and_charts_point_at_data(summary, tmp_path
     column = pillar.split("!")[1].split(":")[0].strip("$").rstrip("0123456789").strip("$")
     assert wb["Per Pilar"][f"{column}1"].value == "Capaian"
     assert any("'Per Provinsi'" in v for _, v in refs) and any("Ringkasan" in v for _, v in refs)
+    # the status chart plots the status table: its labels and their counts, top to bottom
+    cats, vals = next((c, v) for c, v in refs if v.startswith("Ringkasan!"))
+    ring = wb["Ringkasan"]
+    labels = [c.value for row in ring[cats.split("!")[1].replace("$", "")] for c in row]
+    counts = [c.value for row in ring[vals.split("!")[1].replace("$", "")] for c in row]
+    assert labels == ["diterima", "diterima dengan catatan", "diterima sebagian", "nihil", "ditolak", "belum diterima"]
+    assert sum(counts) == 33
     assert not wb["Per Aksi"].merged_cells.ranges and wb["Kegiatan"].auto_filter.ref
 
 

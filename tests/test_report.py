@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 
@@ -176,3 +177,46 @@ def test_the_word_template_is_what_its_builder_makes(tmp_path):
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
     assert builder.build(tmp_path / "laporan.docx").read_bytes() == TEMPLATE.read_bytes()
+
+
+def test_actions_follow_the_catalogue_not_the_alphabet(demo_out, rules):
+    """1.2.2 comes before 1.2.10 wherever the report lists actions."""
+    out, _ = demo_out
+    data = json.loads((out / "2026-S1" / "data_laporan_2026-S1.json").read_text(encoding="utf-8"))
+    position = {fa.code: i for i, fa in enumerate(rules.actions)}
+    listed = [g["kode"] for p in data["pilar"] for key in ("hambatan", "penyelesaian") for g in p[key]]
+    for p in data["pilar"]:
+        for key in ("hambatan", "penyelesaian"):
+            codes = [g["kode"] for g in p[key]]
+            assert codes == sorted(codes, key=position.get), codes
+    assert "1.2.10" in listed  # the sample has texts under a two-digit action
+    annex = [a["kode"] for group in data["daftar_kegiatan"] for a in group["kegiatan"]]
+    assert annex == sorted(annex, key=position.get)
+
+
+def test_the_report_is_in_indonesian_with_one_font(demo_out):
+    """Word checks the spelling in Indonesian (not every word underlined as English), and the
+    headings are in the body's font, not the theme's."""
+    import zipfile
+
+    out, _ = demo_out
+    with zipfile.ZipFile(out / "2026-S1" / "laporan_2026-S1.docx") as z:
+        styles = z.read("word/styles.xml").decode()
+    defaults = styles[styles.index("<w:docDefaults>") : styles.index("</w:docDefaults>")]
+    assert re.search(r'<w:lang w:val="id-ID"', defaults)
+    for style in ("Normal", "Heading1", "Heading2", "Heading3", "Caption"):
+        body = styles[styles.index(f'w:styleId="{style}"') :]
+        body = body[: body.index("</w:style>")]
+        assert 'w:ascii="Arial"' in body and "Theme" not in body, style
+
+
+def test_the_province_chart_shows_provinces_and_says_what_it_leaves_out(demo_out, rules):
+    out, _ = demo_out
+    g = json.loads((out / "2026-S1" / "data_laporan_2026-S1.json").read_text(encoding="utf-8"))["grafik"]
+    assert not {s.name for s in rules.provinces.special} & {name for name, _ in g["provinsi"]}
+    assert len(g["provinsi"]) == g["provinsi_tampil"] == min(20, g["provinsi_ada"]) and g["provinsi_ada"] > 20
+    assert g["bukan_provinsi"] > 0  # the sample has national activities
+    doc = Document(out / "2026-S1" / "laporan_2026-S1.docx")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"(20 provinsi dengan kegiatan terbanyak dari {g['provinsi_ada']} provinsi yang memiliki kegiatan)" in text
+    assert f"{g['bukan_provinsi']} kegiatan tingkat nasional atau di luar negeri tidak termasuk" in text

@@ -10,8 +10,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..core.formatting import persen
+from ..core.formatting import angka, persen
 from ..core.texts import t
 
 INK, GREY = "#1A1A1A", "#8C8C8C"
@@ -30,8 +31,14 @@ def _style(ax) -> None:
     ax.tick_params(colors=INK, labelsize=8)
 
 
+def _counts(axis) -> None:
+    """Whole numbers written the Indonesian way (1.500): a count has no fractions."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: angka(v)))
+
+
 def achievement(data: list, level: str) -> bytes:
-    names = ["\n".join(textwrap.wrap(n, 28)) for n, _ in data]
+    names = ["\n".join(textwrap.wrap(n, 22)) for n, _ in data]
     values = [(v or 0) * 100 for _, v in data]
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
     bars = ax.bar(names, values, color=INK, edgecolor=INK, hatch="")
@@ -51,14 +58,16 @@ def status(data: list) -> bytes:
     for i, v in enumerate(values):
         ax.annotate(str(v), (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     ax.set_xlabel(t("summary.chart.count_axis"), fontsize=8)
+    _counts(ax.xaxis)
     _style(ax)
     return _png(fig)
 
 
-def provinces(data: list, top: int = 20) -> bytes:
-    rows = data[:top][::-1]
+def provinces(data: list) -> bytes:
+    rows = data[::-1]
     fig, ax = plt.subplots(figsize=(6.5, max(2.0, 0.22 * len(rows) + 0.6)))
     ax.barh([n for n, _ in rows], [v for _, v in rows], color=GREY, edgecolor=INK, linewidth=0.5)
     ax.set_xlabel(t("summary.chart.count_axis"), fontsize=8)
+    _counts(ax.xaxis)
     _style(ax)
     return _png(fig)

@@ -43,7 +43,10 @@ def load_data(outbox: Path, period_id: str) -> dict:
     path = data_path(outbox, period_id)
     if not path.is_file():
         raise RanpeError(t("errors.report_data_missing", period=period_id, file=path))
-    return {**NO_REVIEW, **json.loads(path.read_text(encoding="utf-8"))}
+    data = {**NO_REVIEW, **json.loads(path.read_text(encoding="utf-8"))}
+    shown = len(data["grafik"]["provinsi"])  # data written before the chart said what it leaves out
+    data["grafik"] = {"provinsi_ada": shown, "provinsi_tampil": shown, "bukan_provinsi": 0, **data["grafik"]}
+    return data
 
 
 def environment() -> jinja2.Environment:

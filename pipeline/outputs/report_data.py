@@ -156,6 +156,7 @@ def _records(df: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
 
 def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
     inner = len(c.levels) - 1
+    order = {code: i for i, code in enumerate(c.by_action["kode_aksi"])}  # the catalogue's, not the text's
     out = []
     for _, g in c.by_level[0].iterrows():
         code = g["level0_code"]
@@ -196,8 +197,8 @@ def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
             jumlah_aksi=int(g["aksi"]),
             fokus=focuses,
             aksi=_records(actions, cols),
-            hambatan=_texts(mine, "hambatan"),
-            penyelesaian=_texts(mine, "upaya_penyelesaian"),
+            hambatan=_texts(mine, "hambatan", order),
+            penyelesaian=_texts(mine, "upaya_penyelesaian", order),
         )
         out.append(item)
     return out
@@ -210,14 +211,16 @@ def names(agencies) -> str:
     return shown + (t("report_data.more", n=len(unique) - MAX_NAMES) if len(unique) > MAX_NAMES else "")
 
 
-def _texts(acts: pd.DataFrame, column: str) -> list[dict]:
-    """Agencies' own texts grouped by action; each distinct text once, with the agencies that
-    wrote it, most frequent first; bounded per action."""
+def _texts(acts: pd.DataFrame, column: str, order: dict[str, int]) -> list[dict]:
+    """Agencies' own texts grouped by action, actions in catalogue `order` (1.2.2 before
+    1.2.10); each distinct text once, with the agencies that wrote it, most frequent first;
+    bounded per action."""
     if acts.empty:
         return []
     rows = acts[acts[column].notna()][["kode_aksi", "uraian_aksi", "kl", column]]
     groups = []
-    for (code, title), g in rows.groupby(["kode_aksi", "uraian_aksi"], sort=True):
+    actions = rows.groupby(["kode_aksi", "uraian_aksi"], sort=False)
+    for (code, title), g in sorted(actions, key=lambda kv: order.get(kv[0][0], len(order))):
         by_text = g.groupby(column)["kl"].agg(list)
         order = sorted(by_text.index, key=lambda x: (-len(by_text[x]), x))
         items = [{"kl": names(by_text[x]), "teks": clean(x)} for x in order[:MAX_TEXTS_PER_ACTION]]
@@ -322,8 +325,12 @@ def _completeness(c: Consolidation, rules: Rules) -> list[dict]:
 
 
 def _activity_list(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
+    order = {code: i for i, code in enumerate(c.by_action["kode_aksi"])}
+    pillars = {code: i for i, code in enumerate(c.by_level[0]["level0_code"])}
+    acts = acts.assign(_order=acts["kode_aksi"].map(order)).sort_values(["_order", "kl"], kind="stable")
     out = []
-    for (_, name), g in acts.groupby(["level0_code", "level0_name"], sort=True):
+    groups = acts.groupby(["level0_code", "level0_name"], sort=False)
+    for (_, name), g in sorted(groups, key=lambda kv: pillars.get(kv[0][0], len(pillars))):
         items = [
             {
                 "kl": r["kl"],
@@ -342,8 +349,16 @@ def _chart_data(c: Consolidation, validation: Validation) -> dict:
     counts = Counter(a.state for a in validation.agencies.values())
     order = ["accepted", "accepted_warnings", "partial", "nihil", "rejected", "not_received"]
     prov = c.by_province.sort_values("kegiatan", ascending=False, kind="stable")
+    province = prov["kode_kemendagri"] != ""  # the provinces; not Nasional or Luar Negeri
+    shown = [[r["provinsi"], int(r["kegiatan"])] for _, r in prov[province].iterrows() if r["kegiatan"] > 0]
     return {
         "capaian": [[g["level0_name"], clean(g["capaian"])] for _, g in c.by_level[0].iterrows()],
         "status": [[t(f"status.{k}"), counts.get(k, 0)] for k in order],
-        "provinsi": [[r["provinsi"], int(r["kegiatan"])] for _, r in prov.iterrows() if r["kegiatan"] > 0],
+        "provinsi": shown[:TOP_PROVINCES],
+        "provinsi_ada": len(shown),
+        "provinsi_tampil": min(len(shown), TOP_PROVINCES),
+        "bukan_provinsi": int(prov.loc[~province, "kegiatan"].sum()),
     }
+
+
+TOP_PROVINCES = 20  # bars in the report's chart; every province is in the summary workbook

@@ -170,7 +170,7 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
         ws.write_string(below + i, 0, t(f"review.counts.{key}"))
         ws.write_number(below + i, 1, n[key], w.f["int"])
     sheet = t("summary.sheets.ringkasan")
-    status = _chart(w, "bar", (sheet, row + 1, len(order), 0, 1), t("summary.chart.status"), "#404040")
+    status = _chart(w, "bar", (sheet, row + 1, row + len(order), 0, 1), t("summary.chart.status"), "#404040")
     status.set_x_axis({"name": t("summary.chart.count_axis")})
     ws.insert_chart(1, 3, status, {"x_scale": 1.3, "y_scale": 1.0})
     name, n_pillars, col_name, col_capaian = pillar_sheet

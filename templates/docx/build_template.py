@@ -29,18 +29,44 @@ TEXT = yaml.safe_load((HERE.parent / "texts" / "id.yaml").read_text(encoding="ut
 NAVY = RGBColor(0x1F, 0x38, 0x64)
 
 
+def plain_font(style, name: str) -> None:
+    """The font `name` itself, not the theme's: Word's heading styles name theme fonts,
+    which win over a plain name."""
+    style.font.name = name
+    fonts = style.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    fonts.set(qn("w:cs"), name)
+
+
+def indonesian(doc) -> None:
+    """Every run in Indonesian by default, so Word and LibreOffice check the spelling in
+    Indonesian instead of underlining every word as English."""
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "id-ID")
+
+
 def styles(doc) -> None:
+    indonesian(doc)
     normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = "Arial", Pt(11)
+    plain_font(normal, "Arial")
+    normal.font.size = Pt(11)
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
     for level, size in ((1, 16), (2, 14), (3, 12), (4, 11)):
         h = doc.styles[f"Heading {level}"]
-        h.font.name, h.font.size, h.font.bold, h.font.color.rgb = "Arial", Pt(size), True, NAVY
+        plain_font(h, "Arial")
+        h.font.size, h.font.bold, h.font.color.rgb = Pt(size), True, NAVY
         h.paragraph_format.space_before, h.paragraph_format.space_after = Pt(12), Pt(6)
         h.paragraph_format.keep_with_next = True
     caption = doc.styles["Caption"]
-    caption.font.name, caption.font.size, caption.font.italic = "Arial", Pt(9), True
+    plain_font(caption, "Arial")
+    caption.font.size, caption.font.italic = Pt(9), True
     caption.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
 
 
