@@ -81,15 +81,15 @@ def test_summary_numbers_equal_the_workbook(demo_out):
         f"berkas {c['K/L yang berkasnya ditolak']} K/L ditolak dan {c['K/L yang belum mengirim']} K/L belum",
         f"melaporkan {angka(c['Kegiatan dilaporkan'])} kegiatan",
         f"({angka(c['Kegiatan (duplikat dihitung sekali)'])} bila kegiatan yang sama",
-        f"{c['Aksi yang memiliki kegiatan']} dari {c['Aksi dalam katalog']} aksi",
+        f"{c['Aksi yang memiliki kegiatan']} dari {c['Aksi dalam katalog']} aksi RAN PE",
         f"dengan {angka(c['Peserta dilaporkan'])} peserta",
         f"sebesar {rupiah(c['Anggaran (Rp)'])} dengan realisasi {rupiah(c['Realisasi anggaran (Rp)'])}",
         f"dan {c['Pasangan kegiatan beririsan']} pasangan kegiatan yang beririsan",
-        f"({c['Baris duplikat yang digabung']} baris digabung",
-        f"Dari {angka(c['Baris dibaca'])} baris yang dibaca, {angka(c['Baris diterima'])} baris kegiatan diterima"
-        f" dan {angka(c['Baris ditolak karena galat'])} baris ditolak karena galat; "
-        f"{angka(c['Baris dalam berkas yang ditolak'] + c['Baris dalam berkas yang digantikan kiriman baru'])} baris",
-        f"dan {angka(c['Baris kosong dilewati'])} baris kosong dilewati",
+        f"({c['Baris duplikat yang digabung']} kegiatan dihitung sekali",
+        f"Dari {angka(c['Baris dibaca'] - c['Baris kosong dilewati'])} kegiatan yang dilaporkan, "
+        f"{angka(c['Baris diterima'])} dapat diolah; {angka(c['Baris ditolak karena galat'])} belum dapat diolah",
+        f"dan {angka(c['Baris dalam berkas yang ditolak'] + c['Baris dalam berkas yang digantikan kiriman baru'])}"
+        " berada dalam berkas yang ditolak",
     ]
     for fragment in expect:
         assert fragment in text, fragment
@@ -220,3 +220,14 @@ def test_the_province_chart_shows_provinces_and_says_what_it_leaves_out(demo_out
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"(20 provinsi dengan kegiatan terbanyak dari {g['provinsi_ada']} provinsi yang memiliki kegiatan)" in text
     assert f"{g['bukan_provinsi']} kegiatan tingkat nasional atau di luar negeri tidak termasuk" in text
+
+
+def test_the_report_speaks_to_leadership_not_to_staff(demo_out):
+    """No processing jargon, no instruction meant for the secretariat, no claim the tool
+    cannot know (that feedback was sent)."""
+    out, _ = demo_out
+    doc = Document(out / "2026-S1" / "laporan_2026-S1.docx")
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    text = "\n".join([p.text for p in doc.paragraphs] + cells).casefold()
+    for word in ("galat", "riwayat", "katalog", "minta k/l", "telah dikirim", "baris digabung"):
+        assert word not in text, word

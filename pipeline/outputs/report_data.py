@@ -277,7 +277,7 @@ def _quality(c: Consolidation, validation: Validation) -> list[dict]:
         if p.severity == "error" and not p.row and p.file:
             s = next((s for s in validation.submissions if s.name == p.file), None)
             if s and s.agency:
-                reasons.setdefault(s.agency, p.message)
+                reasons.setdefault(s.agency, p.message.split(". ")[0].rstrip(".") + ".")  # what, not the staff's to-do
     rows = c.by_agency[
         (c.by_agency["ditolak"] > 0)
         | (c.by_agency["galat"] > 0)
