@@ -286,6 +286,9 @@ def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known,
     assert ws["R9"].fill.fgColor.rgb.endswith("BDD7EE") and ws["R9"].value == 1_500_000  # corrected, applied
     assert ws["I6"].value == "Jawa Timur" and ws["H7"].value == "31/02/2026"  # unreadable: kept as typed
     assert isinstance(ws["L5"].value, int | float) and ws["L5"].comment is None
+    # due back a week after it was made (the period's deadline, 15/07/2026, is past by then)
+    guide = " ".join(str(c.value) for c in wb["Petunjuk"]["A"] if c.value)
+    assert "paling lambat 27/07/2026" in guide and "15/07/2026" not in guide
     # the feedback file is a template like any other: it validates with the same problems, minus the corrections
     again = validate_period(path.parent, rules, period)
     codes = sorted((p.row, p.code) for p in again.problems if p.row)

@@ -143,6 +143,7 @@ class Settings(Model):
     template_version: int
     min_template_version: int = 1
     open_rows: int = 200
+    correction_days: int = Field(7, ge=1)  # a feedback workbook is due back this many days after it is made
     plan_start: dt.date
     plan_end: dt.date
 

@@ -83,7 +83,8 @@ def remove_stale(validation: Validation, outbox: Path, written: list[Path]) -> l
 def _write_one(sub, problems, others, outbox, period, day, rules, typed) -> Path:
     rows, marks = _rows_and_marks(sub, problems, rules, typed)
     identity = {k: v for k, v in sub.identity.items() if v is not None}
-    sheet = Sheet(rules.get_agency(sub.agency), period, day, rows=rows, marks=marks, identity=identity)
+    due = max(period.deadline, day + dt.timedelta(days=rules.settings.correction_days))  # never a date past
+    sheet = Sheet(rules.get_agency(sub.agency), period, day, rows=rows, marks=marks, identity=identity, due=due)
     before = _list_sheet(sub, problems, others, rules, period)
     return write_template(feedback_path(outbox, period, sub.agency), rules, sheet, before=before)
 

@@ -57,6 +57,7 @@ class Sheet:
     rows: Sequence[dict] | None = None
     marks: Iterable[Mark] = ()
     identity: dict = field(default_factory=dict)
+    due: dt.date | None = None  # when it is to be sent back, if not by the period's deadline (a feedback workbook)
 
 
 @functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
@@ -151,7 +152,7 @@ class _Builder:
             period=self.s.period,
             agency=self.s.agency,
             settings=self.rules.settings,
-            deadline=dmy(self.s.period.deadline),
+            deadline=dmy(self.s.due or self.s.period.deadline),
             sheets={k: t(f"sheets.{k}") for k in ("identitas", "laporan")},
             n_assigned=len(self.assigned),
         )
