@@ -166,6 +166,18 @@ def test_summary_opens_in_libreoffice_and_charts_point_at_data(summary, tmp_path
     assert not wb["Per Aksi"].merged_cells.ranges and wb["Kegiatan"].auto_filter.ref
 
 
+def test_wide_sheets_print_readably_narrow_ones_on_one_page_wide(summary):
+    """Kegiatan (33 columns) is not shrunk onto one page width: it prints at 75% over several
+    pages, each repeating its header row and first column; Per Provinsi fits one page wide."""
+    _, wb = summary
+    for name in ("Kegiatan", "Per Aksi", "Per KL", "Validasi"):
+        ws = wb[name]
+        assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.page_setup.scale == 75 and ws.print_title_cols == "$A:$A" and ws.print_title_rows == "$1:$1", name
+    narrow = wb["Per Provinsi"]
+    assert narrow.sheet_properties.pageSetUpPr.fitToPage and narrow.page_setup.fitToWidth in (1, None)
+
+
 def test_agency_text_stays_text_in_summary(summary):
     _, wb = summary
     for ws in wb:

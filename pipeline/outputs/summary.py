@@ -30,6 +30,8 @@ from .review_workbook import PAIR_COLUMNS, VALUE_COLUMNS, column_label, review_p
 from .template import WORKBOOK_OPTIONS, load_style
 
 CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}  # the rest are numbers
+READABLE_WIDTH = 200  # characters of column width that still print readably on one landscape A4 page
+PRINT_SCALE = 75  # percent, for wider tables
 WIDTH = {"text": 28, "long": 50, "int": 11, "num": 12, "money": 17, "pct": 10, "date": 11, "code": 10}
 
 
@@ -73,22 +75,30 @@ class _Writer:
     def table(self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], freeze=True, filter=False) -> int:
         """Header and values of `cols` (key, label, kind) from row `row`, with filter buttons
         when `filter`; returns the row after."""
-        for j, (_, label, kind) in enumerate(cols):
-            ws.set_column(j, j, max(WIDTH[kind], min(len(label) + 2, 30)))
+        widths = [max(WIDTH[kind], min(len(label) + 2, 30)) for _, label, kind in cols]
+        for j, ((_, label, _), width) in enumerate(zip(cols, widths, strict=True)):
+            ws.set_column(j, j, width)
             ws.write_string(row, j, label, self.f["header"])
         ws.write_block(row + 1, {j: self._cells(df[key], kind) for j, (key, _, kind) in enumerate(cols) if key in df})
         if filter:
             ws.autofilter(row, 0, row + max(len(df), 1), len(cols) - 1)
         if freeze:
             ws.freeze_panes(row + 1, 0)
-            self.print_setup(ws, repeat=row)
+            self.print_setup(ws, repeat=row, width=sum(widths))
         return row + 1 + len(df)
 
     @staticmethod
-    def print_setup(ws, repeat: int | None = None) -> None:
+    def print_setup(ws, repeat: int | None = None, width: int = 0) -> None:
+        """Landscape A4, one page wide when the columns fit readably; a wider table prints at
+        PRINT_SCALE over several pages across, each repeating the header and first column,
+        instead of shrinking to an unreadable page."""
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        if width > READABLE_WIDTH:
+            ws.set_print_scale(PRINT_SCALE)
+            ws.repeat_columns(0)
+        else:
+            ws.fit_to_pages(1, 0)
         if repeat is not None:
             ws.repeat_rows(repeat)
 
