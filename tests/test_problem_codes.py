@@ -264,6 +264,7 @@ def test_code_is_produced(code, rules, period, tmp_path):
 def test_every_code_has_a_message():
     for code in CODES:
         assert has(f"problems.{code}"), code
+        assert has(f"problem_names.{code}"), code  # the Indonesian name the lists show beside the code
         assert Problem("f.xlsx", code, value="x", column="Kolom", detail="d").message
 
 

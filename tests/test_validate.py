@@ -296,6 +296,7 @@ def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known,
     listing_path = write_validation_list(validation, rules, tmp_path / "v.xlsx", dt.date(2026, 7, 20))
     rows = list(openpyxl.load_workbook(listing_path).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(validation.problems)
+    assert ("required-missing", "Wajib diisi") in {(r[6], r[7]) for r in rows}  # the code and its Indonesian name
 
 
 def test_no_feedback_for_a_clean_return(rules, period, tmp_path):

@@ -16,7 +16,8 @@ from .fastsheet import Cells, Workbook
 from .reproducible import fixed_datetime
 from .template import WORKBOOK_OPTIONS
 
-PROBLEM_COLUMNS = ["kl", "file", "sheet", "cell", "row", "column", "code", "severity", "value", "message", "debug"]
+PROBLEM_COLUMNS = ["kl", "file", "sheet", "cell", "row", "column", "code", "name", "severity", "value", "message",
+                   "debug"]  # fmt: skip
 
 
 def problem_table(validation: Validation) -> pd.DataFrame:
@@ -24,7 +25,7 @@ def problem_table(validation: Validation) -> pd.DataFrame:
     agency_of = {s.name: s.agency or "" for s in validation.submissions}
     rows = [
         (agency_of.get(p.file, p.value if p.code == "not-received" else ""), p.file, p.sheet, p.cell, p.row,
-         p.column, p.code, t(f"severity.{p.severity}"), p.value, p.message, p.debug)
+         p.column, p.code, t(f"problem_names.{p.code}"), t(f"severity.{p.severity}"), p.value, p.message, p.debug)
         for p in validation.problems
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS, dtype=object)
@@ -43,7 +44,7 @@ def write_validation_list(validation: Validation, rules: Rules, path: Path, day:
             ws.write_string(0, j, h, bold)
         kinds = {"row": "number"}
         ws.write_block(1, {j: Cells(table[k], kind=kinds.get(k, "string")) for j, k in enumerate(PROBLEM_COLUMNS)})
-        for j, width in enumerate((16, 36, 10, 7, 7, 20, 24, 11, 22, 90, 40)):
+        for j, width in enumerate((16, 36, 10, 7, 7, 20, 24, 26, 11, 22, 90, 40)):
             ws.set_column(j, j, width)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(validation.problems), len(head) - 1)

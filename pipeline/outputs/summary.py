@@ -438,7 +438,7 @@ def _activities(w: _Writer, c: Consolidation) -> None:
 
 def _problems(w: _Writer, validation: Validation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.validasi"))
-    kinds = ["text", "text", "text", "code", "int", "text", "code", "text", "text", "long", "text"]
+    kinds = ["text", "text", "text", "code", "int", "text", "code", "text", "text", "text", "long", "text"]
     cols = zip(PROBLEM_COLUMNS, t("validasi.columns"), kinds, strict=True)
     w.table(ws, 0, problem_table(validation), list(cols))
 
