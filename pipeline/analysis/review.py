@@ -149,12 +149,9 @@ def states(items: pd.DataFrame, decisions: dict[str, Decision], check_content: b
     got = [decisions.get(i) for i in items["item"]]
     got = [d if d and d.decision in CHOICES[k] else None for d, k in zip(got, items["kind"], strict=True)]
     fingerprints = items["fingerprint"] if check_content else [d.fingerprint if d else "" for d in got]
-    fresh = [d is not None and d.fingerprint == f for d, f in zip(got, fingerprints, strict=True)]
+    fresh = [d if d and d.fingerprint == f else None for d, f in zip(got, fingerprints, strict=True)]
     out = items.assign(
-        decision=[d.decision if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
-        note=[d.note if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
-        by=[d.by if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
-        at=[d.at if d and ok else "" for d, ok in zip(got, fresh, strict=True)],
+        **{k: [getattr(d, k) if d else "" for d in fresh] for k in ("decision", "note", "by", "at")},
         previous=[d.decision if d and not ok else "" for d, ok in zip(got, fresh, strict=True)],
     )
     state = np.where(out["previous"] != "", STALE, np.where(out["decision"] == ASK, WAITING, DECIDED))
@@ -315,19 +312,17 @@ def _as(where: Problem, code: str, value: str | None = None) -> Problem:
                    where.value if value is None else value, where.detail)  # fmt: skip
 
 
-def counts(r: Review) -> dict[str, int | float]:
+def counts(r: Review) -> dict[str, int]:
     """What the review did, for every output: items by kind and by state, values excluded,
     pairs counted once or kept apart."""
     items = r.items
-    decided = items[items["state"] == DECIDED] if len(items) else items
-    excluded = decided[decided["decision"] == EXCLUDE] if len(items) else items
-    out = {k: int((items["state"] == k).sum()) if len(items) else 0 for k in (DECIDED, WAITING, STALE, OPEN)}
+    decided = items[items["state"] == DECIDED]
     return {
         "items": len(items),
-        "values": int((items["kind"] == VALUE).sum()) if len(items) else 0,
-        "pairs": int((items["kind"] == PAIR).sum()) if len(items) else 0,
-        **out,
-        "excluded": len(excluded),
-        "confirmed": int(decided["decision"].isin([SAME, JOINT]).sum()) if len(items) else 0,
-        "distinct": int((decided["decision"] == DISTINCT).sum()) if len(items) else 0,
+        "values": int((items["kind"] == VALUE).sum()),
+        "pairs": int((items["kind"] == PAIR).sum()),
+        **{k: int((items["state"] == k).sum()) for k in (DECIDED, WAITING, STALE, OPEN)},
+        "excluded": int((decided["decision"] == EXCLUDE).sum()),
+        "confirmed": int(decided["decision"].isin([SAME, JOINT]).sum()),
+        "distinct": int((decided["decision"] == DISTINCT).sum()),
     }

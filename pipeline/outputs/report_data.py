@@ -96,13 +96,13 @@ def _review(c: Consolidation, rules: Rules, h: dict) -> dict:
     for key, word in (("items", "butir"), ("values", "nilai"), ("pairs", "pasangan")):
         n[word] = n.pop(key)  # a dict's `items` and `values` would be its methods in the template
     items = r.items
-    out = items[(items["state"] == DECIDED) & (items["decision"] == EXCLUDE)] if len(items) else items
+    out = items[(items["state"] == DECIDED) & (items["decision"] == EXCLUDE)]
     excluded = [
         {"kl": x.kl, "kode": x.kode_aksi, "nama": clean(x.nama_kegiatan), "kolom": x.label,
          "nilai": number(x.value), "alasan": clean(x.note) or t("review.decisions.exclude")}
         for x in out.itertuples()
     ]  # fmt: skip
-    pairs = items[(items["state"] == DECIDED) & (items["kind"] == PAIR)] if len(items) else items
+    pairs = items[(items["state"] == DECIDED) & (items["kind"] == PAIR)]
     decided_pairs = [
         {"keputusan": t(f"review.decisions.{x.decision}"), "a_kl": x.a_kl, "a_nama": clean(x.a_nama_kegiatan),
          "b_kl": x.b_kl, "b_nama": clean(x.b_nama_kegiatan), "alasan": clean(x.note)}

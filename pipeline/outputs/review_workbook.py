@@ -158,7 +158,7 @@ def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) ->
     row += 1
     ws.write_string(row, 0, t("review.counts_title"), f["subtitle"])
     n = counts(review)
-    for key in ("items", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct"):
+    for key in t("review.counts"):
         row += 1
         ws.write_string(row, 0, t(f"review.counts.{key}"), f["label"])
         ws.write_number(row, 1, n[key], f["int"])

@@ -176,7 +176,7 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
     ws.write_string(below, 0, t("review.counts_title"), w.f["header"])
     ws.write_string(below, 1, t("summary.chart.count_axis"), w.f["header"])
     n = counts(c.review)
-    for i, key in enumerate(("items", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct"), 1):
+    for i, key in enumerate(t("review.counts"), 1):
         ws.write_string(below + i, 0, t(f"review.counts.{key}"))
         ws.write_number(below + i, 1, n[key], w.f["int"])
     sheet = t("summary.sheets.ringkasan")
