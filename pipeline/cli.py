@@ -208,8 +208,11 @@ def report(ctx: click.Context, period: str, outbox: Path, template: Path | None)
     rules = _rules(ctx)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
-        path = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template or TEMPLATE)
-    click.echo(t("cli_outputs.written", path=path))
+        paths, note = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template or TEMPLATE)
+    for path in paths:
+        click.echo(t("cli_outputs.written", path=path))
+    if note:
+        click.echo(note)
 
 
 @main.command(help=_help("commands.year"))
@@ -222,8 +225,11 @@ def year(ctx: click.Context, year: int, outbox: Path) -> None:
 
     rules = _rules(ctx)
     with period_lock(outbox / str(year)):
-        for path in year_report(outbox, rules, year):
-            click.echo(t("cli_outputs.written", path=path))
+        paths, note = year_report(outbox, rules, year)
+    for path in paths:
+        click.echo(t("cli_outputs.written", path=path))
+    if note:
+        click.echo(note)
 
 
 today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help=_help("options.today"))

@@ -28,7 +28,7 @@ from .outputs.feedback import feedback_tasks, remove_stale
 from .outputs.ikhub import write_ikhub
 from .outputs.manifest import write_manifest
 from .outputs.problem_list import write_validation_list
-from .outputs.report import TEMPLATE, data_path, render_report, report_path, save_data
+from .outputs.report import TEMPLATE, data_path, report_path, save_data, start_report
 from .outputs.report_data import report_data
 from .outputs.review_workbook import review_path, write_review_workbook
 from .outputs.summary import summary_path, write_summary
@@ -43,12 +43,14 @@ class Result:
     comparison: Comparison | None = None  # with the previous period, when it is in the history
     stored: bool | None = None  # history: True stored, False unchanged (same inputs), None not consolidated
     taken: int = 0  # review decisions read back from the review workbook and stored
+    notes: list[str] = field(default_factory=list)  # what could not be made, one line each (no PDF)
 
     def lines(self) -> list[str]:
         """Where the outputs are, for the console."""
         out = [t("cli_outputs.written", path=p) for p in self.files]
         if self.feedback:
             out.insert(0, t("cli_outputs.feedback_written", n=len(self.feedback), folder=self.feedback[0].parent))
+        out += self.notes
         if self.consolidation is not None:
             out += self.review_lines()
         if self.stored is not None:
@@ -132,9 +134,13 @@ def run(
                         c, validation, rules, summary_path(outbox, period.id).name, day, result.comparison
                     )
                     result.files += [save_data(data, data_path(outbox, period.id))]
-                    result.files.append(render_report(data, report_path(outbox, period.id), template))
-                with stage(watch, "ikhub"):
-                    result.files += write_ikhub(c, rules, outbox)
+                    finish_report = start_report(data, report_path(outbox, period.id), template)
+                with stage(watch, "ikhub"):  # while LibreOffice lays the report out
+                    ikhub = write_ikhub(c, rules, outbox)
+                with stage(watch, "word_report"):
+                    reports, note = finish_report()
+                    result.files += [*reports, *ikhub]
+                    result.notes += [note] if note else []
             if consolidation:
                 with stage(watch, "review_workbook"):
                     path = review_path(outbox, period.id)

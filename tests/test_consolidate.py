@@ -154,7 +154,7 @@ def test_summary_opens_in_libreoffice_and_charts_point_at_data(summary, tmp_path
     assert ("'Per Pilar'!$C$2:$C$4", "'Per Pilar'!$P$2:$P$4") in refs or any("'Per Pilar'" in v for _, v in refs)
     pillar = next(v for _, v in refs if "Per Pilar" in v)
     column = pillar.split("!")[1].split(":")[0].strip("$").rstrip("0123456789").strip("$")
-    assert wb["Per Pilar"][f"{column}1"].value == "Capaian"
+    assert wb["Per Pilar"][f"{column}1"].value.startswith("Capaian")
     assert any("'Per Provinsi'" in v for _, v in refs) and any("Ringkasan" in v for _, v in refs)
     # the status chart plots the status table: its labels and their counts, top to bottom
     cats, vals = next((c, v) for c, v in refs if v.startswith("Ringkasan!"))

@@ -75,7 +75,8 @@ def test_comparison_equals_the_two_summary_workbooks(rules, two_periods):
         cmp = _section(now, title).set_index(key if sheet == "Per KL" else "Kode Pilar")
         assert list(cmp.index) == list(b.index)
         for label, frame in (("periode lalu", a), ("periode ini", b)):
-            for figure, column in (("Kegiatan", "Kegiatan"), ("Capaian", "Capaian")):
+            achieved = "Capaian" if sheet == "Per KL" else _label("capaian_rerata")  # a pillar's: its actions' mean
+            for figure, column in (("Kegiatan", "Kegiatan"), ("Capaian", achieved)):
                 got = pd.to_numeric(cmp[f"{figure} {label}"], errors="coerce")
                 want = pd.to_numeric(frame[column].reindex(cmp.index), errors="coerce")
                 pd.testing.assert_series_equal(got, want, check_names=False, check_dtype=False)
@@ -94,6 +95,22 @@ def test_comparison_equals_the_two_summary_workbooks(rules, two_periods):
     for p in data["perbandingan"]["pilar"]:
         assert p["kegiatan"] == pillars.loc[p["kode"], "Kegiatan"]
     assert any(b["kl"] == rules.get_agency(second.gone).short for b in data["perbandingan"]["berhenti"])
+    # an agency with nothing usable in both periods is a finding of its own
+    silent = [a.short for a in rules.agencies if first.validation.agencies[a.code].missing
+              and second.validation.agencies[a.code].missing]  # fmt: skip
+    found = [f["kesimpulan"] for f in data["temuan"] if f["aturan"] == "silent"]
+    assert silent and len(found) == 1 and all(k in found[0] for k in silent) and "Semester II Tahun 2025" in found[0]
+    # the executive summary states the change per pillar
+    from docx import Document
+
+    from pipeline.core.formatting import angka
+
+    texts = [p.text for p in Document(outbox / "2026-S1" / "laporan_2026-S1.docx").paragraphs]
+    assert "Dibandingkan periode Semester II Tahun 2025:" in texts
+    for p in data["perbandingan"]["pilar"]:
+        assert any(
+            x.startswith(f"{p['nama']}: {angka(p['kegiatan_lalu'])} menjadi {angka(p['kegiatan'])}") for x in texts
+        )
 
 
 def test_actions_newly_started(rules, two_periods):
@@ -191,7 +208,8 @@ def test_year_report_adds_up_the_stored_semesters(rules, two_periods, tmp_path_f
     earlier = run(build_sample(rules, s1, base, seed=7).inbox, outbox, rules, s1, consolidation=True)
     cli = CliRunner().invoke(main, ["year", "--year", "2025", "--outbox", str(outbox)])
     assert cli.exit_code == 0, cli.output
-    summary, data, docx = year_report(outbox, rules, 2025)
+    (summary, data, docx, pdf), note = year_report(outbox, rules, 2025)
+    assert pdf.suffix == ".pdf" and pdf.exists() and not note  # LibreOffice is installed where tests run
     assert summary == outbox / "2025" / "ringkasan_2025.xlsx" and docx.exists()
     year = _sheet(summary, "Per Pilar").set_index("Kode Pilar")
     halves = [_sheet(_summary(r), "Per Pilar").set_index("Kode Pilar") for r in (earlier, first)]

@@ -276,7 +276,7 @@ def test_the_year_report_keeps_the_periods_decisions(demo_sample, rules, tmp_pat
     _decide(_review_file(out), _outlier(first)["item"], "dikecualikan dari total")
     decided = _run(demo_sample.inbox, out, rules, s1)
     second = _run(build_sample(rules, s2, tmp_path / "s2", seed=7).inbox, out, rules, s2)
-    _, data, _ = year_report(out, rules, 2026)
+    (_, data, *_), _ = year_report(out, rules, 2026)
     year = json.loads(data.read_text(encoding="utf-8"))
     halves = [headline(r.consolidation, r.validation) for r in (decided, second)]
     assert year["h"]["peserta"] == halves[0]["peserta"] + halves[1]["peserta"]  # the exclusion holds

@@ -42,7 +42,9 @@ def compare(c: Consolidation, agencies: dict[str, AgencyStatus], prev: Snapshot,
         by_agency=figures,
         new_actions=started[["kode_aksi", "uraian_aksi", "kegiatan", "kl"]].reset_index(drop=True),
         stopped=pd.DataFrame(stopped, columns=["kode", "kl", "status_lalu", "status"]),
-    )
+        silent=[a.code for a in rules.agencies if a.code in prev.agencies and prev.agencies[a.code].missing
+                and agencies[a.code].missing],
+    )  # fmt: skip
 
 
 def _beside(now: pd.DataFrame, before: pd.DataFrame | None, cols: list[str]) -> pd.DataFrame:

@@ -61,8 +61,8 @@ def consolidate(
             period=validation.period.id,
             levels=list(rules.catalogue.levels),
             activities=acts,
-            by_action=by_action(acts, rules),
-            by_level=[by_level(acts, rules, depth) for depth in range(len(rules.catalogue.levels))],
+            by_action=(actions := by_action(acts, rules)),
+            by_level=[by_level(acts, rules, depth, actions) for depth in range(len(rules.catalogue.levels))],
             by_agency=by_agency(acts, validation, rules),
             by_province=by_province(acts, rules),
             completeness=completeness(acts, rules),
@@ -116,14 +116,13 @@ def activities(validation: Validation, rules: Rules) -> pd.DataFrame:
 
 
 def _metrics(df: pd.DataFrame, by: list[str], statuses: list[str]) -> pd.DataFrame:
-    """Figures of groups of activities; target and realisation only where units agree."""
+    """Figures of groups of activities that can be added up (never across units: the
+    achievement is `measure`'s and `achievement`'s)."""
     if df.empty:
         return pd.DataFrame(columns=[*by, *METRIC_COLUMNS, *statuses])
     x = df.assign(
         unik=~df["duplikat"],
         peserta_unik=df["jumlah_peserta"].astype("Float64").where(~df["duplikat"], 0),
-        target_ok=df["target"].where(df["satuan_sesuai"]),
-        realisasi_ok=df["realisasi"].where(df["satuan_sesuai"]),
     )
     g = x.groupby(by, sort=False, dropna=False)
     out = pd.DataFrame(
@@ -135,11 +134,8 @@ def _metrics(df: pd.DataFrame, by: list[str], statuses: list[str]) -> pd.DataFra
             "peserta_unik": g["peserta_unik"].sum().astype("float64"),
             "anggaran": g["anggaran"].sum(),
             "realisasi_anggaran": g["realisasi_anggaran"].sum(),
-            "target": g["target_ok"].sum(min_count=1),
-            "realisasi": g["realisasi_ok"].sum(min_count=1),
         }
     )
-    out["capaian"] = (out["realisasi"] / out["target"]).where(out["target"] > 0)
     out["serapan"] = (out["realisasi_anggaran"] / out["anggaran"]).where(out["anggaran"] > 0)
     counts = pd.crosstab([x[b] for b in by], x["status"]).reindex(columns=statuses, fill_value=0)
     return out.join(counts).fillna({s: 0 for s in statuses}).reset_index()
@@ -153,11 +149,44 @@ METRIC_COLUMNS = [
     "peserta_unik",
     "anggaran",
     "realisasi_anggaran",
-    "target",
-    "realisasi",
-    "capaian",
     "serapan",
 ]
+
+
+def measure(acts: pd.DataFrame, rules: Rules, by: list[str]) -> pd.DataFrame:
+    """Target and realisation of groups of activities of one action each (`by` holds
+    kode_aksi), over the rows whose unit is the action's: summed, or averaged where the
+    action's unit is a rate (report.yaml mean_units); and the rows in another unit."""
+    columns = ["target", "realisasi", "satuan_berbeda"]
+    if acts.empty:
+        return pd.DataFrame(columns=[*by, *columns])
+    rates = {u.casefold() for u in rules.report.mean_units}
+    rate = acts["kode_aksi"].map({fa.code: fa.action.unit.casefold() in rates for fa in rules.actions})
+    x = acts.assign(
+        target=acts["target"].where(acts["satuan_sesuai"]),
+        realisasi=acts["realisasi"].where(acts["satuan_sesuai"]),
+        satuan_berbeda=~acts["satuan_sesuai"],
+        rate=rate.astype(bool),
+    )
+    g = x.groupby(by, sort=False)
+    out = g[["target", "realisasi"]].sum(min_count=1)
+    means = g[["target", "realisasi"]].mean()
+    rated = g["rate"].first()
+    out.loc[rated.to_numpy()] = means.loc[rated.to_numpy()]
+    out["satuan_berbeda"] = g["satuan_berbeda"].sum()
+    return out.reset_index()
+
+
+def achievement(target: pd.Series, real: pd.Series) -> pd.Series:
+    return (real / target).where(target > 0)
+
+
+def group_achievement(actions: pd.DataFrame, by: str, cap: float) -> pd.DataFrame:
+    """A group's achievement: the mean of its actions' achievements, each capped at `cap`,
+    and how many of its actions have one."""
+    capped = actions["capaian"].clip(upper=cap)
+    g = capped.groupby(actions[by], sort=False)
+    return pd.DataFrame({"capaian": g.mean(), "aksi_terukur": g.count()})
 
 
 def _catalogue_frame(rules: Rules) -> pd.DataFrame:
@@ -178,17 +207,33 @@ def _catalogue_frame(rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+ZERO = ["kegiatan", "kegiatan_unik", "kl", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran"]
+
+
 def by_action(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Every action of the catalogue, in catalogue order; unreported actions have zeros."""
+    """Every action of the catalogue, in catalogue order; unreported actions have zeros.
+    Achievement is against the matrix target where the action has one (nothing realised
+    counts 0), otherwise against the agencies' stated targets; `dasar_capaian` says which."""
     statuses = rules.choices("list:status")
     figures = _metrics(acts, ["kode_aksi"], statuses)
     out = _catalogue_frame(rules).merge(figures, on="kode_aksi", how="left")
-    zero = ["kegiatan", "kegiatan_unik", "kl", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran", *statuses]
-    return out.fillna({c: 0 for c in zero})
+    out = out.merge(measure(acts, rules, ["kode_aksi"]), on="kode_aksi", how="left")
+    out = out.fillna({c: 0 for c in [*ZERO, *statuses, "satuan_berbeda"]})
+    matrix = out["target_katalog"].fillna(0) > 0
+    out["capaian"] = achievement(out["target_katalog"], out["realisasi"].fillna(0)).where(
+        matrix, achievement(out["target"], out["realisasi"])
+    )
+    basis = np.where(
+        matrix, t("consolidate.basis.matrix"), np.where(out["target"] > 0, t("consolidate.basis.agencies"), "")
+    )
+    out["dasar_capaian"] = basis
+    out["target_dasar"] = out["target_katalog"].where(matrix, out["target"])
+    return out
 
 
-def by_level(acts: pd.DataFrame, rules: Rules, depth: int) -> pd.DataFrame:
-    """Figures per group at one catalogue level (depth 0 = pillars), with action coverage."""
+def by_level(acts: pd.DataFrame, rules: Rules, depth: int, actions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Figures per group at one catalogue level (depth 0 = pillars), with action coverage
+    and the mean achievement of its actions (`actions`: by_action's, computed if not given)."""
     statuses = rules.choices("list:status")
     keys = [f"level{depth}_code", f"level{depth}_name"]
     cat = _catalogue_frame(rules)
@@ -198,8 +243,9 @@ def by_level(acts: pd.DataFrame, rules: Rules, depth: int) -> pd.DataFrame:
     groups["aksi_dilaporkan"] = groups[keys[0]].map(reported).fillna(0).astype(int)
     figures = _metrics(acts, keys, statuses)
     out = groups.merge(figures, on=keys, how="left")
-    zero = ["kegiatan", "kegiatan_unik", "kl", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran", *statuses]
-    return out.fillna({c: 0 for c in zero})
+    actions = by_action(acts, rules) if actions is None else actions
+    out = out.join(group_achievement(actions, keys[0], rules.report.action_cap), on=keys[0])
+    return out.fillna({c: 0 for c in [*ZERO, *statuses, "aksi_terukur"]})
 
 
 def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.DataFrame:
@@ -218,6 +264,7 @@ def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.Da
                 "nama": a.name,
                 "status": t(f"status.{st.state}"),
                 "tepat_waktu": t("consolidate.late") if st.late else "" if st.missing else t("consolidate.on_time"),
+                "terlambat_hari": (st.sent - validation.period.deadline).days if st.late and st.sent else None,
                 "berkas": len(st.files),
                 "diterima": st.accepted,
                 "ditolak": st.rejected,
@@ -240,11 +287,19 @@ def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.Da
 
 
 def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Activities, achievement and budget absorption per agency of the rules, in their order."""
+    """Activities, achievement and budget absorption per agency of the rules, in their order.
+    An agency's achievement is the mean over its actions of its realisation against its own
+    targets, each capped like a pillar's."""
     codes = [a.code for a in rules.agencies]
     figures = _metrics(acts, ["_agency"], rules.choices("list:status")).set_index("_agency")
-    out = figures.reindex(codes)[["kegiatan", "capaian", "serapan"]].fillna({"kegiatan": 0})
-    return out.rename_axis("kode").reset_index()
+    out = figures.reindex(codes)[["kegiatan", "serapan"]].fillna({"kegiatan": 0})
+    own = measure(acts, rules, ["_agency", "kode_aksi"])
+    if len(own):
+        own["capaian"] = achievement(own["target"], own["realisasi"])
+        out["capaian"] = group_achievement(own, "_agency", rules.report.action_cap)["capaian"].reindex(codes)
+    else:
+        out["capaian"] = np.nan
+    return out[["kegiatan", "capaian", "serapan"]].rename_axis("kode").reset_index()
 
 
 def by_province(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:

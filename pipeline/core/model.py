@@ -259,3 +259,4 @@ class Comparison:
     by_agency: pd.DataFrame
     new_actions: pd.DataFrame
     stopped: pd.DataFrame
+    silent: list[str] = field(default_factory=list)  # agencies with nothing usable in either period

@@ -32,6 +32,7 @@ from .schema import (
     OverlapFile,
     PeriodsFile,
     ProvincesFile,
+    ReportFile,
     ReviewFile,
     Settings,
 )
@@ -64,6 +65,7 @@ class Rules:
     checks: ChecksFile
     overlap: OverlapFile
     review: ReviewFile
+    report: ReportFile
     digests: dict[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -195,6 +197,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         checks=models["checks.yaml"],
         overlap=models["overlap.yaml"],
         review=models["review.yaml"],
+        report=models["report.yaml"],
         digests=digests,
     )
     _cross_check(rules)

@@ -135,6 +135,13 @@ class PeriodsFile(Model):
     deadline_overrides: dict[str, dt.date] = {}
 
 
+class Signature(Model):
+    place: str = "Jakarta"
+    title: str = ""  # the signatory's position, e.g. Ketua Sekretariat Bersama RAN PE
+    name: str = ""  # empty: a dotted line to write the name by hand
+    id: str = ""  # NIP or other official number, printed under the name when given
+
+
 class Settings(Model):
     secretariat: str
     organisation: str
@@ -146,6 +153,7 @@ class Settings(Model):
     correction_days: int = Field(7, ge=1)  # a feedback workbook is due back this many days after it is made
     plan_start: dt.date
     plan_end: dt.date
+    signature: Signature = Signature()  # the report's signature block
 
 
 class Limits(Model):
@@ -304,6 +312,21 @@ class ReviewFile(Model):
     provisional_share: float = Field(0.05, ge=0, le=1)
 
 
+class Findings(Model):
+    low_achievement: float = Field(0.5, ge=0)
+    named_actions: int = Field(3, ge=1)
+    shared_obstacle_agencies: int = Field(3, ge=2)
+    silent_periods: int = Field(2, ge=2)
+    joint_pairs: int = Field(2, ge=1)
+
+
+class ReportFile(Model):
+    legal_basis: list[str] = []
+    mean_units: list[str] = []  # rates: an action in one of them takes the mean of its rows, not the sum
+    action_cap: float = Field(1.0, gt=0)  # each action's achievement capped at this in a pillar's mean
+    findings: Findings = Findings()
+
+
 class ChecksFile(Model):
     checks: list[CheckSpec]
 
@@ -324,4 +347,5 @@ FILES: dict[str, type[Model]] = {
     "checks.yaml": ChecksFile,
     "overlap.yaml": OverlapFile,
     "review.yaml": ReviewFile,
+    "report.yaml": ReportFile,
 }

@@ -23,7 +23,7 @@ from ..outputs.summary import summary_path, write_summary
 from . import history
 
 
-def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE) -> list[Path]:
+def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE) -> tuple[list[Path], str]:
     ids = [f"{year}-{kind}" for kind in rules.periods.kinds]
     snaps = {pid: history.load(outbox, pid) for pid in ids}
     missing = [pid for pid, s in snaps.items() if s is None]
@@ -40,11 +40,9 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE
     day = run_date()
     summary = write_summary(summary_path(outbox, period.id), c, validation, rules, day)
     data = report_data(c, validation, rules, summary.name, day)
-    return [
-        summary,
-        save_data(data, data_path(outbox, period.id)),
-        render_report(data, report_path(outbox, period.id), template),
-    ]
+    saved = save_data(data, data_path(outbox, period.id))
+    reports, note = render_report(data, report_path(outbox, period.id), template)
+    return [summary, saved, *reports], note
 
 
 def _files(outbox: Path, ids: list[str]) -> list[FileCount]:

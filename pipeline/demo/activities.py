@@ -75,5 +75,5 @@ class Filler:
         if rng.random() < 0.3:
             row["hambatan"], row["upaya_penyelesaian"] = rng.choice(VOCAB["obstacles"])
         if status != "Selesai":
-            row["rencana_tindak_lanjut"] = "Dilanjutkan pada semester berikutnya"
+            row["rencana_tindak_lanjut"] = VOCAB["follow_ups"][n % len(VOCAB["follow_ups"])]  # no draw: same data
         return row

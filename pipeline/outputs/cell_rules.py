@@ -6,7 +6,10 @@ LibreOffice evaluate them while the focal point types."""
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 
+import numpy as np
+import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from ..core.formatting import dmy
@@ -74,6 +77,43 @@ class CellRules:
             conds.append(f"LEN({cell})>{col.max_length}")
         return conds
 
+    def checks(self, rows: list[dict], filled: list[int]) -> list[int]:
+        """What check_formula gives on each of `rows` (1: a started row breaks a rule), so
+        that the workbook stores the value Excel and LibreOffice would compute: an office
+        suite that does not recalculate on opening then shows the right count too."""
+        frame = pd.DataFrame.from_records(rows, columns=[c.key for c in self.columns]).astype(object)
+        bad = np.zeros(len(frame), dtype=bool)
+        text = frame.map(lambda x: "" if not isinstance(x, str) and pd.isna(x) else x)
+        empty = text.map(lambda x: isinstance(x, str) and x == "")
+        for col in (c for c in self.columns if c.input):
+            v, blank = text[col.key], empty[col.key]
+            if col.required:
+                bad |= blank
+            for other, values in (col.required_if or {}).items():
+                hit = text[other].astype(str).str.casefold().isin([str(x).casefold() for x in values])
+                bad |= blank & hit
+            number = v.map(lambda x: isinstance(x, numbers.Number | dt.date) and not isinstance(x, bool))
+            if col.type in ("choice", "code"):
+                allowed = {str(x).casefold() for x in self.rules.choices(col.source)}
+                bad |= ~blank & ~v.astype(str).str.casefold().isin(allowed)
+            elif col.type == "date":
+                lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
+                serial = v.where(number).map(_as_serial, na_action="ignore").astype(float)
+                bad |= ~blank & (~number | (serial < lo) | (serial > hi))
+            elif col.type in ("integer", "number", "money"):
+                x = pd.to_numeric(v.where(number), errors="coerce")
+                wrong = ~number
+                if col.min is not None:
+                    wrong |= x < col.min
+                if col.max is not None:
+                    wrong |= x > col.max
+                if col.type == "integer":
+                    wrong |= x.notna() & (x != np.floor(x))
+                bad |= ~blank & wrong
+            if col.max_length:
+                bad |= v.astype(str).str.len() > col.max_length
+        return (bad & (np.asarray(filled) == 1)).astype(int).tolist()
+
     def check_formula(self, r: int | None) -> str:
         conds = [c for col in self.columns if col.input for c in self.problem_conditions(col, r)]
         fill = self.cell(FILL_KEY, r, absolute_col=True)
@@ -133,6 +173,15 @@ class CellRules:
 def _serial(d: dt.date) -> int:
     """Excel serial number of a date (1900 system)."""
     return (d - dt.date(1899, 12, 30)).days
+
+
+def _as_serial(x) -> float:
+    """A cell's number as Excel holds it: a date as its serial number."""
+    if isinstance(x, dt.datetime):
+        return _serial(x.date()) + (x - dt.datetime.combine(x.date(), dt.time(), x.tzinfo)).total_seconds() / 86400
+    if isinstance(x, dt.date):
+        return float(_serial(x))
+    return float(x)
 
 
 def _num(x: float | None) -> str:

@@ -9,6 +9,9 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -20,7 +23,7 @@ from ..core.files import atomic_path, write_text
 from ..core.formatting import angka, persen, poin, rupiah, tanggal
 from ..core.paths import DOCX_TEMPLATE as TEMPLATE
 from ..core.texts import t
-from . import charts
+from . import charts, office
 from .report_data import NO_REVIEW
 from .reproducible import normalise_zip
 
@@ -55,7 +58,78 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_report(data: dict, out: Path, template: Path = TEMPLATE) -> Path:
+def render_report(data: dict, out: Path, template: Path = TEMPLATE) -> tuple[list[Path], str]:
+    """Write the report `out` and, when LibreOffice is installed, its PDF beside it, with a
+    table of contents that has page numbers in both (LibreOffice lays the document out;
+    without it the contents list the headings, which Word numbers when it updates the
+    field). Returns the files written and, when no PDF could be made, the line saying so."""
+    return start_report(data, out, template)()
+
+
+def start_report(data: dict, out: Path, template: Path = TEMPLATE) -> Callable[[], tuple[list[Path], str]]:
+    """render_report in two steps: render and hand the document to LibreOffice now; the
+    returned function waits for it and writes the files (other work may go on between)."""
+    tpl = _render(data, template)
+    headings = _headings(tpl.docx)
+    numbers = _contents(tpl.docx, headings)
+    pdf = out.with_suffix(".pdf")
+    tmp = tempfile.TemporaryDirectory(prefix="ranpe-report-")
+    draft = Path(tmp.name) / out.name
+    _save(tpl, draft, data)
+    job = office.start(draft, draft.with_suffix(".pdf"), dt.date.fromisoformat(data["tanggal"][:10]))
+
+    def finish() -> tuple[list[Path], str]:
+        with tmp:
+            layout = job.layout()
+            if [text for text, _ in layout.pages] == [text for _, text in headings]:  # else none, not wrong ones
+                for run, (_, page) in zip(numbers, layout.pages, strict=True):
+                    run.text = page
+            if not layout.problem:
+                with atomic_path(pdf) as final:
+                    shutil.copyfile(draft.with_suffix(".pdf"), final)
+        _save(tpl, out, data)
+        if layout.problem:
+            pdf.unlink(missing_ok=True)  # never a PDF of an earlier run beside this report
+            why = t("cli_outputs.no_pdf_office") if layout.problem == "missing" else layout.problem
+            return [out], t("cli_outputs.no_pdf", file=pdf.name, why=why)
+        return [out, pdf], ""
+
+    return finish
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+TOC_LEVELS = {"Heading1": 1, "Heading2": 2}  # heading styles the contents list ({TOC \o "1-2"})
+
+
+def _headings(doc) -> list[tuple[int, str]]:
+    """(level, text) of the headings the contents list, in document order."""
+    out = []
+    for p in doc.element.body.iter(f"{_W}p"):
+        style = p.find(f"{_W}pPr/{_W}pStyle")
+        level = TOC_LEVELS.get(style.get(f"{_W}val")) if style is not None else None
+        text = "".join(p.itertext(f"{_W}t")).strip()
+        if level and text:
+            out.append((level, text))
+    return out
+
+
+def _contents(doc, headings: list[tuple[int, str]]) -> list:
+    """Write the entries of the template's table of contents field (between its start and
+    its end) in its "toc 1"/"toc 2" styles: each heading, a tab, and an empty run for its
+    page number, which is returned."""
+    paragraphs = doc.paragraphs
+    start = next((i for i, p in enumerate(paragraphs) if " TOC " in "".join(p._p.itertext(f"{_W}instrText"))), None)
+    if start is None:  # the secretariat removed the contents from the template
+        return []
+    end = next(p for p in paragraphs[start:] if p._p.find(f".//{_W}fldChar[@{_W}fldCharType='end']") is not None)
+    numbers = []
+    for level, text in headings:
+        entry = end.insert_paragraph_before(text + "\t", style=f"toc {level}")
+        numbers.append(entry.add_run(""))
+    return numbers
+
+
+def _render(data: dict, template: Path) -> DocxTemplate:
     tpl = DocxTemplate(template)
     g = data["grafik"]
     images = {
@@ -68,6 +142,10 @@ def render_report(data: dict, out: Path, template: Path = TEMPLATE) -> Path:
         tpl.render(context, environment(), autoescape=True)
     except (jinja2.TemplateSyntaxError, jinja2.UndefinedError, jinja2.TemplateError) as exc:
         raise RanpeError(_template_error(tpl, template, exc)) from None
+    return tpl
+
+
+def _save(tpl: DocxTemplate, out: Path, data: dict) -> None:
     day = dt.datetime.fromisoformat(data["tanggal"])
     props = tpl.docx.core_properties
     props.created = props.modified = day
@@ -76,7 +154,6 @@ def render_report(data: dict, out: Path, template: Path = TEMPLATE) -> Path:
     with atomic_path(out) as tmp:
         tpl.save(tmp)
         normalise_zip(tmp)
-    return out
 
 
 def _template_error(tpl: DocxTemplate, template: Path, exc: Exception) -> str:

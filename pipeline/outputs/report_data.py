@@ -11,6 +11,7 @@ from collections import Counter
 import pandas as pd
 
 from ..analysis.consolidate import headline
+from ..analysis.findings import described, findings
 from ..analysis.overlap import DUPLICATE
 from ..analysis.review import DECIDED, EXCLUDE, MOVABLE, OPEN, PAIR, STALE, WAITING, counts, number
 from ..core.formatting import angka, persen, rupiah, tanggal
@@ -19,7 +20,6 @@ from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
 
-MAX_ANNEX_ROWS = 400  # a longer activity list points to the summary workbook instead
 TOP_OBSTACLES = 5
 MAX_TEXTS_PER_ACTION = 8  # distinct obstacle/solution texts shown per action; the rest: the workbook
 MAX_NAMES = 8  # agencies named in one cell or line; the rest counted
@@ -61,14 +61,22 @@ def report_data(
             "tenggat": p.deadline.isoformat(),
         },
         "tingkat": list(c.levels),
+        "dasar_hukum": list(rules.report.legal_basis),
+        "ttd": rules.settings.signature.model_dump(),
+        "batas_aksi": rules.report.action_cap,
         "h": {k: clean(v) for k, v in h.items()},
-        "pilar": _pillars(c, acts),
+        "k": _agencies_named(c),
+        "aksi_terlemah": _ranked(c, rules, weakest=True),
+        "aksi_terkuat": _ranked(c, rules, weakest=False),
+        "pilar": _pillars(c, acts, actions := _actions(c, acts), rules),
         "hambatan": _main_obstacles(acts),
         "irisan": _overlaps(c),
         "irisan_lain": max(0, len(c.overlaps) - MAX_OVERLAPS),
         "kualitas": _quality(c, validation),
         "kelengkapan": _completeness(c, rules),
-        "daftar_kegiatan": _activity_list(c, acts) if len(acts) <= MAX_ANNEX_ROWS else [],
+        "lampiran_aksi": _records(actions, ACTION_COLUMNS),
+        "temuan": findings(c, validation, rules, comparison),
+        "aturan_temuan": described(rules),
         "berkas_ringkasan": summary_file,
         "grafik": _chart_data(c, validation),
         "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
@@ -154,27 +162,20 @@ def _records(df: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
     return [{new: clean(row[old]) for old, new in columns.items()} for _, row in df.iterrows()]
 
 
-def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
+def _actions(c: Consolidation, acts: pd.DataFrame) -> pd.DataFrame:
+    """The figures per action with the agencies that reported on it."""
+    reporters = acts.groupby("kode_aksi")["kl"].agg(names) if len(acts) else {}
+    return c.by_action.assign(pelapor=c.by_action["kode_aksi"].map(reporters).astype(object).fillna("-"))
+
+
+def _pillars(c: Consolidation, acts: pd.DataFrame, every: pd.DataFrame, rules: Rules) -> list[dict]:
     inner = len(c.levels) - 1
     order = {code: i for i, code in enumerate(c.by_action["kode_aksi"])}  # the catalogue's, not the text's
     out = []
     for _, g in c.by_level[0].iterrows():
         code = g["level0_code"]
-        actions = c.by_action[c.by_action["level0_code"] == code]
-        reporters = acts.groupby("kode_aksi")["kl"].agg(names) if len(acts) else {}
-        actions = actions.assign(pelapor=actions["kode_aksi"].map(reporters).astype(object).fillna("-"))
-        cols = {
-            "kode_aksi": "kode",
-            "uraian_aksi": "uraian",
-            "kegiatan": "kegiatan",
-            "pelapor": "pelapor",
-            "peserta": "peserta",
-            "anggaran": "anggaran",
-            "satuan": "satuan",
-            "target": "target",
-            "realisasi": "realisasi",
-            "capaian": "capaian",
-        }
+        actions = every[every["level0_code"] == code]
+        cols = ACTION_COLUMNS
         focuses = []
         for (fcode, fname), rows in actions.groupby([f"level{inner}_code", f"level{inner}_name"], sort=False):
             focuses.append({"kode": fcode, "nama": fname, "aksi": _records(rows, cols)})
@@ -189,6 +190,7 @@ def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
             "realisasi_anggaran",
             "capaian",
             "serapan",
+            "aksi_terukur",
         )
         item = {k: clean(g[k]) for k in keys}
         item.update(
@@ -197,11 +199,29 @@ def _pillars(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
             jumlah_aksi=int(g["aksi"]),
             fokus=focuses,
             aksi=_records(actions, cols),
-            hambatan=_texts(mine, "hambatan", order),
-            penyelesaian=_texts(mine, "upaya_penyelesaian", order),
+            hambatan=_texts(mine, {"hambatan": "hambatan", "upaya_penyelesaian": "penyelesaian"}, order),
+            tindak_lanjut=_texts(mine, {"rencana_tindak_lanjut": "teks"}, order),
+            satuan_berbeda=_other_units(mine, rules),
         )
         out.append(item)
     return out
+
+
+ACTION_COLUMNS = {
+    "kode_aksi": "kode",
+    "uraian_aksi": "uraian",
+    "pj": "pj",
+    "kegiatan": "kegiatan",
+    "pelapor": "pelapor",
+    "peserta": "peserta",
+    "anggaran": "anggaran",
+    "satuan": "satuan",
+    "target_dasar": "target",
+    "realisasi": "realisasi",
+    "capaian": "capaian",
+    "dasar_capaian": "dasar",
+    "satuan_berbeda": "satuan_berbeda",
+}
 
 
 def names(agencies) -> str:
@@ -211,23 +231,68 @@ def names(agencies) -> str:
     return shown + (t("report_data.more", n=len(unique) - MAX_NAMES) if len(unique) > MAX_NAMES else "")
 
 
-def _texts(acts: pd.DataFrame, column: str, order: dict[str, int]) -> list[dict]:
-    """Agencies' own texts grouped by action, actions in catalogue `order` (1.2.2 before
-    1.2.10); each distinct text once, with the agencies that wrote it, most frequent first;
-    bounded per action."""
+def _texts(acts: pd.DataFrame, columns: dict[str, str], order: dict[str, int]) -> list[dict]:
+    """Agencies' own texts as table rows (`columns`: their column -> key in a row, written
+    side by side as they stand on one activity, an obstacle beside its solution): actions in
+    catalogue `order` (1.2.2 before 1.2.10); each distinct row of texts of an action once,
+    with the agencies that wrote it, most frequent first; bounded per action."""
     if acts.empty:
         return []
-    rows = acts[acts[column].notna()][["kode_aksi", "uraian_aksi", "kl", column]]
-    groups = []
-    actions = rows.groupby(["kode_aksi", "uraian_aksi"], sort=False)
-    for (code, title), g in sorted(actions, key=lambda kv: order.get(kv[0][0], len(order))):
-        by_text = g.groupby(column)["kl"].agg(list)
-        order = sorted(by_text.index, key=lambda x: (-len(by_text[x]), x))
-        items = [{"kl": names(by_text[x]), "teks": clean(x)} for x in order[:MAX_TEXTS_PER_ACTION]]
-        if len(order) > MAX_TEXTS_PER_ACTION:
-            items.append({"kl": "", "teks": t("report_data.more_texts", n=len(order) - MAX_TEXTS_PER_ACTION)})
-        groups.append({"kode": code, "uraian": title, "butir": items})
-    return groups
+    rows = acts[acts[list(columns)].notna().any(axis=1)]
+    rows = rows.assign(**{c: rows[c].fillna("") for c in columns})
+    out = []
+    for code, g in sorted(rows.groupby("kode_aksi", sort=False), key=lambda kv: order.get(kv[0], len(order))):
+        by_text = g.groupby(list(columns))["kl"].agg(list)
+        texts = sorted(by_text.index, key=lambda x: (-len(by_text[x]), x))
+        for x in texts[:MAX_TEXTS_PER_ACTION]:
+            words = x if isinstance(x, tuple) else (x,)
+            out.append({"kode": code, "kl": names(by_text[x]),
+                        **{k: clean(w) or "-" for k, w in zip(columns.values(), words, strict=True)}})  # fmt: skip
+        if len(texts) > MAX_TEXTS_PER_ACTION:
+            more = t("report_data.more_texts", n=len(texts) - MAX_TEXTS_PER_ACTION)
+            out.append(
+                {"kode": code, "kl": "", **dict.fromkeys(columns.values(), ""), next(iter(columns.values())): more}
+            )
+    return out
+
+
+def _agencies_named(c: Consolidation) -> dict:
+    """The agencies the executive summary names: sent nothing, rejected, late (with days)."""
+    a = c.by_agency
+    late = a[a["terlambat_hari"].notna()]
+    return {
+        "belum": a.loc[a["status"] == t("status.not_received"), "kl"].tolist(),
+        "ditolak": a.loc[a["status"] == t("status.rejected"), "kl"].tolist(),
+        "terlambat": [{"kl": r.kl, "hari": int(r.terlambat_hari)} for r in late.itertuples()],
+    }
+
+
+def _ranked(c: Consolidation, rules: Rules, weakest: bool) -> list[dict]:
+    """The actions with the lowest (or highest) achievement, ties in catalogue order; the
+    two lists never share an action."""
+    n = rules.report.findings.named_actions
+    measured = c.by_action[c.by_action["capaian"].notna()].reset_index(drop=True)
+    half = min(n, len(measured) // 2)
+    ranked = measured.assign(_pos=range(len(measured))).sort_values(
+        ["capaian", "_pos"], ascending=[weakest, True], kind="stable"
+    )
+    return [
+        {"kode": r.kode_aksi, "uraian": r.uraian_aksi, "capaian": float(r.capaian), "dasar": r.dasar_capaian}
+        for r in ranked.head(half).itertuples()
+    ]
+
+
+def _other_units(acts: pd.DataFrame, rules: Rules) -> list[dict]:
+    """Activities whose unit is not their action's: left out of its achievement, named here."""
+    if acts.empty:
+        return []
+    unit = {fa.code: fa.action.unit for fa in rules.actions}
+    rows = acts[~acts["satuan_sesuai"]]
+    return [
+        {"kl": r.kl, "kode": r.kode_aksi, "nama": clean(r.nama_kegiatan), "satuan": clean(r.satuan),
+         "satuan_aksi": unit[r.kode_aksi]}
+        for r in rows.itertuples()
+    ]  # fmt: skip
 
 
 def _main_obstacles(acts: pd.DataFrame) -> dict:
@@ -321,27 +386,6 @@ def _completeness(c: Consolidation, rules: Rules) -> list[dict]:
                 "belum": ", ".join(missing) or "-",
             }
         )
-    return out
-
-
-def _activity_list(c: Consolidation, acts: pd.DataFrame) -> list[dict]:
-    order = {code: i for i, code in enumerate(c.by_action["kode_aksi"])}
-    pillars = {code: i for i, code in enumerate(c.by_level[0]["level0_code"])}
-    acts = acts.assign(_order=acts["kode_aksi"].map(order)).sort_values(["_order", "kl"], kind="stable")
-    out = []
-    groups = acts.groupby(["level0_code", "level0_name"], sort=False)
-    for (_, name), g in sorted(groups, key=lambda kv: pillars.get(kv[0][0], len(pillars))):
-        items = [
-            {
-                "kl": r["kl"],
-                "kode": r["kode_aksi"],
-                "nama": clean(r["nama_kegiatan"]),
-                "lokasi": ", ".join(x for x in (r["kabupaten_kota"], r["provinsi"]) if isinstance(x, str) and x),
-                "tanggal": tanggal(r["tanggal_mulai"]),
-            }
-            for _, r in g.iterrows()
-        ]
-        out.append({"nama": name, "kegiatan": items})
     return out
 
 

@@ -239,9 +239,6 @@ FIGURES = [
     ("anggaran", "money"),
     ("realisasi_anggaran", "money"),
     ("serapan", "pct"),
-    ("target", "num"),
-    ("realisasi", "num"),
-    ("capaian", "pct"),
 ]
 
 
@@ -255,6 +252,7 @@ def _per_level(w: _Writer, c: Consolidation, depth: int):
     df = c.by_level[depth]
     cols = [*_level_cols(c, depth), ("aksi", _label("aksi"), "int")]
     cols.append(("aksi_dilaporkan", _label("aksi_dilaporkan"), "int"))
+    cols += [("aksi_terukur", _label("aksi_terukur"), "int"), ("capaian", _label("capaian_rerata"), "pct")]
     cols += _figure_cols(w.statuses)
     w.table(ws, 0, df, cols)
     keys = [k for k, _, _ in cols]
@@ -271,6 +269,11 @@ def _per_action(w: _Writer, c: Consolidation) -> None:
         ("target_katalog", _label("target_katalog"), "num"),
         ("pj", _label("pj"), "text"),
         ("pendukung", _label("pendukung"), "text"),
+        ("target", _label("target"), "num"),
+        ("realisasi", _label("realisasi"), "num"),
+        ("dasar_capaian", _label("dasar_capaian"), "text"),
+        ("capaian", _label("capaian"), "pct"),
+        ("satuan_berbeda", _label("satuan_berbeda"), "int"),
     ]
     w.table(ws, 0, c.by_action, cols + _figure_cols(w.statuses))
 
@@ -283,6 +286,7 @@ def _per_agency(w: _Writer, c: Consolidation) -> None:
         ("nama", "long"),
         ("status", "text"),
         ("tepat_waktu", "text"),
+        ("terlambat_hari", "int"),
         ("berkas", "int"),
         ("diterima", "int"),
         ("ditolak", "int"),

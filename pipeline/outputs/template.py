@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ from .reproducible import fixed_datetime
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 SEVERITY_FILL = {"error": "#FFC7CE", "warning": "#FFEB9C", "corrected": "#BDD7EE"}
+
+
+GUIDE_WIDTH = 72  # the Petunjuk column, in characters: within A4 portrait at the default margins
+GUIDE_LINE_PT = 13.5  # one wrapped line of its text (Calibri 10), in points
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,17 @@ class _Builder:
         self._ref()
         self._meta()
 
+    @functools.cached_property
+    def broken(self) -> list[int]:
+        """The check column's value on each row written: 1 where a started row breaks a rule."""
+        return self.x.checks(self.rows, [1 if self._has_content(row) else 0 for row in self.rows])
+
     def _petunjuk(self) -> None:
         ws = self.wb.add_worksheet(t("sheets.petunjuk"))
-        ws.set_column(0, 0, 110, self.f["wrap"])
+        ws.set_column(0, 0, GUIDE_WIDTH, self.f["wrap"])
         ws.hide_gridlines(2)
+        ws.set_paper(9)  # A4 portrait: the column fits its width, so nothing shrinks
+        ws.set_portrait()
         ws.fit_to_pages(1, 0)
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), undefined=jinja2.StrictUndefined)
         text = env.get_template("petunjuk.txt.j2").render(
@@ -161,6 +173,9 @@ class _Builder:
                 ws.write_string(i, 0, line[2:], self.f["heading"])
             elif line:
                 ws.write_string(i, 0, line, self.f["wrap"])
+                # the height the wrapped text needs: office suites do not all grow a row
+                # written without one (LibreOffice let a long item run over the next)
+                ws.set_row(i, GUIDE_LINE_PT * math.ceil(len(line) / GUIDE_WIDTH) + 2)
         ws.protect("", {"select_locked_cells": True})
 
     def _identitas(self) -> None:
@@ -200,7 +215,7 @@ class _Builder:
         ws.write_string(row, 0, t("template.attention_label"), self.f["label"])
         check = xl_col_to_name(self.col[CHECK_KEY])
         rng = f"{check}{FIRST_DATA_ROW + 1}:{check}{self.last_row + 1}"
-        ws.write_formula(row, 1, f"=SUM('{t('sheets.laporan')}'!{rng})", self.f["locked_integer"], 0)
+        ws.write_formula(row, 1, f"=SUM('{t('sheets.laporan')}'!{rng})", self.f["locked_integer"], sum(self.broken))
         ws.conditional_format(
             row, 1, row, 1, {"type": "cell", "criteria": ">", "value": 0, "format": self.f["attention"]}
         )
@@ -271,7 +286,9 @@ class _Builder:
             cells[self.col[col.key]] = formulas(formula, fmt, values) if formula else Cells(values, fmt, "value")
         filled = [1 if self._has_content(row) else 0 for row in rows]
         cells[self.col[FILL_KEY]] = formulas(self.x.fill_formula(None), None, filled)
-        cells[self.col[CHECK_KEY]] = formulas(self.x.check_formula(None), None, [0] * n)
+        cells[self.col[CHECK_KEY]] = formulas(
+            self.x.check_formula(None), None, self.broken + [0] * (n - len(self.rows))
+        )
         return cells
 
     def _write_value(self, ws, r: int, c: int, value, fmt, type_: str) -> None:

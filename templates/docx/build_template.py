@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -90,28 +91,51 @@ def page_break(doc) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
+def field(paragraph, instruction: str, shown: str = "") -> None:
+    """A Word field (PAGE, ...) in `paragraph`, showing `shown` until it is updated."""
+    fld_char(paragraph, "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    paragraph.add_run()._r.append(instr)
+    fld_char(paragraph, "separate")
+    if shown:
+        paragraph.add_run(shown)
+    fld_char(paragraph, "end")
+
+
+def fld_char(paragraph, kind: str) -> None:
+    el = OxmlElement("w:fldChar")
+    el.set(qn("w:fldCharType"), kind)
+    paragraph.add_run()._r.append(el)
+
+
+TEXT_WIDTH = Cm(16.0)
+
+
+def toc_styles(doc) -> None:
+    """Word's own "toc 1" and "toc 2" styles: a dotted leader to the page number."""
+    for level, indent in ((1, 0), (2, 0.6)):
+        style = doc.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles["Normal"]
+        style.paragraph_format.left_indent = Cm(indent)
+        style.paragraph_format.space_after = Pt(3)
+        style.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        style.font.bold = level == 1
+
+
 def toc(doc) -> None:
-    p = doc.add_paragraph()
-    run = p.add_run()
-    for kind, text in (
-        ("begin", None),
-        ("instr", 'TOC \\o "1-3" \\h \\z \\u'),
-        ("separate", None),
-        ("text", TEXT["toc_placeholder"]),
-        ("end", None),
-    ):
-        if kind == "instr":
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-            run._r.append(el)
-        elif kind == "text":
-            run = p.add_run(text)
-            run = p.add_run()
-        else:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-            run._r.append(el)
+    """A TOC field; the report writes its entries between its start and its end (the
+    headings with the pages LibreOffice laid them out on, when it is installed), so the
+    contents read right before any field is updated; Word updates them on opening."""
+    begin = doc.add_paragraph(style="toc 1")
+    fld_char(begin, "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = ' TOC \\o "1-2" \\h \\z \\u '
+    begin.add_run()._r.append(instr)
+    fld_char(begin, "separate")
+    fld_char(doc.add_paragraph(style="toc 1"), "end")
     settings = doc.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
@@ -127,7 +151,7 @@ def table(doc, headers: list[str], loop: str, cells: list[str], widths: list[flo
         cell = t.rows[0].cells[j]
         cell.text = ""
         run = cell.paragraphs[0].add_run(h)
-        run.bold, run.font.size = True, Pt(9)
+        run.bold, run.font.size = True, Pt(8)
         shade = OxmlElement("w:shd")
         shade.set(qn("w:val"), "clear")
         shade.set(qn("w:fill"), "D9E2F3")
@@ -141,6 +165,10 @@ def table(doc, headers: list[str], loop: str, cells: list[str], widths: list[flo
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header.append(repeat)
+    for row in (t.rows[0], t.rows[2]):  # a row never splits over two pages
+        whole = OxmlElement("w:cantSplit")
+        whole.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().insert(0, whole)
     if widths:  # fixed layout: Word and LibreOffice both keep these widths
         t.autofit = False
         layout = OxmlElement("w:tblLayout")
@@ -158,21 +186,56 @@ def figure(doc, image: str, caption: str) -> None:
     para(doc, caption, style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
 
 
+def bullets(doc, loop: str, text: str, numbered: bool = False, empty: str | None = None) -> None:
+    """One list paragraph per item of the jinja loop `loop`, bulleted or numbered from 1
+    (the number written, so that every list starts at 1 in Word and LibreOffice);
+    `empty` when there is none."""
+    tag(doc, "{%p for " + loop + " %}")
+    if numbered:
+        p = para(doc, "{{ loop.index }}.\t" + text)
+        hang = Cm(0.75)
+        p.paragraph_format.left_indent, p.paragraph_format.first_line_indent = hang, -hang
+        p.paragraph_format.tab_stops.add_tab_stop(hang)
+    else:
+        para(doc, text, style="List Bullet")
+    if empty:
+        tag(doc, "{%p else %}")
+        para(doc, empty)
+    tag(doc, "{%p endfor %}")
+
+
+def signature(doc, T) -> None:
+    """The signature block: place and date, position, room to sign, name, NIP."""
+    block = Cm(9.0)
+    for key, space in (("sign_place_date", 0), ("sign_title", 0), ("sign_name", 54), ("sign_id", 0)):
+        p = para(doc, T[key], bold=key == "sign_name")
+        p.paragraph_format.left_indent = block
+        p.paragraph_format.space_before = Pt(space)
+        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.keep_with_next = key != "sign_id"
+
+
 def build(out: Path) -> Path:
     doc = Document()
     styles(doc)
+    toc_styles(doc)
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.orientation = WD_ORIENT.PORTRAIT
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(2.5))
     section.top_margin = section.bottom_margin = Cm(2.2)
+    section.different_first_page_header_footer = True  # no page number on the cover
     footer = section.footer.paragraphs[0]
     footer.text = TEXT["footer"]
+    field(footer, "PAGE", "1")
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for run in footer.runs:
+        run.font.size = Pt(8)
 
     T = TEXT
     c = WD_ALIGN_PARAGRAPH.CENTER
+    # cover
     para(doc, T["letterhead"], align=c, bold=True, size=14)
     para(doc, T["letterhead_sub"], align=c, size=12)
     for _ in range(6):
@@ -184,151 +247,124 @@ def build(out: Path) -> Path:
         doc.add_paragraph()
     para(doc, T["cover_date"], align=c, size=11)
     page_break(doc)
-    para(doc, T["toc_title"], bold=True, size=14)
+
+    # foreword and contents
+    doc.add_heading(T["h_foreword"], 1)
+    for key in ("foreword_1", "foreword_2", "foreword_3"):
+        para(doc, T[key], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    doc.add_paragraph()
+    signature(doc, T)
+    page_break(doc)
+    para(doc, T["toc_title"], align=c, bold=True, size=14)
+    para(doc, T["toc_page"], align=WD_ALIGN_PARAGRAPH.RIGHT, size=9)
     toc(doc)
     page_break(doc)
 
+    # executive summary
     doc.add_heading(T["h_summary"], 1)
-    for key in ("summary_intro", "summary_agencies", "summary_activities", "summary_budget"):
+    for key in ("summary_intro", "summary_agencies", "summary_agencies_named", "summary_activities", "summary_budget"):
         para(doc, T[key])
     para(doc, T["summary_pillars"])
-    tag(doc, "{%p for p in pilar %}")
-    para(doc, T["summary_pillar_item"], style="List Bullet")
-    tag(doc, "{%p endfor %}")
+    bullets(doc, "p in pilar", T["summary_pillar_item"])
+    for key, loop in (("summary_weakest", "aksi_terlemah"), ("summary_strongest", "aksi_terkuat")):
+        tag(doc, "{%p if " + loop + " %}")
+        para(doc, T[key])
+        bullets(doc, "a in " + loop, T["summary_action_item"])
+        tag(doc, "{%p endif %}")
+    tag(doc, "{%p if perbandingan %}")
+    para(doc, T["summary_change"])
+    bullets(doc, "x in perbandingan.pilar", T["summary_change_item"])
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p if hambatan.utama %}")
     para(doc, T["summary_obstacles"])
-    tag(doc, "{%p for x in hambatan.utama %}")
-    para(doc, T["summary_obstacle_item"], style="List Bullet")
-    tag(doc, "{%p endfor %}")
+    bullets(doc, "x in hambatan.utama", T["summary_obstacle_item"])
     tag(doc, "{%p endif %}")
-    para(doc, T["summary_overlaps"])
-    para(doc, T["summary_review"])
-    para(doc, T["summary_quality"])
+    for key in ("summary_overlaps", "summary_review", "summary_quality"):
+        para(doc, T[key])
     figure(doc, "grafik_status", T["fig_status"])
     figure(doc, "grafik_capaian", T["fig_capaian"])
     figure(doc, "grafik_provinsi", T["fig_provinsi"])
-
     page_break(doc)
+
+    # I. introduction
+    doc.add_heading(T["h_intro"], 1)
+    doc.add_heading(T["h_background"], 2)
+    para(doc, T["background"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    doc.add_heading(T["h_legal"], 2)
+    bullets(doc, "x in dasar_hukum", T["legal_item"], numbered=True)
+    doc.add_heading(T["h_purpose"], 2)
+    para(doc, T["purpose"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    doc.add_heading(T["h_scope"], 2)
+    para(doc, T["scope"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    doc.add_heading(T["h_method"], 2)
+    for key in ("method_collect", "method_achievement", "method_pillar"):
+        para(doc, T[key], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    para(doc, T["method_findings"])
+    bullets(doc, "x in aturan_temuan", T["method_finding_item"])
+    para(doc, T["method_workbook"])
+    page_break(doc)
+
+    # II. per pillar
     doc.add_heading(T["h_pillars"], 1)
+    para(doc, T["pillars_intro"])
     tag(doc, "{%p for p in pilar %}")
-    doc.add_heading("{{ p.kode }}. {{ p.nama }}", 2)
+    doc.add_heading(T["h_pillar"], 2)
     doc.add_heading("A. " + T["h_part_a"], 3)
     para(doc, T["part_a_intro"])
     tag(doc, "{%p for f in p.fokus %}")
-    doc.add_heading("{{ f.kode }} {{ f.nama }}", 4)
+    doc.add_heading(T["h_focus"], 4)
     table(
         doc,
-        [
-            T["col_code"],
-            T["col_action"],
-            T["col_activities"],
-            T["col_agencies"],
-            T["col_participants"],
-            T["col_budget"],
-        ],
+        [T["col_code"], T["col_action"], T["col_activities"], T["col_agencies"], T["col_participants"],
+         T["col_budget"]],
         "a in f.aksi",
-        [
-            "{{ a.kode }}",
-            "{{ a.uraian }}",
-            "{{ a.kegiatan|angka }}",
-            "{{ a.pelapor }}",
-            "{{ a.peserta|angka }}",
-            "{{ a.anggaran|rupiah }}",
-        ],
-        [1.3, 5.6, 1.9, 3.1, 1.8, 2.7],
-    )
+        ["{{ a.kode }}", "{{ a.uraian }}", "{{ a.kegiatan|angka }}", "{{ a.pelapor }}", "{{ a.peserta|angka }}",
+         "{{ a.anggaran|rupiah }}"],
+        [1.4, 5.1, 1.8, 2.9, 1.6, 3.2],
+    )  # fmt: skip
     tag(doc, "{%p endfor %}")
     doc.add_heading("B. " + T["h_part_b"], 3)
     para(doc, T["part_b_intro"])
     table(
         doc,
-        [T["col_code"], T["col_unit"], T["col_target"], T["col_real"], T["col_achievement"]],
+        [T["col_code"], T["col_unit"], T["col_target"], T["col_real"], T["col_achievement"], T["col_basis"]],
         "a in p.aksi",
-        ["{{ a.kode }}", "{{ a.satuan }}", "{{ a.target|angka }}", "{{ a.realisasi|angka }}", "{{ a.capaian|persen }}"],
-        [2.0, 3.5, 3.0, 3.0, 3.0],
-    )
-    for part, key, none in (("C. ", "hambatan", "part_c_none"), ("D. ", "penyelesaian", "part_d_none")):
-        doc.add_heading(part + T["h_part_c" if key == "hambatan" else "h_part_d"], 3)
-        tag(doc, "{%p for g in p." + key + " %}")
-        para(doc, T["action_heading"], bold=True)
-        tag(doc, "{%p for x in g.butir %}")
-        para(doc, T["item_text"], style="List Bullet")
-        tag(doc, "{%p endfor %}")
-        tag(doc, "{%p else %}")
-        para(doc, T[none])
-        tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
-
-    page_break(doc)
-    doc.add_heading(T["h_overlaps"], 1)
-    para(doc, T["overlaps_intro"])
-    tag(doc, "{%p if irisan %}")
-    table(
-        doc,
-        [T["col_kind"], T["col_code"], T["col_pair"], T["col_advice"]],
-        "o in irisan",
-        ["{{ o.jenis }}", "{{ o.aksi }}", T["overlap_pair"], "{{ o.saran }}"],
-        [3.0, 1.5, 8.0, 4.0],
-    )
-    tag(doc, "{%p if irisan_lain %}")
-    para(doc, T["overlaps_more"])
+        ["{{ a.kode }}", "{{ a.satuan }}", "{{ a.target|angka }}", "{{ a.realisasi|angka }}",
+         "{{ a.capaian|persen }}", "{{ a.dasar or '-' }}"],
+        [1.4, 3.4, 2.4, 2.4, 2.2, 3.0],
+    )  # fmt: skip
+    tag(doc, "{%p if p.satuan_berbeda %}")
+    para(doc, T["units_other"])
+    bullets(doc, "u in p.satuan_berbeda", T["units_other_item"])
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p else %}")
-    para(doc, T["overlaps_none"])
-    tag(doc, "{%p endif %}")
-
-    doc.add_heading(T["h_quality"], 1)
-    para(doc, T["quality_intro"])
+    doc.add_heading("C. " + T["h_part_c"], 3)
+    tag(doc, "{%p if p.hambatan %}")
+    para(doc, T["part_c_intro"])
     table(
         doc,
-        [
-            T["col_agency"],
-            T["col_status"],
-            T["col_accepted"],
-            T["col_rejected"],
-            T["col_errors"],
-            T["col_warnings"],
-            T["col_note"],
-        ],
-        "q in kualitas",
-        [
-            "{{ q.kl }}",
-            "{{ q.status }}",
-            "{{ q.diterima|angka }}",
-            "{{ q.ditolak|angka }}",
-            "{{ q.galat }}",
-            "{{ q.peringatan }}",
-            "{{ q.keterangan }}",
-        ],
-        [2.4, 2.9, 1.9, 1.7, 1.3, 2.1, 4.2],
-    )
-
-    doc.add_heading(T["h_review"], 2)
-    para(doc, T["review_intro"])
-    tag(doc, "{%p if tinjauan_dikecualikan %}")
-    para(doc, T["review_excluded"])
-    table(
-        doc,
-        [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_reason"]],
-        "x in tinjauan_dikecualikan",
-        ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
-        [2.2, 1.4, 4.4, 2.4, 2.2, 3.9],
+        [T["col_code"], T["col_obstacle"], T["col_solution"], T["col_agency"]],
+        "x in p.hambatan",
+        ["{{ x.kode }}", "{{ x.hambatan }}", "{{ x.penyelesaian }}", "{{ x.kl }}"],
+        [1.4, 5.5, 5.5, 3.6],
     )
     tag(doc, "{%p else %}")
-    para(doc, T["review_excluded_none"])
+    para(doc, T["part_c_none"])
     tag(doc, "{%p endif %}")
-    para(doc, T["review_pairs"])
-    tag(doc, "{%p for x in tinjauan_pasangan %}")
-    para(doc, T["review_pair_item"], style="List Bullet")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if tinjauan_sementara %}")
-    para(doc, T["review_provisional"])
-    tag(doc, "{%p for x in tinjauan_sementara %}")
-    para(doc, T["review_provisional_item"], style="List Bullet")
-    tag(doc, "{%p endfor %}")
+    doc.add_heading("D. " + T["h_part_d"], 3)
+    tag(doc, "{%p if p.tindak_lanjut %}")
+    table(
+        doc,
+        [T["col_code"], T["col_follow_up"], T["col_agency"]],
+        "x in p.tindak_lanjut",
+        ["{{ x.kode }}", "{{ x.teks }}", "{{ x.kl }}"],
+        [1.4, 10.6, 4.0],
+    )
+    tag(doc, "{%p else %}")
+    para(doc, T["part_d_none"])
     tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
 
-    doc.add_heading(T["h_compare"], 1)
+    doc.add_heading(T["h_compare"], 2)
     tag(doc, "{%p if perbandingan %}")
     para(doc, T["compare_intro"])
     figures = ["kegiatan_lalu|angka", "kegiatan|angka", "capaian_lalu|persen", "capaian|persen", "selisih|poin"]
@@ -340,51 +376,108 @@ def build(out: Path) -> Path:
         if intro:
             para(doc, intro)
         cells = [first] + ["{{ x." + f + " }}" for f in figures]
-        table(doc, [first_head, *heads], loop, cells, [5.2, 2.0, 2.0, 2.2, 2.2, 2.4])
+        table(doc, [first_head, *heads], loop, cells, [5.0, 2.1, 2.1, 2.2, 2.2, 2.2])
     tag(doc, "{%p if perbandingan.kl_lain %}")
     para(doc, T["compare_more"])
     tag(doc, "{%p endif %}")
     for key, item in (("aksi_baru", "{{ a.kode }} {{ a.uraian }}"), ("berhenti", "{{ a.kl }} ({{ a.status }})")):
         para(doc, T["compare_new" if key == "aksi_baru" else "compare_stopped"], bold=True)
-        tag(doc, "{%p for a in perbandingan." + key + " %}")
-        para(doc, item, style="List Bullet")
-        tag(doc, "{%p else %}")
-        para(doc, T["compare_none"])
-        tag(doc, "{%p endfor %}")
+        bullets(doc, "a in perbandingan." + key, item, empty=T["compare_none"])
     tag(doc, "{%p else %}")
     para(doc, T["compare_unavailable"])
     tag(doc, "{%p endif %}")
-
     page_break(doc)
-    doc.add_heading(T["h_annex"], 1)
-    doc.add_heading(T["h_annex_a"], 2)
+
+    # III. coordination
+    doc.add_heading(T["h_overlaps"], 1)
+    para(doc, T["overlaps_intro"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    tag(doc, "{%p if irisan %}")
+    table(
+        doc,
+        [T["col_kind"], T["col_code"], T["col_pair"], T["col_advice"]],
+        "o in irisan",
+        ["{{ o.jenis }}", "{{ o.aksi }}", T["overlap_pair"], "{{ o.saran }}"],
+        [3.0, 1.6, 7.4, 4.0],
+    )
+    tag(doc, "{%p if irisan_lain %}")
+    para(doc, T["overlaps_more"])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p else %}")
+    para(doc, T["overlaps_none"])
+    tag(doc, "{%p endif %}")
+    page_break(doc)
+
+    # IV. completeness and quality
+    doc.add_heading(T["h_quality"], 1)
+    doc.add_heading(T["h_quality_agencies"], 2)
+    para(doc, T["quality_intro"])
+    table(
+        doc,
+        [T["col_agency"], T["col_status"], T["col_accepted"], T["col_rejected"], T["col_errors"], T["col_warnings"],
+         T["col_note"]],
+        "q in kualitas",
+        ["{{ q.kl }}", "{{ q.status }}", "{{ q.diterima|angka }}", "{{ q.ditolak|angka }}", "{{ q.galat }}",
+         "{{ q.peringatan }}", "{{ q.keterangan }}"],
+        [2.3, 2.6, 1.8, 1.7, 2.0, 1.6, 4.0],
+    )  # fmt: skip
+    doc.add_heading(T["h_review"], 2)
+    para(doc, T["review_intro"])
+    tag(doc, "{%p if tinjauan_dikecualikan %}")
+    para(doc, T["review_excluded"])
+    table(
+        doc,
+        [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_reason"]],
+        "x in tinjauan_dikecualikan",
+        ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
+        [2.2, 1.4, 4.4, 2.4, 2.2, 3.4],
+    )
+    tag(doc, "{%p else %}")
+    para(doc, T["review_excluded_none"])
+    tag(doc, "{%p endif %}")
+    para(doc, T["review_pairs"])
+    bullets(doc, "x in tinjauan_pasangan", T["review_pair_item"])
+    tag(doc, "{%p if tinjauan_sementara %}")
+    para(doc, T["review_provisional"])
+    bullets(doc, "x in tinjauan_sementara", T["review_provisional_item"])
+    tag(doc, "{%p endif %}")
+    page_break(doc)
+
+    # V. closing
+    doc.add_heading(T["h_closing"], 1)
+    doc.add_heading(T["h_conclusions"], 2)
+    bullets(doc, "x in temuan", T["finding_conclusion"], numbered=True)
+    doc.add_heading(T["h_recommendations"], 2)
+    bullets(doc, "x in temuan", T["finding_recommendation"], numbered=True)
+    para(doc, T["closing_text"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    doc.add_paragraph()
+    signature(doc, T)
+    page_break(doc)
+
+    # annexes
+    doc.add_heading(T["h_annex_a"], 1)
     para(doc, T["annex_a_intro"])
     table(
         doc,
-        [T["col_agency"], T["col_lead"], T["col_support"], T["col_missing"]],
-        "k in kelengkapan",
-        ["{{ k.kl }}", "{{ k.pj }}", "{{ k.pendukung }}", "{{ k.belum }}"],
-        [3.0, 3.5, 3.5, 6.5],
-    )
-    doc.add_heading(T["h_annex_b"], 2)
-    tag(doc, "{%p if daftar_kegiatan %}")
-    tag(doc, "{%p for p in daftar_kegiatan %}")
-    doc.add_heading("{{ p.nama }}", 3)
+        [T["col_code"], T["col_action"], T["col_lead"], T["col_activities"], T["col_target"], T["col_real"],
+         T["col_achievement"], T["col_basis"]],
+        "a in lampiran_aksi",
+        ["{{ a.kode }}", "{{ a.uraian }}", "{{ a.pj }}", "{{ a.kegiatan|angka }}", "{{ a.target|angka }}",
+         "{{ a.realisasi|angka }}", "{{ a.capaian|persen }}", "{{ a.dasar or '-' }}"],
+        [1.4, 3.7, 2.5, 1.7, 1.5, 1.8, 1.6, 1.8],
+    )  # fmt: skip
+    doc.add_heading(T["h_annex_b"], 1)
+    para(doc, T["annex_b_intro"])
     table(
         doc,
-        [T["col_agency"], T["col_code"], T["col_name"], T["col_place"], T["col_date"]],
-        "k in p.kegiatan",
-        ["{{ k.kl }}", "{{ k.kode }}", "{{ k.nama }}", "{{ k.lokasi }}", "{{ k.tanggal }}"],
-        [2.4, 1.4, 7.0, 3.4, 2.6],
+        [T["col_agency"], T["col_lead_done"], T["col_support_done"], T["col_missing"]],
+        "k in kelengkapan",
+        ["{{ k.kl }}", "{{ k.pj }}", "{{ k.pendukung }}", "{{ k.belum }}"],
+        [3.2, 3.2, 3.0, 6.6],
     )
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p else %}")
-    para(doc, T["annex_b_pointer"])
-    tag(doc, "{%p endif %}")
-    doc.add_paragraph()
-    para(doc, T["closing"], align=WD_ALIGN_PARAGRAPH.RIGHT, bold=True)
+    para(doc, T["annex_b_note"], style="Caption")
     doc.core_properties.title = "Laporan Pelaksanaan RAN PE"
     doc.core_properties.author = "ranpe-pipeline"
+    doc.core_properties.language = "id-ID"
     doc.core_properties.created = doc.core_properties.modified = datetime.datetime(2026, 1, 1)
     doc.save(out)
     normalise_zip(out)  # fixed zip dates: rebuilding gives the same bytes

@@ -1,0 +1,124 @@
+"""The report's conclusions and recommendations: fixed, documented rules over the period's
+figures (thresholds in rules/report.yaml, wording in templates/texts/id.yaml under
+`report_findings`), so that every finding can be traced to the data and repeated."""
+
+from __future__ import annotations
+
+from ..core.formatting import angka, persen, tanggal
+from ..core.model import Comparison, Consolidation, Validation
+from ..core.periods import parse_period
+from ..core.rules import Rules
+from ..core.texts import t
+
+RULES = ("coverage", "no_activity", "low_achievement", "shared_obstacle", "joint", "reporting", "silent")
+MAX_LISTED = 8  # items named in one finding; the rest counted
+
+
+def findings(c: Consolidation, validation: Validation, rules: Rules, comparison: Comparison | None) -> list[dict]:
+    """One {aturan, kesimpulan, rekomendasi} per rule that applies, in the order of RULES."""
+    out = []
+    for rule in RULES:
+        for fields in globals()[f"_{rule}"](c, validation, rules, comparison):
+            out.append(
+                {
+                    "aturan": rule,
+                    "kesimpulan": t(f"report_findings.{rule}.conclusion", **fields),
+                    "rekomendasi": t(f"report_findings.{rule}.recommendation", **fields),
+                }
+            )
+    return out
+
+
+def described(rules: Rules) -> list[str]:
+    """Each rule as the method section states it, with its threshold."""
+    f = rules.report.findings
+    values = {"low": persen(f.low_achievement, 0), "agencies": f.shared_obstacle_agencies, "pairs": f.joint_pairs}
+    return [t(f"report_findings.{rule}.rule", **values) for rule in RULES]
+
+
+def listed(items: list[str]) -> str:
+    """'a, b, c dan 4 lainnya'."""
+    shown = ", ".join(items[:MAX_LISTED])
+    return shown + (t("report_findings.more", n=len(items) - MAX_LISTED) if len(items) > MAX_LISTED else "")
+
+
+def _leads(rules: Rules, codes) -> str:
+    agencies = dict.fromkeys(
+        rules.agency_by_code[a].short for code in codes for a in rules.action_by_code[code].action.lead
+    )
+    return listed(list(agencies)) or "-"
+
+
+def _coverage(c, validation, rules, comparison):
+    a = c.by_action
+    yield {"periode": validation.period.title, "kegiatan": angka(len(c.activities)),
+           "aksi": int((a["kegiatan"] > 0).sum()), "total": len(a)}  # fmt: skip
+
+
+def _no_activity(c, validation, rules, comparison):
+    none = c.by_action.loc[c.by_action["kegiatan"] == 0, "kode_aksi"].tolist()
+    if none:
+        yield {"n": len(none), "aksi": listed(none), "kl": _leads(rules, none)}
+
+
+def _low_achievement(c, validation, rules, comparison):
+    low_share = rules.report.findings.low_achievement
+    a = c.by_action
+    low = a[a["capaian"] < low_share]
+    if len(low):
+        items = [f"{r.kode_aksi} ({persen(r.capaian)})" for r in low.itertuples()]
+        yield {
+            "n": len(low),
+            "batas": persen(low_share, 0),
+            "aksi": listed(items),
+            "kl": _leads(rules, low["kode_aksi"]),
+        }
+
+
+def _shared_obstacle(c, validation, rules, comparison):
+    acts = c.activities
+    if acts.empty:
+        return
+    least = rules.report.findings.shared_obstacle_agencies
+    by_text = acts[acts["hambatan"].notna()].groupby("hambatan")["kl"].agg(lambda s: sorted(set(s)))
+    shared = by_text[by_text.map(len) >= least]
+    if len(shared):
+        texts = sorted(shared.index, key=lambda x: (-len(shared[x]), x))
+        items = [t("report_findings.shared_obstacle.item", teks=x, n=len(shared[x])) for x in texts]
+        yield {"n": len(texts), "hambatan": listed(items)}
+
+
+def _joint(c, validation, rules, comparison):
+    pairs = c.overlaps
+    if pairs.empty:
+        return
+    acts = c.activities
+    least = rules.report.findings.joint_pairs
+    a, b = acts.loc[pairs["a"], "kl"].to_numpy(), acts.loc[pairs["b"], "kl"].to_numpy()
+    codes = acts.loc[pairs["a"], "kode_aksi"].to_numpy()
+    together: dict[tuple[str, str], list[str]] = {}
+    for x, y, code in zip(a, b, codes, strict=True):
+        together.setdefault(tuple(sorted((x, y))), []).append(code)
+    for (x, y), actions in sorted(together.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(actions) >= least:
+            yield {"a": x, "b": y, "n": len(actions), "aksi": listed(list(dict.fromkeys(actions)))}
+
+
+def _reporting(c, validation, rules, comparison):
+    short = {a.code: a.short for a in rules.agencies}
+    names: dict[str, list[str]] = {"not_received": [], "rejected": [], "late": []}
+    for code, s in validation.agencies.items():
+        if s.state in ("not_received", "rejected"):
+            names[s.state].append(short[code])
+        if s.late:
+            names["late"].append(short[code])
+    if any(names.values()):
+        parts = [t(f"report_findings.reporting.{k}", kl=listed(v), n=len(v)) for k, v in names.items() if v]
+        yield {"rincian": "; ".join(parts), "tenggat": tanggal(validation.period.deadline)}
+
+
+def _silent(c, validation, rules, comparison):
+    if comparison is not None and comparison.silent:
+        short = {a.code: a.short for a in rules.agencies}
+        yield {"kl": listed([short[x] for x in comparison.silent]),
+               "sebelumnya": parse_period(comparison.previous, rules).title}  # fmt: skip

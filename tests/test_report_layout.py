@@ -1,0 +1,329 @@
+"""The report leadership signs (issue 17): its table of contents and PDF, signature block,
+row layout, findings drawn by documented rules, and achievement computed soundly; the
+summary workbook's charts; the template's guide and live counter."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from docx import Document
+
+from pipeline.analysis.consolidate import consolidate
+from pipeline.analysis.findings import findings
+from pipeline.core.formatting import persen
+from pipeline.core.rules import load_rules
+from pipeline.outputs import office
+from pipeline.outputs.report import load_data, render_report
+from pipeline.run import run
+
+
+@pytest.fixture(scope="module")
+def demo(rules, period, demo_sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    return out, run(demo_sample.inbox, out, rules, period, consolidation=True)
+
+
+def _pdf_pages(pdf) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")
+
+
+def test_the_pdf_is_written_beside_the_report_with_its_contents_paged(demo):
+    """The contents list every chapter and section heading with the page it is on, in the
+    PDF (as LibreOffice lays it out) and in the DOCX; the PDF is reproducible."""
+    out, result = demo
+    folder = out / "2026-S1"
+    pdf = folder / "laporan_2026-S1.pdf"
+    assert pdf in result.files and not result.notes
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert "laporan_2026-S1.pdf" in {o["file"] for o in manifest["outputs"]}
+    pages = _pdf_pages(pdf)
+    doc = Document(folder / "laporan_2026-S1.docx")
+    headings = [p.text for p in doc.paragraphs if p.style.name in ("Heading 1", "Heading 2")]
+    entries = [p.text for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2") and p.text]
+    assert len(entries) == len(headings) > 15
+    contents = next(i for i, page in enumerate(pages) if "DAFTAR ISI" in page)
+    toc = " ".join(pages[contents].split())
+    for heading, entry in zip(headings, entries, strict=True):
+        text, number = entry.rsplit("\t", 1)
+        assert text == heading and number.isdigit()
+        assert heading.split("(")[0].strip()[:40] in toc, heading
+        on_page = " ".join(pages[int(number) - 1].split())
+        assert heading[:40] in on_page, (heading, number)  # the page the contents name holds the heading
+    again = folder.parent / "again.pdf"
+    assert office.lay_out(folder / "laporan_2026-S1.docx", again, result.validation.period.end).pages
+    before = pdf.read_bytes()
+    render_report(load_data(out, "2026-S1"), folder / "laporan_2026-S1.docx")
+    assert pdf.read_bytes() == before  # same data, same PDF bytes
+
+
+def test_without_libreoffice_the_report_says_so_and_lists_the_headings(demo, tmp_path, monkeypatch):
+    out, _ = demo
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    stale = tmp_path / "laporan.pdf"
+    stale.write_bytes(b"%PDF old")
+    files, note = render_report(load_data(out, "2026-S1"), tmp_path / "laporan.docx")
+    assert files == [tmp_path / "laporan.docx"] and not stale.exists()
+    assert "laporan.pdf" in note and "LibreOffice tidak ditemukan" in note
+    doc = Document(files[0])
+    entries = [p.text for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2") and p.text]
+    assert entries[:3] == ["KATA PENGANTAR\t", "RINGKASAN EKSEKUTIF\t", "BAB I PENDAHULUAN\t"]
+    assert "TOC \\o" in doc.element.xml  # Word fills the page numbers when it updates the field
+
+
+def test_the_signature_block_comes_from_the_settings(demo, rules_copy, tmp_path):
+    out, _ = demo
+    data = load_data(out, "2026-S1")
+    signed = load_rules(rules_copy)
+    settings = (rules_copy / "settings.yaml").read_text(encoding="utf-8")
+    (rules_copy / "settings.yaml").write_text(
+        settings.replace("name: Andi Prasetyo", "name: Dr. Siti Aminah, M.Si.").replace(
+            'id: ""', 'id: "197001012000032001"'
+        ),
+        encoding="utf-8",
+    )
+    signed = load_rules(rules_copy).settings.signature
+    (path, *_), _ = render_report({**data, "ttd": signed.model_dump()}, tmp_path / "laporan.docx")
+    texts = [p.text for p in Document(path).paragraphs]
+    closing = texts.index("BAB V PENUTUP")
+    tail = texts[closing:]
+    block = [x for x in tail if x][tail.index(next(x for x in tail if x.startswith("Demikian"))) :][:6]
+    assert block[1].startswith("Jakarta, ") and block[2] == "Ketua Sekretariat Bersama RAN PE"
+    assert block[3] == "Dr. Siti Aminah, M.Si." and block[4] == "NIP 197001012000032001"
+    unnamed = {**data, "ttd": {**signed.model_dump(), "name": "", "id": ""}}
+    (path, *_), _ = render_report(unnamed, tmp_path / "tanpa_nama.docx")
+    assert any(p.text.startswith("......") for p in Document(path).paragraphs)  # a line to write the name on
+
+
+def test_tables_repeat_their_header_and_never_split_a_row(demo):
+    out, _ = demo
+    with zipfile.ZipFile(out / "2026-S1" / "laporan_2026-S1.docx") as z:
+        xml = z.read("word/document.xml").decode()
+    doc = Document(out / "2026-S1" / "laporan_2026-S1.docx")
+    assert len(doc.tables) > 10
+    for table in doc.tables:
+        rows = table._tbl.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr")
+        assert all("cantSplit" in r.xml for r in rows)
+        assert "tblHeader" in rows[0].xml
+    assert 'w:lang w:val="id-ID"' in xml or "id-ID" in doc.core_properties.language
+
+
+def test_every_chart_of_the_summary_points_at_its_table(demo):
+    """Every chart of every sheet, read back: its categories are the labels and its values the
+    figures of one table (header row excluded, every row of it), on a sheet that exists."""
+    out, _ = demo
+    wb = openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")
+    seen = 0
+    for ws in wb:
+        for chart in ws._charts:
+            for series in chart.series:
+                cat = series.cat.strRef.f if series.cat.strRef else series.cat.numRef.f
+                val = series.val.numRef.f
+                sheet, cells = val.rsplit("!", 1)
+                target = wb[sheet.strip("'")]
+                assert cat.rsplit("!", 1)[0] == sheet
+                labels = [c.value for row in target[cat.rsplit("!", 1)[1].replace("$", "")] for c in row]
+                values = [c.value for row in target[cells.replace("$", "")] for c in row]
+                assert labels and all(isinstance(x, str) and x for x in labels), (ws.title, cat)
+                assert all(isinstance(x, int | float) for x in values), (ws.title, val)
+                first, last = (int("".join(ch for ch in part if ch.isdigit())) for part in cells.split(":"))
+                assert first <= last  # top to bottom
+                header = target.cell(first - 1, target[cells.split(":")[0].replace("$", "")].column).value
+                assert isinstance(header, str)  # the row above is the table's header
+                if sheet.strip("'") != "Ringkasan":
+                    assert first == 2 and last == target.max_row, (sheet, cells)  # the whole table
+                seen += 1
+    assert seen == 3
+
+
+# ---- findings ----------------------------------------------------------------------------
+
+
+def _consolidated(result, rules, change=None):
+    validation = copy.copy(result.validation)
+    accepted = validation.accepted.copy()
+    validation.accepted = change(accepted) if change else accepted
+    return validation, consolidate(validation, rules)
+
+
+def test_findings_follow_their_rules(demo, rules):
+    _, result = demo
+    gone = "1.2.3"
+    validation, c = _consolidated(result, rules, lambda a: a[a["kode_aksi"] != gone])
+    found = {f["aturan"]: f for f in findings(c, validation, rules, None)}
+    assert gone in found["no_activity"]["kesimpulan"]
+    lead = rules.agency_by_code[rules.action_by_code[gone].action.lead[0]].short
+    assert lead in found["no_activity"]["rekomendasi"]
+    low = c.by_action[c.by_action["capaian"] < rules.report.findings.low_achievement]
+    assert all(
+        f"{r.kode_aksi} ({persen(r.capaian)})" in found["low_achievement"]["kesimpulan"] for r in low.itertuples()
+    )
+    assert "KPAI" in found["reporting"]["kesimpulan"] and "Kemendagri" in found["reporting"]["kesimpulan"]
+    assert "silent" not in found  # no previous period to compare with
+    texts = result.consolidation.activities.groupby("hambatan")["kl"].nunique()
+    shared = texts[texts >= rules.report.findings.shared_obstacle_agencies]
+    assert all(f'"{x}"' in found["shared_obstacle"]["kesimpulan"] for x in shared.index)
+
+
+def test_the_report_states_each_finding_and_the_rules_it_follows(demo):
+    out, _ = demo
+    data = json.loads((out / "2026-S1" / "data_laporan_2026-S1.json").read_text(encoding="utf-8"))
+    texts = [p.text for p in Document(out / "2026-S1" / "laporan_2026-S1.docx").paragraphs]
+    for i, f in enumerate(data["temuan"], 1):
+        assert f"{i}.\t{f['kesimpulan']}" in texts and f"{i}.\t{f['rekomendasi']}" in texts
+    assert {f["aturan"] for f in data["temuan"]} >= {"coverage", "low_achievement", "reporting"}
+    for rule in data["aturan_temuan"]:
+        assert rule in texts  # the method section lists every rule
+    assert "1.\tPeraturan Presiden Nomor 7 Tahun 2021" in " ".join(texts)
+
+
+# ---- achievement ---------------------------------------------------------------------------
+
+
+def test_achievement_is_per_action_against_its_target_and_never_adds_units(demo, rules):
+    _, result = demo
+    c = result.consolidation
+    a = c.by_action.set_index("kode_aksi")
+    for fa in rules.actions:
+        row = a.loc[fa.code]
+        if fa.action.target:
+            assert row["dasar_capaian"] == "target matriks" and row["target_dasar"] == fa.action.target
+            assert row["capaian"] == pytest.approx((row["realisasi"] or 0) / fa.action.target)
+        elif row["target"] > 0:
+            assert row["dasar_capaian"] == "target K/L"
+            assert row["capaian"] == pytest.approx(row["realisasi"] / row["target"])
+    # a pillar: the mean of its actions' achievements, each capped at 100%
+    for _, p in c.by_level[0].iterrows():
+        mine = c.by_action[c.by_action["level0_code"] == p["level0_code"]]["capaian"].dropna()
+        assert p["capaian"] == pytest.approx(mine.clip(upper=1).mean()) and p["aksi_terukur"] == len(mine)
+    assert "target" not in c.by_level[0] and "realisasi" not in c.by_level[0]  # no sum across units
+
+
+def test_a_row_in_another_unit_is_listed_not_counted(demo, rules, tmp_path):
+    _, result = demo
+    code = "1.1.1"
+
+    def other_unit(acts):
+        first = acts.index[acts["kode_aksi"] == code][0]
+        acts.loc[first, "satuan"] = "persen"
+        return acts
+
+    validation, c = _consolidated(result, rules, other_unit)
+    row = c.activities[(c.activities["kode_aksi"] == code) & ~c.activities["satuan_sesuai"]]
+    assert len(row) == 1
+    action = c.by_action.set_index("kode_aksi").loc[code]
+    same = c.activities[(c.activities["kode_aksi"] == code) & c.activities["satuan_sesuai"]]
+    assert action["satuan_berbeda"] == 1 and action["realisasi"] == same["realisasi"].sum()
+    from pipeline.outputs.report_data import report_data
+
+    data = report_data(c, validation, rules, "ringkasan.xlsx", result.validation.period.end)
+    listed = [u for p in data["pilar"] for u in p["satuan_berbeda"] if u["kode"] == code]
+    assert listed == [{"kl": row.iloc[0]["kl"], "kode": code, "nama": row.iloc[0]["nama_kegiatan"], "satuan": "persen",
+                       "satuan_aksi": "orang"}]  # fmt: skip
+    (path, *_), _ = render_report(data, tmp_path / "laporan.docx")
+    text = "\n".join(p.text for p in Document(path).paragraphs)
+    assert f"aksi {code}: {row.iloc[0]['nama_kegiatan']} (satuan persen; satuan aksi orang)" in text
+
+
+def test_an_action_measured_in_a_rate_takes_the_mean(demo, rules_copy):
+    _, result = demo
+    catalogue = (rules_copy / "catalogue.yaml").read_text(encoding="utf-8")
+    first = catalogue.index('code: "1.1.5"')
+    unit = catalogue.index("unit: orang", first)
+    (rules_copy / "catalogue.yaml").write_text(
+        catalogue[:unit] + "unit: persen" + catalogue[unit + 11 :], encoding="utf-8"
+    )
+    rated = load_rules(rules_copy)
+
+    def in_percent(acts):
+        mine = acts["kode_aksi"] == "1.1.5"
+        acts.loc[mine, "satuan"] = "persen"
+        acts.loc[mine, "target"] = [80.0, 90.0, 100.0, 70.0][: mine.sum()]
+        acts.loc[mine, "realisasi"] = [40.0, 90.0, 80.0, 70.0][: mine.sum()]
+        return acts
+
+    _, c = _consolidated(result, rated, in_percent)
+    row = c.by_action.set_index("kode_aksi").loc["1.1.5"]
+    mine = c.activities[c.activities["kode_aksi"] == "1.1.5"]
+    assert row["target"] == pytest.approx(mine["target"].mean()) and row["realisasi"] == pytest.approx(
+        mine["realisasi"].mean()
+    )
+
+
+# ---- the agency's workbook -------------------------------------------------------------------
+
+
+def test_the_guide_prints_whole_on_a4_in_libreoffice(rules, period, tmp_path):
+    """Every line of the template's Petunjuk sheet prints whole on its first A4 page: none
+    runs past the page edge or over the next item."""
+    import datetime as dt
+
+    from pipeline.outputs.template import Sheet, write_template
+
+    from .conftest import libreoffice_convert
+
+    path = write_template(tmp_path / "t.xlsx", rules, Sheet(rules.agencies[0], period, dt.date(2026, 6, 1)))
+    ws = openpyxl.load_workbook(path)["Petunjuk"]
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
+    pdf = libreoffice_convert([path], "pdf", tmp_path / "pdf")[0]
+    page = " ".join(_pdf_pages(pdf)[0].split())
+    lines = [" ".join(c.value.split()) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert len(lines) > 10
+    assert [x for x in lines if x not in page] == []
+
+
+def test_the_live_counter_stores_what_it_computes(demo, rules, tmp_path):
+    """A feedback workbook whose rows still break a rule opens with the Identitas counter
+    already counting them (an office suite that does not recalculate shows the stored value)."""
+    out, _ = demo
+    files = sorted((out / "2026-S1" / "umpan_balik").glob("*.xlsx"))
+    counted = 0
+    for path in files:
+        wb = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path)["Identitas"]
+        cell = next(c for row in formulas.iter_rows() for c in row if str(c.value).startswith("=SUM("))
+        stored = wb["Identitas"][cell.coordinate].value
+        laporan = wb["Laporan"]
+        check = cell.value.split("!")[1].rstrip(")").split(":")[0].rstrip("0123456789")
+        column = [laporan[f"{check}{r}"].value for r in range(2, laporan.max_row + 1)]
+        assert stored == sum(v or 0 for v in column if isinstance(v, int | float)), path.name
+        counted += stored
+    assert counted > 0  # the sample's feedback has rows with empty required cells or bad values
+    # and LibreOffice, made to recalculate everything, computes what was stored
+    soffice = office.soffice()
+    python = office.uno_python(soffice)
+    script = Path(__file__).with_name("lo_recalc.py")
+    done = subprocess.run([*python, str(script), str(soffice), str(tmp_path / "profile"), *map(str, files)],
+                          capture_output=True, text=True, timeout=600, check=True)  # fmt: skip
+    recalculated = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(recalculated) == len(files)
+    for name, pairs in recalculated.items():
+        assert pairs and all(stored == again for stored, again in pairs), name
+
+
+def test_no_table_header_breaks_a_word(demo):
+    """Every word of every table header fits its column on one line, measured with the font
+    LibreOffice prints Arial with (fontconfig's choice) at the header's size."""
+    from PIL import ImageFont
+
+    out, _ = demo
+    font_file = subprocess.run(["fc-match", "-f", "%{file}", "Arial:bold"], capture_output=True, text=True).stdout
+    font = ImageFont.truetype(font_file, 80)  # 10 x the header's 8 pt: lengths in tenths of a point
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    doc = Document(out / "2026-S1" / "laporan_2026-S1.docx")
+    checked = 0
+    for table in doc.tables:
+        widths = [int(c.get(f"{w}w")) / 20 for c in table._tbl.tblGrid.findall(f"{w}gridCol")]  # points
+        for cell, width in zip(table.rows[0].cells, widths, strict=True):
+            size = next(r for r in cell.paragraphs[0].runs if r.text).font.size.pt
+            inner = width - 2 * 5.4  # the cells' left and right margins (0.19 cm)
+            for word in cell.text.split():
+                assert font.getlength(word) / 80 * size <= inner, (cell.text, word, width)
+                checked += 1
+    assert checked > 50
