@@ -4,26 +4,29 @@ figures (thresholds in rules/report.yaml, wording in templates/texts/id.yaml und
 
 from __future__ import annotations
 
-from ..core.formatting import angka, persen, tanggal
-from ..core.model import Comparison, Consolidation, Validation
+from ..core.formatting import angka, persen, rupiah
+from ..core.model import REPORTED, Comparison, Consolidation, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
 
-RULES = ("coverage", "no_activity", "low_achievement", "shared_obstacle", "joint", "reporting", "silent")
+RULES = ("coverage", "no_activity", "lead_missing", "low_achievement", "provisional", "shared_obstacle", "joint",
+         "reporting", "silent")  # fmt: skip
 MAX_LISTED = 8  # items named in one finding; the rest counted
 
 
 def findings(c: Consolidation, validation: Validation, rules: Rules, comparison: Comparison | None) -> list[dict]:
-    """One {aturan, kesimpulan, rekomendasi} per rule that applies, in the order of RULES."""
+    """One {aturan, kesimpulan, rekomendasi} per rule that applies, in the order of RULES
+    (an empty recommendation: the finding calls for none)."""
     out = []
     for rule in RULES:
         for fields in globals()[f"_{rule}"](c, validation, rules, comparison):
+            advice = fields.pop("_advice", "recommendation")
             out.append(
                 {
                     "aturan": rule,
                     "kesimpulan": t(f"report_findings.{rule}.conclusion", **fields),
-                    "rekomendasi": t(f"report_findings.{rule}.recommendation", **fields),
+                    "rekomendasi": t(f"report_findings.{rule}.{advice}", **fields),
                 }
             )
     return out
@@ -32,7 +35,8 @@ def findings(c: Consolidation, validation: Validation, rules: Rules, comparison:
 def described(rules: Rules) -> list[str]:
     """Each rule as the method section states it, with its threshold."""
     f = rules.report.findings
-    values = {"low": persen(f.low_achievement, 0), "agencies": f.shared_obstacle_agencies, "pairs": f.joint_pairs}
+    values = {"low": persen(f.low_achievement, 0), "agencies": f.shared_obstacle_agencies, "pairs": f.joint_pairs,
+              "share": persen(rules.review.provisional_share, 0)}  # fmt: skip
     return [t(f"report_findings.{rule}.rule", **values) for rule in RULES]
 
 
@@ -51,8 +55,9 @@ def _leads(rules: Rules, codes) -> str:
 
 def _coverage(c, validation, rules, comparison):
     a = c.by_action
-    yield {"periode": validation.period.title, "kegiatan": angka(len(c.activities)),
-           "aksi": int((a["kegiatan"] > 0).sum()), "total": len(a)}  # fmt: skip
+    done, total = int((a["kegiatan"] > 0).sum()), len(a)
+    reach = t("report_findings.coverage." + ("all" if done == total else "some"), aksi=done, total=total)
+    yield {"periode": validation.period.title, "kegiatan": angka(len(c.activities)), "cakupan": reach}
 
 
 def _no_activity(c, validation, rules, comparison):
@@ -67,12 +72,32 @@ def _low_achievement(c, validation, rules, comparison):
     low = a[a["capaian"] < low_share]
     if len(low):
         items = [f"{r.kode_aksi} ({persen(r.capaian)})" for r in low.itertuples()]
-        yield {
-            "n": len(low),
-            "batas": persen(low_share, 0),
-            "aksi": listed(items),
-            "kl": _leads(rules, low["kode_aksi"]),
-        }
+        codes = listed(low["kode_aksi"].tolist())
+        yield {"n": len(low), "batas": persen(low_share, 0), "aksi": listed(items), "kode": codes,
+               "kl": _leads(rules, low["kode_aksi"])}  # fmt: skip
+
+
+def _lead_missing(c, validation, rules, comparison):
+    acts = c.activities
+    done = set(zip(acts["_agency"], acts["kode_aksi"], strict=True)) if len(acts) else set()
+    missing: dict[str, list[str]] = {}
+    for fa in rules.actions:
+        for lead in fa.action.lead:
+            if validation.agencies[lead].state in REPORTED and (lead, fa.code) not in done:
+                missing.setdefault(rules.agency_by_code[lead].short, []).append(fa.code)
+    if missing:
+        items = [t("report_findings.lead_missing.item", kl=k, aksi=", ".join(v)) for k, v in missing.items()]
+        yield {"rincian": listed(items), "kl": listed(list(missing))}
+
+
+def _provisional(c, validation, rules, comparison):
+    amounts = c.review.provisional
+    if amounts:
+        money = {"anggaran", "realisasi_anggaran"}
+        label = {k: t(f"summary.headline.{k}").strip() for k in amounts}
+        items = [t("report_findings.provisional.item", angka=label[k], belum=(rupiah if k in money else angka)(v))
+                 for k, v in amounts.items()]  # fmt: skip
+        yield {"angka": listed(items), "angka_pendek": listed(list(label.values()))}
 
 
 def _shared_obstacle(c, validation, rules, comparison):
@@ -114,7 +139,9 @@ def _reporting(c, validation, rules, comparison):
             names["late"].append(short[code])
     if any(names.values()):
         parts = [t(f"report_findings.reporting.{k}", kl=listed(v), n=len(v)) for k, v in names.items() if v]
-        yield {"rincian": "; ".join(parts), "tenggat": tanggal(validation.period.deadline)}
+        absent = names["not_received"] + names["rejected"]
+        yield {"rincian": "; ".join(parts), "kl": listed(absent),
+               "_advice": "recommendation" if absent else "recommendation_late"}  # fmt: skip
 
 
 def _silent(c, validation, rules, comparison):

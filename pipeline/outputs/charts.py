@@ -16,6 +16,9 @@ from ..core.formatting import angka, persen
 from ..core.texts import t
 
 INK, GREY = "#1A1A1A", "#8C8C8C"
+# the report's font (Arial) where the machine has it, else its metric twin, else matplotlib's own
+FONT = {"font.family": "sans-serif", "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"]}
+matplotlib.rcParams.update(FONT)
 
 
 def _png(fig) -> bytes:

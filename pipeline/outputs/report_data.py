@@ -89,6 +89,7 @@ COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "
 NO_REVIEW = {  # the review's keys in the data of a run made before there was a review
     "tinjauan": dict.fromkeys(COUNTS, 0),
     "tinjauan_dikecualikan": [],
+    "tinjauan_belum": [],
     "tinjauan_pasangan": [],
     "tinjauan_sementara": [],
     "sementara": dict.fromkeys(MOVABLE, 0),
@@ -110,6 +111,12 @@ def _review(c: Consolidation, rules: Rules, h: dict) -> dict:
          "nilai": number(x.value), "alasan": clean(x.note) or t("review.decisions.exclude")}
         for x in out.itertuples()
     ]  # fmt: skip
+    pending = items[items["state"].isin([OPEN, STALE, WAITING]) & (items["kind"] != PAIR)]
+    undecided = [
+        {"kl": x.kl, "kode": x.kode_aksi, "nama": clean(x.nama_kegiatan), "kolom": x.label,
+         "nilai": number(x.value), "alasan": t(f"problem_names.{x.code}")}
+        for x in pending.itertuples()
+    ]  # fmt: skip
     pairs = items[(items["state"] == DECIDED) & (items["kind"] == PAIR)]
     decided_pairs = [
         {"keputusan": t(f"review.decisions.{x.decision}"), "a_kl": x.a_kl, "a_nama": clean(x.a_nama_kegiatan),
@@ -125,6 +132,7 @@ def _review(c: Consolidation, rules: Rules, h: dict) -> dict:
     return {
         "tinjauan": {**n, "belum": n[WAITING] + n[OPEN] + n[STALE]},
         "tinjauan_dikecualikan": excluded,
+        "tinjauan_belum": undecided,
         "tinjauan_pasangan": decided_pairs,
         "tinjauan_sementara": provisional,
         "sementara": {k: r.provisional.get(k, 0) for k in MOVABLE},
@@ -262,6 +270,7 @@ def _agencies_named(c: Consolidation) -> dict:
     late = a[a["terlambat_hari"].notna()]
     return {
         "belum": a.loc[a["status"] == t("status.not_received"), "kl"].tolist(),
+        "nihil": a.loc[a["status"] == t("status.nihil"), "kl"].tolist(),
         "ditolak": a.loc[a["status"] == t("status.rejected"), "kl"].tolist(),
         "terlambat": [{"kl": r.kl, "hari": int(r.terlambat_hari)} for r in late.itertuples()],
     }
@@ -296,14 +305,13 @@ def _other_units(acts: pd.DataFrame, rules: Rules) -> list[dict]:
 
 
 def _main_obstacles(acts: pd.DataFrame) -> dict:
+    """The obstacles most agencies wrote (two at least), most agencies first."""
     if acts.empty:
         return {"jumlah": 0, "utama": []}
-    texts = acts["hambatan"].dropna()
-    counts = Counter(texts)
-    top = []
-    for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_OBSTACLES]:
-        top.append({"teks": clean(text), "kl": names(acts.loc[acts["hambatan"] == text, "kl"]), "jumlah": n})
-    return {"jumlah": len(texts), "utama": top}
+    by_text = acts[acts["hambatan"].notna()].groupby("hambatan")["kl"].agg(lambda s: sorted(set(s)))
+    shared = sorted((x for x in by_text.index if len(by_text[x]) > 1), key=lambda x: (-len(by_text[x]), x))
+    top = [{"teks": clean(x), "kl": names(by_text[x]), "jumlah": len(by_text[x])} for x in shared[:TOP_OBSTACLES]]
+    return {"jumlah": int(acts["hambatan"].notna().sum()), "utama": top}
 
 
 def _overlaps(c: Consolidation) -> list[dict]:
@@ -326,7 +334,7 @@ def _overlaps(c: Consolidation) -> list[dict]:
                 "b_nama": clean(b["nama_kegiatan"]),
                 "tempat": clean(place),
                 "tanggal": _dates(a["tanggal_mulai"], b["tanggal_mulai"]),
-                "saran": t(f"consolidate.advice.{r.kind}"),
+                "saran": t(f"report.advice.{r.kind}"),
             }
         )
     return out
@@ -343,11 +351,13 @@ def _quality(c: Consolidation, validation: Validation) -> list[dict]:
             s = next((s for s in validation.submissions if s.name == p.file), None)
             if s and s.agency:
                 reasons.setdefault(s.agency, p.message.split(". ")[0].rstrip(".") + ".")  # what, not the staff's to-do
-    rows = c.by_agency[
-        (c.by_agency["ditolak"] > 0)
-        | (c.by_agency["galat"] > 0)
-        | (c.by_agency["peringatan"] > 0)
-        | c.by_agency["status"].isin([t("status.rejected"), t("status.not_received")])
+    a = c.by_agency
+    rows = a[
+        (a["ditolak"] > 0)
+        | (a["galat"] > 0)
+        | (a["peringatan"] > 0)
+        | a["terlambat_hari"].notna()
+        | a["status"].isin([t("status.rejected"), t("status.not_received"), t("status.nihil")])
     ]
     out = _records(
         rows,

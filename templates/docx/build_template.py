@@ -320,7 +320,7 @@ def build(out: Path) -> Path:
         "a in f.aksi",
         ["{{ a.kode }}", "{{ a.uraian }}", "{{ a.kegiatan|angka }}", "{{ a.pelapor }}", "{{ a.peserta|angka }}",
          "{{ a.anggaran|rupiah }}"],
-        [1.4, 5.1, 1.8, 2.9, 1.6, 3.2],
+        [1.4, 4.6, 1.8, 3.4, 1.6, 3.2],
     )  # fmt: skip
     tag(doc, "{%p endfor %}")
     doc.add_heading("B. " + T["h_part_b"], 3)
@@ -418,7 +418,7 @@ def build(out: Path) -> Path:
         "q in kualitas",
         ["{{ q.kl }}", "{{ q.status }}", "{{ q.diterima|angka }}", "{{ q.ditolak|angka }}", "{{ q.galat }}",
          "{{ q.peringatan }}", "{{ q.keterangan }}"],
-        [2.3, 2.6, 1.8, 1.7, 2.0, 1.6, 4.0],
+        [2.6, 2.5, 1.8, 1.7, 2.0, 1.6, 3.8],
     )  # fmt: skip
     doc.add_heading(T["h_review"], 2)
     para(doc, T["review_intro"])
@@ -429,10 +429,20 @@ def build(out: Path) -> Path:
         [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_reason"]],
         "x in tinjauan_dikecualikan",
         ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
-        [2.2, 1.4, 4.4, 2.4, 2.2, 3.4],
+        [3.0, 1.4, 3.8, 2.2, 2.2, 3.4],
     )
     tag(doc, "{%p else %}")
     para(doc, T["review_excluded_none"])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if tinjauan_belum %}")
+    para(doc, T["review_pending"])
+    table(
+        doc,
+        [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_check"]],
+        "x in tinjauan_belum",
+        ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
+        [3.0, 1.4, 3.8, 2.2, 2.2, 3.4],
+    )
     tag(doc, "{%p endif %}")
     para(doc, T["review_pairs"])
     bullets(doc, "x in tinjauan_pasangan", T["review_pair_item"])
@@ -447,7 +457,7 @@ def build(out: Path) -> Path:
     doc.add_heading(T["h_conclusions"], 2)
     bullets(doc, "x in temuan", T["finding_conclusion"], numbered=True)
     doc.add_heading(T["h_recommendations"], 2)
-    bullets(doc, "x in temuan", T["finding_recommendation"], numbered=True)
+    bullets(doc, "x in temuan if x.rekomendasi", T["finding_recommendation"], numbered=True)
     para(doc, T["closing_text"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     doc.add_paragraph()
     signature(doc, T)
@@ -463,7 +473,7 @@ def build(out: Path) -> Path:
         "a in lampiran_aksi",
         ["{{ a.kode }}", "{{ a.uraian }}", "{{ a.pj }}", "{{ a.kegiatan|angka }}", "{{ a.target|angka }}",
          "{{ a.realisasi|angka }}", "{{ a.capaian|persen }}", "{{ a.dasar or '-' }}"],
-        [1.4, 3.7, 2.5, 1.7, 1.5, 1.8, 1.6, 1.8],
+        [1.4, 3.1, 3.3, 1.7, 1.5, 1.8, 1.6, 1.6],
     )  # fmt: skip
     doc.add_heading(T["h_annex_b"], 1)
     para(doc, T["annex_b_intro"])
