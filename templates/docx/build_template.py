@@ -422,28 +422,23 @@ def build(out: Path) -> Path:
     )  # fmt: skip
     doc.add_heading(T["h_review"], 2)
     para(doc, T["review_intro"])
-    tag(doc, "{%p if tinjauan_dikecualikan %}")
-    para(doc, T["review_excluded"])
-    table(
-        doc,
-        [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_reason"]],
-        "x in tinjauan_dikecualikan",
-        ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
-        [3.0, 1.4, 3.8, 2.2, 2.2, 3.4],
-    )
-    tag(doc, "{%p else %}")
-    para(doc, T["review_excluded_none"])
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if tinjauan_belum %}")
-    para(doc, T["review_pending"])
-    table(
-        doc,
-        [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T["col_check"]],
-        "x in tinjauan_belum",
-        ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
-        [3.0, 1.4, 3.8, 2.2, 2.2, 3.4],
-    )
-    tag(doc, "{%p endif %}")
+    for values, intro, reason, none in (
+        ("tinjauan_dikecualikan", "review_excluded", "col_reason", "review_excluded_none"),
+        ("tinjauan_belum", "review_pending", "col_check", None),
+    ):  # the values excluded from the totals, then those still waiting for a decision
+        tag(doc, "{%p if " + values + " %}")
+        para(doc, T[intro])
+        table(
+            doc,
+            [T["col_agency"], T["col_code"], T["col_name"], T["col_column"], T["col_value"], T[reason]],
+            "x in " + values,
+            ["{{ x.kl }}", "{{ x.kode }}", "{{ x.nama }}", "{{ x.kolom }}", "{{ x.nilai }}", "{{ x.alasan }}"],
+            [3.0, 1.4, 3.8, 2.2, 2.2, 3.4],
+        )
+        if none:
+            tag(doc, "{%p else %}")
+            para(doc, T[none])
+        tag(doc, "{%p endif %}")
     para(doc, T["review_pairs"])
     bullets(doc, "x in tinjauan_pasangan", T["review_pair_item"])
     tag(doc, "{%p if tinjauan_sementara %}")
