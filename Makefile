@@ -7,13 +7,21 @@ PERIOD ?= 2026-S1
 INBOX  ?= inbox
 OUTBOX ?= outbox
 
-.PHONY: demo test lint format templates validate consolidate review bench eval clean
+.PHONY: demo test lint format templates validate consolidate review bench eval lock clean
 
-$(STAMP): pyproject.toml
+# The environment is exactly requirements.lock (versions and hashes), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refresh requirements.lock from pyproject.toml (uv kept in .tools/, outside the environment).
+lock:
+	$(PYTHON) -m pip install --quiet --target .tools uv
+	PYTHONPATH=.tools .tools/bin/uv pip compile pyproject.toml --extra test --universal \
+		--python-version 3.11 --generate-hashes --quiet -o requirements.lock
 
 demo: $(STAMP)
 	$(BIN)/ranpe demo --period $(PERIOD)
@@ -51,4 +59,4 @@ eval: $(STAMP)
 	$(BIN)/python bench/overlap_eval.py
 
 clean:
-	rm -rf $(VENV) demo
+	rm -rf $(VENV) demo .tools

@@ -53,8 +53,13 @@ def main(ctx: click.Context, rules_dir: Path | None, debug: bool) -> None:
     ctx.obj = {"rules_dir": rules_dir}
 
 
-def _rules(ctx: click.Context):
-    return load_rules(ctx.obj["rules_dir"])
+def _rules(ctx: click.Context, outside: bool = False):
+    """The rules; `outside`: the command makes something for outside (templates, feedback,
+    letters, the report), so a warning is printed while the rules hold sample data."""
+    rules = load_rules(ctx.obj["rules_dir"])
+    if outside and rules.sample_data:
+        click.echo("\n".join([t("sample.warning"), *(f"- {x}" for x in rules.sample_data)]) + "\n", err=True)
+    return rules
 
 
 period_option = click.option("--period", required=True, help=_help("options.period"))
@@ -75,7 +80,7 @@ inbox_option = click.option(
 def templates(ctx: click.Context, period: str, outbox: Path, agencies: tuple[str, ...]) -> None:
     from .outputs.template import write_templates
 
-    rules = _rules(ctx)
+    rules = _rules(ctx, outside=True)
     for code in agencies:
         rules.get_agency(code)
     paths = write_templates(rules, parse_period(period, rules), outbox, [a.upper() for a in agencies])
@@ -114,7 +119,7 @@ def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
         click.echo(t("cli.demo_resave_skipped"), err=True)
     message = t("cli.demo_written", period=period, folder=sample.inbox, files=len(sample.files),
                 planted=len(sample.planted), planted_file=sample.planted_file)  # fmt: skip
-    click.echo(message + "\n")
+    click.echo(t("sample.demo", folder=out) + "\n" + message + "\n")
     _echo(*_run(ctx, period, sample.inbox, out / "outbox", consolidation=True))
 
 
@@ -124,7 +129,7 @@ def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidati
     from .intake.read import discover
     from .run import run
 
-    rules = _rules(ctx)
+    rules = _rules(ctx, outside=True)
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     per = parse_period(period, rules)
@@ -205,7 +210,7 @@ def report(ctx: click.Context, period: str, outbox: Path, template: Path | None)
     from .core.lock import period_lock
     from .outputs.report import TEMPLATE, load_data, render_report, report_path
 
-    rules = _rules(ctx)
+    rules = _rules(ctx, outside=True)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
         paths, note = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template or TEMPLATE)
@@ -223,7 +228,7 @@ def year(ctx: click.Context, year: int, outbox: Path) -> None:
     from .core.lock import period_lock
     from .cycle.year import year_report
 
-    rules = _rules(ctx)
+    rules = _rules(ctx, outside=True)
     with period_lock(outbox / str(year)):
         paths, note = year_report(outbox, rules, year)
     for path in paths:
@@ -280,7 +285,7 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
     from .cycle.mail import SENT_LOG, Smtp, mail_folder, make_drafts
     from .cycle.mail import send as send_all
 
-    rules = _rules(ctx)
+    rules = _rules(ctx, outside=True)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
         paths, skipped = make_drafts(kind, rules, per, inbox, outbox, _today(today), agencies)

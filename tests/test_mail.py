@@ -42,7 +42,7 @@ def test_feedback_drafts(rules, period, consolidated):
         code = workbook.name.split("_")[0]
         msg = _parse(by_agency[code])
         assert msg["To"].addresses[0].addr_spec == rules.get_agency(code).email
-        assert msg["Subject"].startswith("Umpan Balik Laporan RAN PE Semester I Tahun 2026")
+        assert msg["Subject"].startswith("[CONTOH] Umpan Balik Laporan RAN PE Semester I Tahun 2026")  # sample rules
         (att,) = list(msg.iter_attachments())
         assert att.get_filename() == workbook.name and att.get_content() == workbook.read_bytes()
         body = msg.get_body(("plain",)).get_content()
@@ -60,7 +60,7 @@ def test_template_and_reminder_drafts(rules, period, consolidated):
     inbox, outbox, result = consolidated
     (path,), _ = make_drafts("templates", rules, period, inbox, outbox, dt.date(2026, 1, 5), ["BNPT"])
     msg = _parse(path)
-    assert msg["Subject"] == "Templat Laporan RAN PE Semester I Tahun 2026 — BNPT"
+    assert msg["Subject"] == "[CONTOH] Templat Laporan RAN PE Semester I Tahun 2026 — BNPT"  # sample rules
     assert [a.get_filename() for a in msg.iter_attachments()] == ["BNPT_2026-S1.xlsx"]
     assert msg["X-Unsent"] == "1"
     board = status_board(result.validation, rules, dt.date(2026, 7, 10))

@@ -254,7 +254,7 @@ def test_cli_validate_exit_codes(rules, known, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(inbox), "--json"])
     assert result.exit_code == 1
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # the sample-data warning goes to stderr
     assert data["counts"]["error"] == 2 and data["files"][0]["accepted"] == 2
     text = runner.invoke(main, ["validate", "--period", "2026-S1", "--inbox", str(inbox)])
     assert "Validasi periode 2026-S1" in text.output and "Laporan!E6" in text.output

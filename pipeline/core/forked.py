@@ -7,14 +7,13 @@ returns. A task's exception is raised again in the caller."""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 from .stopwatch import Stopwatch, peak_mb
-from .workers import die_with_parent
+from .workers import context, die_with_parent
 
 Task = tuple[str, Callable[[], object]]  # (stage name for the stopwatch, zero-argument writer)
 _TASKS: list[Callable[[], object]] = []  # read by the forked workers
@@ -42,9 +41,9 @@ def forked(tasks: list[Task], watch: Stopwatch | None = None) -> Iterator[Callab
     if not tasks:
         yield list
         return
-    context = multiprocessing.get_context("fork")
+    mp = context()
     workers = min(len(tasks), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, context, _adopt, ([fn for _, fn in tasks],)) as pool:
+    with ProcessPoolExecutor(workers, mp, _adopt, ([fn for _, fn in tasks],)) as pool:
         futures = [pool.submit(_call, i) for i in range(len(tasks))]
 
         def results() -> list:

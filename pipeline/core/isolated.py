@@ -11,7 +11,6 @@ messages) goes to a log per item, not to the console.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import tempfile
@@ -20,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-from .workers import die_with_parent
+from .workers import context, die_with_parent
 
 
 @dataclass
@@ -107,10 +106,10 @@ def _start(worker, item: int, task, setup, max_growth: int, logs: str, timeout: 
 
 class _Worker:
     def __init__(self, task, setup, max_growth: int, logs: str) -> None:
-        context = multiprocessing.get_context("fork")
-        self.conn, child = context.Pipe()
+        mp = context()
+        self.conn, child = mp.Pipe()
         self.logs = logs
-        self.process = context.Process(target=_serve, args=(child, task, setup, max_growth, logs), daemon=True)
+        self.process = mp.Process(target=_serve, args=(child, task, setup, max_growth, logs), daemon=True)
         self.process.start()
         child.close()
         self.item, self.due = -1, 0.0

@@ -1,10 +1,16 @@
-"""One run per period at a time: an exclusive lock on the period's output folder."""
+"""One run per period at a time: an exclusive lock on the period's output folder (flock on
+POSIX, a locked byte on Windows), released by the system even if the run is killed."""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +30,34 @@ def _drop_inherited_locks() -> None:
     _HELD.clear()
 
 
-os.register_at_fork(after_in_child=_drop_inherited_locks)
+if hasattr(os, "register_at_fork"):  # POSIX; spawned workers inherit no descriptor anyway
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+_WINDOWS_BYTE = 1 << 20  # the byte locked on Windows: past the PID written at the start
+
+
+def _lock(fh) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    fh.seek(_WINDOWS_BYTE)
+    try:
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fh) -> None:
+    if fcntl is not None:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    else:
+        fh.seek(_WINDOWS_BYTE)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
 
 
 @contextlib.contextmanager
@@ -33,9 +66,7 @@ def period_lock(folder: Path) -> Iterator[None]:
     The lock is an OS file lock, so it is released even if the run is killed."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK_NAME, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _lock(fh):
             fh.seek(0)
             raise RanpeError(t("errors.period_busy", folder=folder, pid=fh.read().strip() or "?")) from None
         fh.seek(0)
@@ -50,4 +81,4 @@ def period_lock(folder: Path) -> Iterator[None]:
         finally:
             _HELD.discard(fh.fileno())
             fh.truncate(0)
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            _unlock(fh)

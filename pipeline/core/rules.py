@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -37,6 +38,8 @@ from .schema import (
     Settings,
 )
 from .texts import has, t
+
+_PLACEHOLDER = re.compile(r"(^|[.@])example(\.|$)", re.IGNORECASE)  # the names RFC 2606 reserves for examples
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,22 @@ class Rules:
     @cached_property
     def actions(self) -> list[FlatAction]:
         return list(_flatten(self.catalogue.groups, ()))
+
+    @cached_property
+    def sample_data(self) -> list[str]:
+        """Why what is made from these rules would carry sample data (one line each, for the
+        warning and the CONTOH marking); empty for the secretariat's real rules."""
+        reasons = []
+        if self.catalogue.sample:
+            reasons.append(t("sample.catalogue", file=self.folder / "catalogue.yaml"))
+        fake = [a.short for a in self.agencies if _PLACEHOLDER.search(a.email)]
+        if fake:
+            reasons.append(
+                t("sample.emails", n=len(fake), total=len(self.agencies), file=self.folder / "agencies.yaml")
+            )
+        if _PLACEHOLDER.search(self.settings.contact_email):
+            reasons.append(t("sample.contact", email=self.settings.contact_email, file=self.folder / "settings.yaml"))
+        return reasons
 
     @cached_property
     def action_by_code(self) -> dict[str, FlatAction]:

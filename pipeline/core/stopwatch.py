@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import resource
 import time
 from collections.abc import Iterator
 
@@ -30,7 +29,12 @@ class Stopwatch:
 
 
 def peak_mb() -> float:
-    """Peak resident memory so far of this process and of its finished children (MB)."""
+    """Peak resident memory so far of this process and of its finished children (MB); 0
+    where the system does not tell (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(own, children) / 1024

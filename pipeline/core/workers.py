@@ -1,11 +1,25 @@
-"""Worker processes never outlive the run that started them."""
+"""Worker processes: how they start (fork where it is safe, spawn elsewhere) and that they
+never outlive the run that started them."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
+import os
 import signal
 import sys
+
+START_METHOD = "RANPE_START_METHOD"  # environment: "fork" or "spawn", to try the other way
+
+
+def context():
+    """The multiprocessing context of every worker: fork on Linux (workers inherit the data,
+    nothing is copied), spawn on Windows and macOS, where fork is missing or unsafe with
+    several libraries. Under spawn a task and its data are pickled to each worker."""
+    method = os.environ.get(START_METHOD) or ("fork" if sys.platform.startswith("linux") else "spawn")
+    return multiprocessing.get_context(method)
+
 
 _PR_SET_PDEATHSIG = 1
 

@@ -65,7 +65,13 @@ def write_drafts(letters: list[Letter], rules: Rules, folder: Path, day: dt.date
 
 
 def eml_bytes(letter: Letter, rules: Rules, day: dt.date) -> bytes:
+    """The draft as an .eml file; marked CONTOH (subject and first line) while the rules hold
+    sample data, so that it is not sent as if real."""
     s = rules.settings
+    if rules.sample_data:
+        mark = t("sample.mark")
+        letter = Letter(letter.agency, f"[{mark}] {letter.subject}", t("sample.mark_line") + "\n\n" + letter.body,
+                        letter.attachment)  # fmt: skip
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["From"] = formataddr((s.secretariat, s.contact_email))
     msg["To"] = formataddr((t("mail.focal_point", agency=letter.agency.short), letter.agency.email))

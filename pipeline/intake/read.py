@@ -204,10 +204,13 @@ def _limit_memory(megabytes: int) -> None:
     (the same room for every file, however large the parent has grown); a crash is reported,
     not dumped; Rust prints no backtrace (collecting one can hang a process out of memory)."""
     import faulthandler
-    import resource
 
     os.environ["RUST_BACKTRACE"] = os.environ["RUST_LIB_BACKTRACE"] = "0"
     faulthandler.disable()
+    try:
+        import resource
+    except ImportError:  # Windows: no address-space limit; the worker's timeout still holds
+        return
     limit = address_space() + megabytes * 2**20
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
@@ -280,14 +283,23 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _same(book: RawBook) -> RawBook:
+    return book
+
+
+def _read_one(paths: list[str], limits: Limits, finish: Callable[[RawBook], object], i: int) -> object:
+    """A worker's task (module-level, so it pickles when workers are spawned)."""
+    return finish(read_book(paths[i], limits))
+
+
 def read_all(paths: list[Path], limits: Limits, progress=None, then: Callable[[RawBook], object] | None = None) -> list:
     """Sniff and read each file in an isolated worker (core/isolated.py); results in the
     order of `paths`. `then(book)` runs in the worker after reading (so what it derives is
     computed on every core and only its result comes back); it runs here for a file whose
     worker failed. `progress(n)` is called as files finish (for a progress bar)."""
-    finish = then or (lambda book: book)
+    finish = then or _same
     values = run_isolated(
-        lambda i: finish(read_book(str(paths[i]), limits)),
+        functools.partial(_read_one, [str(p) for p in paths], limits, finish),
         len(paths),
         workers=min(limits.workers or os.cpu_count() or 1, len(paths)),
         timeout=limits.seconds_per_file,

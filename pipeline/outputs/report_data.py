@@ -62,6 +62,8 @@ def report_data(
         },
         "tingkat": list(c.levels),
         "dasar_hukum": list(rules.report.legal_basis),
+        "contoh": rules.sample_data,  # why the report is sample data (marked CONTOH), else []
+        "tanda_contoh": t("sample.mark_line") if rules.sample_data else "",
         "ttd": rules.settings.signature.model_dump(),
         "batas_aksi": rules.report.action_cap,
         "h": {k: clean(v) for k, v in h.items()},
@@ -86,7 +88,9 @@ def report_data(
 
 COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct",
           "belum")  # fmt: skip
-NO_REVIEW = {  # the review's keys in the data of a run made before there was a review
+NO_REVIEW = {  # keys in the data of a run made before they existed: the review's, the sample mark
+    "contoh": [],
+    "tanda_contoh": "",
     "tinjauan": dict.fromkeys(COUNTS, 0),
     "tinjauan_dikecualikan": [],
     "tinjauan_belum": [],

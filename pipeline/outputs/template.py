@@ -168,8 +168,13 @@ class _Builder:
             sheets={k: t(f"sheets.{k}") for k in ("identitas", "laporan")},
             n_assigned=len(self.assigned),
         )
-        for i, line in enumerate(text.splitlines()):
-            if line.startswith("# "):
+        lines = text.splitlines()
+        if self.rules.sample_data:
+            lines.insert(0, t("sample.mark_line"))
+        for i, line in enumerate(lines):
+            if line == t("sample.mark_line"):
+                ws.write_string(i, 0, line, self.f["attention"])
+            elif line.startswith("# "):
                 ws.write_string(i, 0, line[2:], self.f["heading"])
             elif line:
                 ws.write_string(i, 0, line, self.f["wrap"])
@@ -183,6 +188,8 @@ class _Builder:
         ws.set_column(0, 0, 38)
         ws.set_column(1, 1, 60)
         ws.write_string(0, 0, t("template.identitas_title"), self.f["title"])
+        if self.rules.sample_data:  # not to go out as if real: the first thing the focal point sees
+            ws.write_string(0, 1, t("sample.mark_line"), self.f["attention"])
         p, a = self.s.period, self.s.agency
         fixed = {
             "kl_kode": a.code,

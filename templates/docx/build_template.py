@@ -240,6 +240,8 @@ def build(out: Path) -> Path:
     para(doc, T["letterhead_sub"], align=c, size=12)
     for _ in range(6):
         doc.add_paragraph()
+    mark = para(doc, T["sample_mark"], align=c, bold=True, size=14)
+    mark.runs[0].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
     para(doc, T["title"], align=c, bold=True, size=22)
     para(doc, T["subtitle"], align=c, bold=True, size=16)
     para(doc, T["plan"], align=c, size=11)
