@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from .core.errors import RanpeError
-from .core.paths import ROOT
+from .core.paths import ENV
 from .core.periods import parse_period
 from .core.rules import load_rules
 from .core.texts import t
+from .core.workspace import workspace
 
 
 def _help(key: str) -> str:
@@ -46,10 +48,13 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, help=_help("commands.main"))
+@click.option("--workspace", type=click.Path(file_okay=False, path_type=Path), help=_help("options.workspace"))
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), help=_help("options.rules"))
 @click.option("--debug", is_flag=True, help=_help("options.debug"))
 @click.pass_context
-def main(ctx: click.Context, rules_dir: Path | None, debug: bool) -> None:
+def main(ctx: click.Context, workspace: Path | None, rules_dir: Path | None, debug: bool) -> None:
+    if workspace is not None:  # read by core/paths.py wherever a path is needed
+        os.environ[ENV] = str(workspace.resolve())
     ctx.obj = {"rules_dir": rules_dir}
 
 
@@ -63,13 +68,31 @@ def _rules(ctx: click.Context, outside: bool = False):
 
 
 period_option = click.option("--period", required=True, help=_help("options.period"))
+
+
+def _in_workspace(name: str):
+    """An option's default: the folder `name` of the workspace, found when the command runs."""
+    return lambda ctx, param, value: value if value is not None else workspace() / name
+
+
 outbox_option = click.option(
-    "--outbox", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "outbox", show_default="outbox/"
-)
+    "--outbox", type=click.Path(file_okay=False, path_type=Path), callback=_in_workspace("outbox"),
+    show_default="outbox/",
+)  # fmt: skip
 reopen_option = click.option("--reopen", is_flag=True, help=_help("options.reopen"))
 inbox_option = click.option(
-    "--inbox", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "inbox", show_default="inbox/"
-)
+    "--inbox", type=click.Path(file_okay=False, path_type=Path), callback=_in_workspace("inbox"),
+    show_default="inbox/",
+)  # fmt: skip
+
+
+@main.command(help=_help("commands.init"))
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    from .core.workspace import init_workspace
+
+    init_workspace(folder)
+    click.echo(t("workspace.created", folder=folder.resolve()))
 
 
 @main.command(help=_help("commands.templates"))
@@ -107,7 +130,8 @@ def catalogue_import(ctx: click.Context, matrix: Path, out: Path | None) -> None
 
 @main.command(help=_help("commands.demo"))
 @period_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "demo", show_default="demo/")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), callback=_in_workspace("demo"),
+              show_default="demo/")  # fmt: skip
 @click.option("--seed", default=2026, show_default=True, help=_help("options.seed"))
 @click.pass_context
 def demo(ctx: click.Context, period: str, out: Path, seed: int) -> None:
@@ -208,12 +232,12 @@ def finalise(ctx: click.Context, period: str, outbox: Path) -> None:
 @click.pass_context
 def report(ctx: click.Context, period: str, outbox: Path, template: Path | None) -> None:
     from .core.lock import period_lock
-    from .outputs.report import TEMPLATE, load_data, render_report, report_path
+    from .outputs.report import load_data, render_report, report_path
 
     rules = _rules(ctx, outside=True)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
-        paths, note = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template or TEMPLATE)
+        paths, note = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template)
     for path in paths:
         click.echo(t("cli_outputs.written", path=path))
     if note:

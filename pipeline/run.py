@@ -28,7 +28,7 @@ from .outputs.feedback import feedback_tasks, remove_stale
 from .outputs.ikhub import write_ikhub
 from .outputs.manifest import write_manifest
 from .outputs.problem_list import write_validation_list
-from .outputs.report import TEMPLATE, data_path, report_path, save_data, start_report
+from .outputs.report import data_path, report_path, save_data, start_report
 from .outputs.report_data import report_data
 from .outputs.review_workbook import review_path, write_review_workbook
 from .outputs.summary import summary_path, write_summary
@@ -91,7 +91,7 @@ def run(
     *,
     consolidation: bool,
     progress=None,
-    template=TEMPLATE,
+    template: Path | None = None,
     watch: Stopwatch | None = None,
     reopen: bool = False,
 ) -> Result:

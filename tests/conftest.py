@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.paths import rules_dir
 from pipeline.core.periods import parse_period
-from pipeline.core.rules import RULES_DIR, load_rules
+from pipeline.core.rules import load_rules
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -30,7 +31,7 @@ def period(rules):
 def rules_copy(tmp_path):
     """A writable copy of rules/ for tests that edit a rules file."""
     dst = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, dst)
+    shutil.copytree(rules_dir(), dst)
     return dst
 
 

@@ -15,10 +15,13 @@ from docx import Document
 from pipeline.cli import main
 from pipeline.core.errors import RanpeError
 from pipeline.core.formatting import angka, persen, rupiah
-from pipeline.outputs.report import TEMPLATE, load_data, render_report
+from pipeline.core.paths import docx_template
+from pipeline.outputs.report import load_data, render_report
 from pipeline.run import run
 
 from .conftest import libreoffice_convert
+
+TEMPLATE = docx_template()
 
 HEADINGS = ["KATA PENGANTAR", "RINGKASAN EKSEKUTIF", "BAB I PENDAHULUAN", "A. Latar Belakang", "B. Dasar Hukum",
             "C. Maksud dan Tujuan", "D. Ruang Lingkup", "E. Metode", "BAB II PELAKSANAAN RAN PE PER PILAR",

@@ -1,14 +1,55 @@
-"""Where the project's folders are: rules, texts, templates and the default inbox and
-outbox. Every other module asks here instead of working it out from its own location."""
+"""Where things are. A *workspace* is the secretariat's folder: `rules/`, `inbox/`,
+`outbox/` and any of the shipped templates it overrides, marked by a `ranpe-workspace.yaml`
+file (`ranpe init DIR` makes one; the git checkout is one). Commands find it from
+RANPE_WORKSPACE (set by `--workspace`) or by walking up from the current folder. The
+defaults shipped with the package (rules, texts, Word and Excel templates, letters) are
+used wherever the workspace has no copy of its own. Every other module asks here."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: pipeline/core/paths.py -> ./
-RULES_DIR = ROOT / "rules"
-TEMPLATES_DIR = ROOT / "templates"
-TEXTS_DIR = TEMPLATES_DIR / "texts"
-XLSX_DIR = TEMPLATES_DIR / "xlsx"
-DOCX_TEMPLATE = TEMPLATES_DIR / "docx" / "laporan.docx"
-MAIL_DIR = TEMPLATES_DIR / "mail"
+MARKER = "ranpe-workspace.yaml"
+ENV = "RANPE_WORKSPACE"
+PACKAGE = Path(__file__).resolve().parents[1]  # pipeline/
+ROOT = PACKAGE.parent  # the checkout, when running from one
+# the defaults: in an installed package, its _defaults folder; in the checkout, the checkout itself
+DEFAULTS = PACKAGE / "_defaults" if (PACKAGE / "_defaults" / "rules").is_dir() else ROOT
+
+
+def find_workspace() -> Path | None:
+    """The workspace named by RANPE_WORKSPACE, else the nearest folder up from here with the
+    marker, else None (core/workspace.py `workspace()` says how to make one)."""
+    named = os.environ.get(ENV)
+    if named:
+        return Path(named).resolve()
+    here = Path.cwd().resolve()
+    return next((folder for folder in (here, *here.parents) if (folder / MARKER).is_file()), None)
+
+
+def located(relative: str) -> Path:
+    """The workspace's own copy of a shipped file or folder, else the shipped one."""
+    found = find_workspace()
+    own = found / relative if found else None
+    return own if own is not None and own.exists() else DEFAULTS / relative
+
+
+def rules_dir() -> Path:
+    return located("rules")
+
+
+def texts_dir() -> Path:
+    return located("templates/texts")
+
+
+def xlsx_dir() -> Path:
+    return located("templates/xlsx")
+
+
+def docx_template() -> Path:
+    return located("templates/docx/laporan.docx")
+
+
+def mail_dir() -> Path:
+    return located("templates/mail")

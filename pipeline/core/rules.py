@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import RanpeError
-from .paths import RULES_DIR
+from .paths import rules_dir
 from .problems import CODES, WARNING
 from .schema import (
     FILES,
@@ -199,7 +199,7 @@ def load_file(folder: Path, name: str) -> tuple[Model, str]:
 
 def load_rules(folder: Path | str | None = None) -> Rules:
     """Load every rules file from `folder` (default: the project's rules/) and cross-check them."""
-    folder = Path(folder) if folder else RULES_DIR
+    folder = Path(folder) if folder else rules_dir()
     models, digests = {}, {}
     for name in FILES:
         models[name], digests[name] = load_file(folder, name)

@@ -17,13 +17,13 @@ from ..core.model import REPORTED, AgencyStatus, FileCount, Period, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
-from ..outputs.report import TEMPLATE, data_path, render_report, report_path, save_data
+from ..outputs.report import data_path, render_report, report_path, save_data
 from ..outputs.report_data import report_data
 from ..outputs.summary import summary_path, write_summary
 from . import history
 
 
-def year_report(outbox: Path, rules: Rules, year: int, template: Path = TEMPLATE) -> tuple[list[Path], str]:
+def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = None) -> tuple[list[Path], str]:
     ids = [f"{year}-{kind}" for kind in rules.periods.kinds]
     snaps = {pid: history.load(outbox, pid) for pid in ids}
     missing = [pid for pid, s in snaps.items() if s is None]

@@ -21,7 +21,7 @@ from docxtpl import DocxTemplate, InlineImage
 from ..core.errors import RanpeError
 from ..core.files import atomic_path, write_text
 from ..core.formatting import angka, persen, poin, rupiah, tanggal
-from ..core.paths import DOCX_TEMPLATE as TEMPLATE
+from ..core.paths import docx_template
 from ..core.texts import t
 from . import charts, office
 from .report_data import NO_REVIEW
@@ -58,7 +58,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_report(data: dict, out: Path, template: Path = TEMPLATE) -> tuple[list[Path], str]:
+def render_report(data: dict, out: Path, template: Path | None = None) -> tuple[list[Path], str]:
     """Write the report `out` and, when LibreOffice is installed, its PDF beside it, with a
     table of contents that has page numbers in both (LibreOffice lays the document out;
     without it the contents list the headings, which Word numbers when it updates the
@@ -66,7 +66,7 @@ def render_report(data: dict, out: Path, template: Path = TEMPLATE) -> tuple[lis
     return start_report(data, out, template)()
 
 
-def start_report(data: dict, out: Path, template: Path = TEMPLATE) -> Callable[[], tuple[list[Path], str]]:
+def start_report(data: dict, out: Path, template: Path | None = None) -> Callable[[], tuple[list[Path], str]]:
     """render_report in two steps: render and hand the document to LibreOffice now; the
     returned function waits for it and writes the files (other work may go on between)."""
     tpl = _render(data, template)
@@ -129,7 +129,9 @@ def _contents(doc, headings: list[tuple[int, str]]) -> list:
     return numbers
 
 
-def _render(data: dict, template: Path) -> DocxTemplate:
+def _render(data: dict, template: Path | None) -> DocxTemplate:
+    """The report rendered from `template` (else the workspace's, else the shipped one)."""
+    template = template or docx_template()
     tpl = DocxTemplate(template)
     g = data["grafik"]
     images = {

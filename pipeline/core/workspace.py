@@ -1,0 +1,42 @@
+"""The workspace a command works in, and making one (`ranpe init DIR`): the shipped rules
+and Word template copied for the secretariat to edit, empty inbox and outbox, and the
+marker file. The package's own files are never written: an upgrade replaces them and
+leaves the workspace as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .errors import RanpeError
+from .files import write_text
+from .paths import DEFAULTS, MARKER, find_workspace
+from .texts import t
+
+COPIED = ("rules", "templates/docx/laporan.docx")  # what the secretariat edits; the rest stays shipped
+
+
+def workspace() -> Path:
+    """The workspace, or a clear error naming how to make one."""
+    found = find_workspace()
+    if found is None or not (found / MARKER).is_file():
+        raise RanpeError(t("errors.no_workspace", folder=found or Path.cwd(), marker=MARKER))
+    return found
+
+
+def init_workspace(folder: Path) -> Path:
+    """Create the workspace `folder` (new or empty of ranpe's files); refuse to touch one
+    that already has a marker or rules, whose edits it would overwrite."""
+    folder = folder.resolve()
+    if (folder / MARKER).exists() or (folder / "rules").exists():
+        raise RanpeError(t("workspace.exists", folder=folder))
+    for relative in COPIED:
+        source, target = DEFAULTS / relative, folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py", "__init__*"))
+        else:
+            shutil.copyfile(source, target)
+    for name in ("inbox", "outbox"):
+        (folder / name).mkdir(exist_ok=True)
+    return write_text(folder / MARKER, t("workspace.marker"))
