@@ -123,7 +123,8 @@ def catalogue_import(ctx: click.Context, matrix: Path, out: Path | None) -> None
     from .cycle.catalogue_import import import_matrix
 
     rules = _rules(ctx)
-    out = out or rules.folder / "catalogue.yaml"
+    # into the rules given, else the workspace's: never into the package's shipped defaults
+    out = out or (rules.folder if ctx.obj["rules_dir"] else workspace() / "rules") / "catalogue.yaml"
     groups, actions = import_matrix(matrix, rules, out)
     click.echo(t("cli.catalogue_written", path=out, groups=groups, actions=actions))
 

@@ -13,6 +13,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import RanpeError
+from .texts import t
+
 
 @contextlib.contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
@@ -25,7 +28,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
+        try:
+            os.replace(tmp_path, path)
+        except PermissionError:  # Windows: the file is open in Excel or Word
+            raise RanpeError(t("errors.file_in_use", file=path)) from None
     finally:
         tmp_path.unlink(missing_ok=True)
 

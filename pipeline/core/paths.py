@@ -35,21 +35,22 @@ def located(relative: str) -> Path:
     return own if own is not None and own.exists() else DEFAULTS / relative
 
 
+def template_dirs(kind: str) -> list[Path]:
+    """Where the templates of `kind` (xlsx, mail) are looked up, file by file: the
+    workspace's own folder first, then the shipped one."""
+    found = find_workspace()
+    own = found / "templates" / kind if found else None
+    return [p for p in (own, DEFAULTS / "templates" / kind) if p is not None and p.is_dir()]
+
+
 def rules_dir() -> Path:
     return located("rules")
-
-
-def texts_dir() -> Path:
-    return located("templates/texts")
-
-
-def xlsx_dir() -> Path:
-    return located("templates/xlsx")
 
 
 def docx_template() -> Path:
     return located("templates/docx/laporan.docx")
 
 
-def mail_dir() -> Path:
-    return located("templates/mail")
+# The texts are always the shipped ones: every process (a spawned worker included) reads the
+# same, and an upgrade that adds a text cannot meet an older copy without it.
+TEXTS_DIR = DEFAULTS / "templates" / "texts"

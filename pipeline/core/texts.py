@@ -7,12 +7,12 @@ import os
 
 import yaml
 
-from .paths import texts_dir
+from .paths import TEXTS_DIR
 
 
 @functools.cache
 def _load(lang: str) -> dict:
-    with open(texts_dir() / f"{lang}.yaml", encoding="utf-8") as fh:
+    with open(TEXTS_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 

@@ -28,15 +28,25 @@ def init_workspace(folder: Path) -> Path:
     """Create the workspace `folder` (new or empty of ranpe's files); refuse to touch one
     that already has a marker or rules, whose edits it would overwrite."""
     folder = folder.resolve()
-    if (folder / MARKER).exists() or (folder / "rules").exists():
+    if any((folder / relative).exists() for relative in (MARKER, *COPIED)):
         raise RanpeError(t("workspace.exists", folder=folder))
-    for relative in COPIED:
-        source, target = DEFAULTS / relative, folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py", "__init__*"))
-        else:
-            shutil.copyfile(source, target)
+    made = []
+    try:
+        for relative in COPIED:
+            source, target = DEFAULTS / relative, folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.append(target)
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py", "__init__*"))
+            else:
+                shutil.copyfile(source, target)
+    except OSError:  # half a workspace is none: take back what was copied, so init can run again
+        for target in made:
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+        raise
     for name in ("inbox", "outbox"):
         (folder / name).mkdir(exist_ok=True)
-    return write_text(folder / MARKER, t("workspace.marker"))
+    return write_text(folder / MARKER, t("workspace.marker"))  # last: the folder is a workspace once complete

@@ -24,7 +24,7 @@ from ..analysis.board import status_board
 from ..core.files import write_bytes
 from ..core.formatting import dmy
 from ..core.model import USED, Period
-from ..core.paths import mail_dir
+from ..core.paths import template_dirs
 from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.schema import Agency
@@ -94,7 +94,9 @@ def eml_bytes(letter: Letter, rules: Rules, day: dt.date) -> bytes:
 
 def render_body(kind: str, **context) -> str:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(mail_dir()), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+        loader=jinja2.FileSystemLoader(template_dirs("mail")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
     )
     return env.get_template(f"{kind}.txt.j2").render(**context)
 

@@ -26,7 +26,7 @@ from ..core.files import atomic_path
 from ..core.formatting import dmy
 from ..core.layout import FIRST_DATA_ROW, HEADER_ROW, META_FORMAT
 from ..core.model import Period
-from ..core.paths import xlsx_dir
+from ..core.paths import located, template_dirs
 from ..core.rules import Rules
 from ..core.schema import Agency, Column
 from ..core.texts import t
@@ -67,7 +67,7 @@ class Sheet:
 
 @functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
 def load_style() -> dict:
-    return yaml.safe_load((xlsx_dir() / "style.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((located("templates/xlsx/style.yaml")).read_text(encoding="utf-8"))
 
 
 def template_path(outbox: Path, period: Period, agency_code: str) -> Path:
@@ -159,7 +159,9 @@ class _Builder:
         ws.set_paper(9)  # A4 portrait: the column fits its width, so nothing shrinks
         ws.set_portrait()
         ws.fit_to_pages(1, 0)
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(xlsx_dir()), undefined=jinja2.StrictUndefined)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(template_dirs("xlsx")), undefined=jinja2.StrictUndefined
+        )
         text = env.get_template("petunjuk.txt.j2").render(
             period=self.s.period,
             agency=self.s.agency,
