@@ -324,6 +324,8 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
     click.echo(t("mail.written", n=len(paths), kind=label, folder=folder))
     if not send:
         return
+    if rules.sample_data:  # a draft may be looked at; a letter built on sample data is never sent
+        raise RanpeError(t("sample.no_send"))
     if not smtp["smtp_host"]:
         raise RanpeError(t("mail.no_host"))
     server = Smtp(smtp["smtp_host"], smtp["smtp_port"], smtp["smtp_user"], smtp["smtp_password"], smtp["starttls"])

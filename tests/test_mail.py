@@ -142,13 +142,20 @@ def test_failing_server_records_nothing(rules, period, consolidated, tmp_path):
     assert "server menolak sambungan" in said[0] and "TIDAK tercatat terkirim" in said[0]
 
 
-def test_cli_mail_send_lists_first(rules, period, consolidated, smtp_server):
+def test_cli_mail_send_lists_first(rules, period, consolidated, smtp_server, rules_copy):
     inbox, outbox, _ = consolidated
     handler = _Inbox()
     server = smtp_server(handler)
     args = ["mail", "reminders", "--period", "2026-S1", "--inbox", str(inbox), "--outbox", str(outbox),
             "--today", "2026-07-10", "--send", "--smtp-host", server.host, "--smtp-port", str(server.port),
             "--smtp-user", "sekber", "--no-starttls"]  # fmt: skip
+    sample = CliRunner().invoke(main, [*args, "--yes"], env={"RANPE_SMTP_PASSWORD": "rahasia"})
+    assert sample.exit_code == 2 and "Surat tidak dikirim" in sample.output and handler.messages == []
+    for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):  # the rules made real
+        path = rules_copy / name
+        text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
+        path.write_text(text.replace(".example.go.id", ".go.id"), encoding="utf-8")
+    args = ["--rules", str(rules_copy), *args]
     refused = CliRunner().invoke(main, args, input="n\n", env={"RANPE_SMTP_PASSWORD": "rahasia"})
     assert refused.exit_code == 0 and "Akan dikirim melalui" in refused.output and "Dibatalkan" in refused.output
     assert handler.messages == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 
@@ -37,7 +38,7 @@ def peak_mb() -> float:
         return 0.0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    return max(own, children) / (2**20 if sys.platform == "darwin" else 1024)  # bytes on macOS, KB elsewhere
 
 
 NULL = contextlib.nullcontext()
