@@ -4,6 +4,8 @@ figures (thresholds in rules/report.yaml, wording in templates/texts/id.yaml und
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ..core.formatting import angka, persen, rupiah
 from ..core.model import REPORTED, Comparison, Consolidation, Validation
 from ..core.periods import parse_period
@@ -44,6 +46,24 @@ def listed(items: list[str]) -> str:
     """'a, b, c dan 4 lainnya'."""
     shown = ", ".join(items[:MAX_LISTED])
     return shown + (t("report_findings.more", n=len(items) - MAX_LISTED) if len(items) > MAX_LISTED else "")
+
+
+def agencies_named(c: Consolidation) -> dict:
+    """The agencies named for their reporting (from *Per KL*): sent nothing, nil, rejected,
+    late (with the days)."""
+    a = c.by_agency
+    late = a[a["terlambat_hari"].notna()]
+    return {
+        "belum": a.loc[a["status"] == t("status.not_received"), "kl"].tolist(),
+        "nihil": a.loc[a["status"] == t("status.nihil"), "kl"].tolist(),
+        "ditolak": a.loc[a["status"] == t("status.rejected"), "kl"].tolist(),
+        "terlambat": [{"kl": r.kl, "hari": int(r.terlambat_hari)} for r in late.itertuples()],
+    }
+
+
+def obstacle_agencies(acts: pd.DataFrame) -> pd.Series:
+    """Each obstacle text with the agencies that wrote it (sorted)."""
+    return acts[acts["hambatan"].notna()].groupby("hambatan")["kl"].agg(lambda s: sorted(set(s)))
 
 
 def _leads(rules: Rules, codes) -> str:
@@ -105,7 +125,7 @@ def _shared_obstacle(c, validation, rules, comparison):
     if acts.empty:
         return
     least = rules.report.findings.shared_obstacle_agencies
-    by_text = acts[acts["hambatan"].notna()].groupby("hambatan")["kl"].agg(lambda s: sorted(set(s)))
+    by_text = obstacle_agencies(acts)
     shared = by_text[by_text.map(len) >= least]
     if len(shared):
         texts = sorted(shared.index, key=lambda x: (-len(shared[x]), x))
@@ -130,13 +150,8 @@ def _joint(c, validation, rules, comparison):
 
 
 def _reporting(c, validation, rules, comparison):
-    short = {a.code: a.short for a in rules.agencies}
-    names: dict[str, list[str]] = {"not_received": [], "rejected": [], "late": []}
-    for code, s in validation.agencies.items():
-        if s.state in ("not_received", "rejected"):
-            names[s.state].append(short[code])
-        if s.late:
-            names["late"].append(short[code])
+    k = agencies_named(c)
+    names = {"not_received": k["belum"], "rejected": k["ditolak"], "late": [x["kl"] for x in k["terlambat"]]}
     if any(names.values()):
         parts = [t(f"report_findings.reporting.{k}", kl=listed(v), n=len(v)) for k, v in names.items() if v]
         absent = names["not_received"] + names["rejected"]

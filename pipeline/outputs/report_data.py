@@ -11,7 +11,7 @@ from collections import Counter
 import pandas as pd
 
 from ..analysis.consolidate import headline
-from ..analysis.findings import described, findings
+from ..analysis.findings import agencies_named, described, findings, obstacle_agencies
 from ..analysis.overlap import DUPLICATE
 from ..analysis.review import DECIDED, EXCLUDE, MOVABLE, OPEN, PAIR, STALE, WAITING, counts, number
 from ..core.formatting import angka, persen, rupiah, tanggal
@@ -67,7 +67,7 @@ def report_data(
         "ttd": rules.settings.signature.model_dump(),
         "batas_aksi": rules.report.action_cap,
         "h": {k: clean(v) for k, v in h.items()},
-        "k": _agencies_named(c),
+        "k": agencies_named(c),
         "aksi_terlemah": _ranked(c, rules, weakest=True),
         "aksi_terkuat": _ranked(c, rules, weakest=False),
         "pilar": _pillars(c, acts, actions := _actions(c, acts), rules),
@@ -268,18 +268,6 @@ def _texts(acts: pd.DataFrame, columns: dict[str, str], order: dict[str, int]) -
     return out
 
 
-def _agencies_named(c: Consolidation) -> dict:
-    """The agencies the executive summary names: sent nothing, rejected, late (with days)."""
-    a = c.by_agency
-    late = a[a["terlambat_hari"].notna()]
-    return {
-        "belum": a.loc[a["status"] == t("status.not_received"), "kl"].tolist(),
-        "nihil": a.loc[a["status"] == t("status.nihil"), "kl"].tolist(),
-        "ditolak": a.loc[a["status"] == t("status.rejected"), "kl"].tolist(),
-        "terlambat": [{"kl": r.kl, "hari": int(r.terlambat_hari)} for r in late.itertuples()],
-    }
-
-
 def _ranked(c: Consolidation, rules: Rules, weakest: bool) -> list[dict]:
     """The actions with the lowest (or highest) achievement, ties in catalogue order; the
     two lists never share an action."""
@@ -312,7 +300,7 @@ def _main_obstacles(acts: pd.DataFrame) -> dict:
     """The obstacles most agencies wrote (two at least), most agencies first."""
     if acts.empty:
         return {"jumlah": 0, "utama": []}
-    by_text = acts[acts["hambatan"].notna()].groupby("hambatan")["kl"].agg(lambda s: sorted(set(s)))
+    by_text = obstacle_agencies(acts)
     shared = sorted((x for x in by_text.index if len(by_text[x]) > 1), key=lambda x: (-len(by_text[x]), x))
     top = [{"teks": clean(x), "kl": names(by_text[x]), "jumlah": len(by_text[x])} for x in shared[:TOP_OBSTACLES]]
     return {"jumlah": int(acts["hambatan"].notna().sum()), "utama": top}
