@@ -19,10 +19,10 @@ Task = tuple[str, Callable[[], object]]  # (stage name for the stopwatch, zero-a
 _TASKS: list[Callable[[], object]] = []  # read by the forked workers
 
 
-def _adopt(tasks: list[Callable[[], object]]) -> None:
+def _adopt(tasks: list[Callable[[], object]], parent: int) -> None:
     """Worker initializer: the task list as it was when this pool forked (later pools may
     start other tasks while this one runs)."""
-    die_with_parent()
+    die_with_parent(parent)
     _TASKS[:] = tasks
 
 
@@ -43,7 +43,7 @@ def forked(tasks: list[Task], watch: Stopwatch | None = None) -> Iterator[Callab
         return
     mp = context()
     workers = min(len(tasks), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp, _adopt, ([fn for _, fn in tasks],)) as pool:
+    with ProcessPoolExecutor(workers, mp, _adopt, ([fn for _, fn in tasks], os.getpid())) as pool:
         futures = [pool.submit(_call, i) for i in range(len(tasks))]
 
         def results() -> list:

@@ -114,7 +114,7 @@ class _Worker:
         mp = context()
         self.conn, child = mp.Pipe()
         self.logs = logs
-        self.process = mp.Process(target=_serve, args=(child, task, setup, max_growth, logs), daemon=True)
+        self.process = mp.Process(target=_serve, args=(child, task, setup, max_growth, logs, os.getpid()), daemon=True)
         self.process.start()
         child.close()
         self.item, self.due = -1, 0.0
@@ -158,10 +158,10 @@ class _Worker:
         self.process.join(5)  # a process stuck in the kernel (a dead network share) dies when it can
 
 
-def _serve(conn, task, setup, max_growth: int, logs: str) -> None:
+def _serve(conn, task, setup, max_growth: int, logs: str, parent: int) -> None:
     """A worker: items from `conn` until it closes, or until the worker is spent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the run; the run stops its workers
-    die_with_parent()
+    die_with_parent(parent)
     setup()
     start = address_space(peak=True)
     while True:

@@ -4,7 +4,6 @@ never outlive the run that started them."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -22,11 +21,15 @@ def context():
 
 
 _PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None  # loaded once, in the run
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """Linux: the kernel kills this process when its parent dies (a killed run leaves no
-    orphan worker behind holding files or locks). Elsewhere: nothing."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    orphan worker behind holding files or locks). `parent` is the pid of the process that
+    started this one: when it died before the kernel was asked, this one ends now.
+    Elsewhere: nothing."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)

@@ -4,12 +4,17 @@ the contents' page numbers (JSON, one [text, page] per entry, on stdout).
 Run by a Python that has LibreOffice's `uno` module (LibreOffice's own on Windows and
 macOS, the system's python3 with python3-uno on Linux), never imported by the pipeline:
     python lay_out.py SOFFICE IN.docx OUT.pdf PROFILE_DIR
+Its standard input stays open while the run that started it wants the work: when it closes
+(the run ended, was killed, or gave up waiting), this process ends LibreOffice and itself.
 """
 
 import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -27,6 +32,23 @@ def prop(name, value):
     return p
 
 
+def end_all():
+    """End this process and LibreOffice with it: on POSIX the run started this one as the
+    leader of its own process group, which LibreOffice's processes joined."""
+    if os.name == "nt":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(os.getpid())], capture_output=True)
+    else:
+        os.killpg(0, signal.SIGKILL)
+    os._exit(3)
+
+
+def watch_run():
+    """Wait for standard input to close, then end everything (see the module's docstring)."""
+    while os.read(0, 4096):  # the raw descriptor: a buffered read would hold a lock at exit
+        pass
+    end_all()
+
+
 def connect(proc, pipe):
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
@@ -42,6 +64,7 @@ def connect(proc, pipe):
 
 def main():
     soffice, src, pdf, profile = sys.argv[1:5]
+    threading.Thread(target=watch_run, daemon=True).start()
     pipe = "ranpe" + uuid.uuid4().hex
     args = [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
             "-env:UserInstallation=" + Path(profile).resolve().as_uri(), f"--accept=pipe,name={pipe};urp;"]  # fmt: skip
@@ -69,7 +92,7 @@ def main():
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            end_all()
 
 
 if __name__ == "__main__":

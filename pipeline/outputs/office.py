@@ -25,6 +25,10 @@ _PLACES = {  # where the installers put soffice when it is not on PATH
     "darwin": [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")],
 }
 
+# the layout process leads a process group of its own, which LibreOffice joins: ended as one
+_NEW_GROUP = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)  # Windows only
+_OWN_GROUP = {"creationflags": _NEW_GROUP} if os.name == "nt" else {"start_new_session": True}
+
 
 @dataclass
 class Layout:
@@ -58,7 +62,9 @@ def uno_python(office: Path) -> list[str] | None:
 
 @dataclass
 class Job:
-    """LibreOffice laying out one document in its own process; `layout()` waits for it."""
+    """LibreOffice laying out one document in its own process; `layout()` waits for it. The
+    process ends itself and LibreOffice when its standard input closes, so it never outlives
+    this run (killed or not)."""
 
     proc: subprocess.Popen | None
     pdf: Path
@@ -70,17 +76,31 @@ class Job:
         if self.proc is None:
             return Layout([], self.problem)
         try:
-            out, err = self.proc.communicate(timeout=SECONDS)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
-            return Layout([], f"LibreOffice > {SECONDS} s")
+            late = self._wait()
+            out, err = (Path(self.profile.name, n).read_text("utf-8", "replace") for n in ("out", "err"))
         finally:
             self.profile.cleanup()
+        if late:
+            return Layout([], f"LibreOffice > {SECONDS} s")
         if self.proc.returncode or not self.pdf.is_file():
             return Layout([], (err.strip().splitlines() or ["?"])[-1])
         normalise_pdf(self.pdf, self.day)
         return Layout([(text, page) for text, page in json.loads(out.strip().splitlines()[-1])])
+
+    def _wait(self) -> bool:
+        """Wait for the process; whether it took longer than SECONDS (and was ended)."""
+        try:
+            self.proc.wait(SECONDS)
+            late = False
+        except subprocess.TimeoutExpired:
+            late = True
+        self.proc.stdin.close()  # the process ends itself and LibreOffice, if still working
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return late
 
 
 def start(docx: Path, pdf: Path, day: dt.date) -> Job:
@@ -92,10 +112,11 @@ def start(docx: Path, pdf: Path, day: dt.date) -> Job:
         return Job(None, pdf, day, problem="missing")
     profile = tempfile.TemporaryDirectory(prefix="ranpe-office-")
     try:
-        proc = subprocess.Popen(
-            [*python, str(SCRIPT), str(office), str(docx), str(pdf), profile.name],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-        )  # fmt: skip
+        with open(Path(profile.name, "out"), "wb") as out, open(Path(profile.name, "err"), "wb") as err:
+            proc = subprocess.Popen(
+                [*python, str(SCRIPT), str(office), str(docx), str(pdf), str(Path(profile.name, "office"))],
+                stdin=subprocess.PIPE, stdout=out, stderr=err, **_OWN_GROUP,
+            )  # fmt: skip
     except OSError as exc:
         profile.cleanup()
         return Job(None, pdf, day, problem=str(exc))
