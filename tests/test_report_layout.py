@@ -52,11 +52,18 @@ def test_the_pdf_is_written_beside_the_report_with_its_contents_paged(demo):
     assert len(entries) == len(headings) > 15
     contents = next(i for i, page in enumerate(pages) if "DAFTAR ISI" in page)
     toc = " ".join(pages[contents].split())
+    # the number each page prints in its footer: none on the cover, the front matter in
+    # roman numerals (the cover counted), the chapters from 1
+    labels = [(re.findall(r"· halaman (\S+)\s*$", page.strip()) or [""])[0] for page in pages if page.strip()]
+    first = labels.index("1")
+    assert labels[:first] == ["", "ii", "iii", "iv", "v", "vi"][:first] and first > 3
+    assert labels[first:] == [str(n) for n in range(1, len(labels) - first + 1)]
+    assert "BAB I " in pages[first]
     for heading, entry in zip(headings, entries, strict=True):
         text, number = entry.rsplit("\t", 1)
-        assert text == heading and number.isdigit()
+        assert text == heading and number in labels
         assert heading.split("(")[0].strip()[:40] in toc, heading
-        on_page = " ".join(pages[int(number) - 1].split())
+        on_page = " ".join(pages[labels.index(number)].split())
         assert heading[:40] in on_page, (heading, number)  # the page the contents name holds the heading
     again = folder.parent / "again.pdf"
     assert office.lay_out(folder / "laporan_2026-S1.docx", again, result.validation.period.end).pages
@@ -306,15 +313,44 @@ def test_the_live_counter_stores_what_it_computes(demo, rules, tmp_path):
         counted += stored
     assert counted > 0  # the sample's feedback has rows with empty required cells or bad values
     # and LibreOffice, made to recalculate everything, computes what was stored
+    recalculated = _recalculated(files, tmp_path)
+    assert len(recalculated) == len(files)
+    for name, pairs in recalculated.items():
+        assert pairs and all(stored == again for stored, again in pairs), name
+
+
+def _recalculated(files: list[Path], tmp_path: Path) -> dict[str, list[list[float]]]:
+    """{file: [[stored, recalculated by LibreOffice], ...]} of each Identitas formula."""
     soffice = office.soffice()
     python = office.uno_python(soffice)
     script = Path(__file__).with_name("lo_recalc.py")
     done = subprocess.run([*python, str(script), str(soffice), str(tmp_path / "profile"), *map(str, files)],
                           capture_output=True, text=True, timeout=600, check=True)  # fmt: skip
-    recalculated = json.loads(done.stdout.strip().splitlines()[-1])
-    assert len(recalculated) == len(files)
-    for name, pairs in recalculated.items():
-        assert pairs and all(stored == again for stored, again in pairs), name
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_counter_takes_odd_cells_as_the_formulas_do(demo, rules, period, tmp_path):
+    """Dates in number columns, a time of day, TRUE, text where a number belongs, a code
+    in other case: the stored count is what LibreOffice computes."""
+    import datetime as dt
+
+    from pipeline.outputs.template import Sheet, write_template
+
+    _, result = demo
+    keys = [c.key for c in rules.fields.columns if c.input]
+    good = result.validation.typed[keys].iloc[0].to_dict()
+    odd = {
+        "jumlah_peserta": [dt.datetime(2026, 3, 1, 12, 0), dt.date(2026, 3, 1), True, "12 orang", 7.5],
+        "target": [dt.date(2026, 3, 1), -1, "", None],
+        "kode_aksi": [str(good["kode_aksi"]).lower(), "9.9.9"],
+    }
+    rows = [good] + [{**good, key: value} for key, values in odd.items() for value in values]
+    path = write_template(
+        tmp_path / "t.xlsx", rules, Sheet(rules.get_agency("BNPT"), period, dt.date(2026, 6, 1), rows)
+    )
+    (pairs,) = _recalculated([path], tmp_path).values()
+    assert pairs and all(stored == again for stored, again in pairs)
+    assert max(stored for stored, _ in pairs) >= 5  # the broken rows were counted
 
 
 def test_no_table_breaks_a_word(demo):

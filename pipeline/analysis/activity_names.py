@@ -29,8 +29,17 @@ _ROMAN_NUMERAL = re.compile(r"x{0,3}(ix|iv|v?i{0,3})")  # up to xxxix; not a wor
 
 def fold(text: object) -> str:
     """Lower case, accents removed, punctuation to spaces; "" for a missing value."""
-    s = unicodedata.normalize("NFKD", text if isinstance(text, str) else "").encode("ascii", "ignore").decode().lower()
-    return " ".join(_NOT_ALNUM.sub(" ", s).split())
+    if not isinstance(text, str):
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_ALNUM.sub(" ", text.lower()).split())
+
+
+def fold_each(values: pd.Series) -> np.ndarray:
+    """fold() of every value; each distinct value is folded once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([fold(u) for u in uniques], dtype=object)[codes]
 
 
 class ActivityNames:

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist, cpdist
 
 from ..core.rules import Rules
-from .activity_names import ActivityNames, batches_differ, fold
+from .activity_names import ActivityNames, batches_differ, fold_each
 
 DUPLICATE, OVERLAP = "likely-duplicate", "overlapping-work"
 
@@ -67,7 +67,7 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
         a = np.concatenate([w[0] for w in windowed])
         b = np.concatenate([w[1] for w in windowed])
         keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
-        key = np.unique(np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
+        key = _distinct(np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
         a, b = key // n, key % n
         sims = [cpdist(names[a[k : k + BATCH]], names[b[k : k + BATCH]], scorer=scorer, workers=-1)
                 for k in range(0, len(a), BATCH)]  # fmt: skip
@@ -77,9 +77,16 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
     return tuple(np.concatenate([p[x] for p in parts]) for x in range(3))
 
 
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique, by sorting: its hashing is far slower on
+    millions of large integers)."""
+    keys = np.sort(keys)
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
 def _group_codes(df: pd.DataFrame, by: list[str]) -> np.ndarray:
     """One integer per distinct combination of the `by` values; -1 where one is blank."""
-    keys = df[by].map(fold)
+    keys = pd.DataFrame({c: fold_each(df[c]) for c in by})
     codes = pd.MultiIndex.from_frame(keys).factorize()[0] if len(by) > 1 else pd.factorize(keys[by[0]])[0]
     return np.where((keys != "").all(axis=1).to_numpy(), codes, -1)
 
@@ -123,7 +130,7 @@ class _Signals:
         self.start = pd.to_datetime(df["tanggal_mulai"]).to_numpy()
         self.end = pd.to_datetime(df["tanggal_selesai"].where(df["tanggal_selesai"].notna(), df["tanggal_mulai"]))
         self.end = self.end.to_numpy()
-        self.regency = _codes(df["kabupaten_kota"].map(fold))
+        self.regency = _codes(pd.Series(fold_each(df["kabupaten_kota"])))
         self.group = _codes(df["sasaran"].fillna("").astype(str))
         self.action = _codes(df["kode_aksi"].fillna("").astype(str))
 

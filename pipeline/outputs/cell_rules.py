@@ -61,18 +61,18 @@ class CellRules:
             conds.append(f"AND(LEN({cell})=0,OR({hit}))")
         if col.type in ("choice", "code"):
             conds.append(f"AND(LEN({cell})>0,COUNTIF({ref_name(col.source)},{cell})=0)")
-        elif col.type == "date":
-            lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
-            conds.append(f"AND(LEN({cell})>0,OR(NOT(ISNUMBER({cell})),{cell}<{lo},{cell}>{hi}))")
-        elif col.type in ("integer", "number", "money"):
-            bad = [f"NOT(ISNUMBER({cell}))"]
-            if col.min is not None:
-                bad.append(f"{cell}<{_num(col.min)}")
-            if col.max is not None:
-                bad.append(f"{cell}>{_num(col.max)}")
-            if col.type == "integer":
-                bad.append(f"{cell}<>INT({cell})")
-            conds.append(f"AND(LEN({cell})>0,OR({','.join(bad)}))")
+        elif col.type in ("date", "integer", "number", "money"):
+            # text in the cell is wrong before any comparison: IF, not OR, so that INT() never
+            # sees text (OR evaluates every argument; the #VALUE! would spread to the counter)
+            if col.type == "date":
+                lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
+                bad = [f"{cell}<{lo}", f"{cell}>{hi}"]
+            else:
+                bad = [f"{cell}<{_num(col.min)}"] if col.min is not None else []
+                bad += [f"{cell}>{_num(col.max)}"] if col.max is not None else []
+                bad += [f"{cell}<>INT({cell})"] if col.type == "integer" else []
+            wrong = f"OR({','.join(bad)})" if bad else "FALSE"
+            conds.append(f"AND(LEN({cell})>0,IF(ISNUMBER({cell}),{wrong},TRUE))")
         if col.max_length:
             conds.append(f"LEN({cell})>{col.max_length}")
         return conds
@@ -80,39 +80,33 @@ class CellRules:
     def checks(self, rows: list[dict], filled: list[int]) -> list[int]:
         """What check_formula gives on each of `rows` (1: a started row breaks a rule), so
         that the workbook stores the value Excel and LibreOffice would compute: an office
-        suite that does not recalculate on opening then shows the right count too."""
-        frame = pd.DataFrame.from_records(rows, columns=[c.key for c in self.columns]).astype(object)
-        bad = np.zeros(len(frame), dtype=bool)
-        text = frame.map(lambda x: "" if not isinstance(x, str) and pd.isna(x) else x)
-        empty = text.map(lambda x: isinstance(x, str) and x == "")
+        suite that does not recalculate on opening then shows the right count too. A cell
+        is taken as the formulas see it: a missing value is empty text, a date a number."""
+        started = [i for i, f in enumerate(filled) if f == 1]
+        out = np.zeros(len(rows), dtype=int)
+        text = {c.key: [_as_text(rows[i].get(c.key)) for i in started] for c in self.columns}
+        bad = np.zeros(len(started), dtype=bool)
         for col in (c for c in self.columns if c.input):
-            v, blank = text[col.key], empty[col.key]
+            v = text[col.key]
+            blank = np.array([isinstance(x, str) and x == "" for x in v], dtype=bool)
             if col.required:
                 bad |= blank
             for other, values in (col.required_if or {}).items():
-                hit = text[other].astype(str).str.casefold().isin([str(x).casefold() for x in values])
-                bad |= blank & hit
-            number = v.map(lambda x: isinstance(x, numbers.Number | dt.date) and not isinstance(x, bool))
+                wanted = {str(x).casefold() for x in values}
+                bad |= blank & np.array([str(x).casefold() in wanted for x in text[other]], dtype=bool)
             if col.type in ("choice", "code"):
                 allowed = {str(x).casefold() for x in self.rules.choices(col.source)}
-                bad |= ~blank & ~v.astype(str).str.casefold().isin(allowed)
+                bad |= ~blank & np.array([str(x).casefold() not in allowed for x in v], dtype=bool)
             elif col.type == "date":
                 lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
-                serial = v.where(number).map(_as_serial, na_action="ignore").astype(float)
-                bad |= ~blank & (~number | (serial < lo) | (serial > hi))
+                wrong = [not _is_number(x) or not lo <= _as_serial(x) <= hi for x in v]
+                bad |= ~blank & np.array(wrong, dtype=bool)
             elif col.type in ("integer", "number", "money"):
-                x = pd.to_numeric(v.where(number), errors="coerce")
-                wrong = ~number
-                if col.min is not None:
-                    wrong |= x < col.min
-                if col.max is not None:
-                    wrong |= x > col.max
-                if col.type == "integer":
-                    wrong |= x.notna() & (x != np.floor(x))
-                bad |= ~blank & wrong
+                bad |= ~blank & np.array([_wrong_number(x, col) for x in v], dtype=bool)
             if col.max_length:
-                bad |= v.astype(str).str.len() > col.max_length
-        return (bad & (np.asarray(filled) == 1)).astype(int).tolist()
+                bad |= np.array([len(str(x)) > col.max_length for x in v], dtype=bool)
+        out[started] = bad
+        return out.tolist()
 
     def check_formula(self, r: int | None) -> str:
         conds = [c for col in self.columns if col.input for c in self.problem_conditions(col, r)]
@@ -173,6 +167,28 @@ class CellRules:
 def _serial(d: dt.date) -> int:
     """Excel serial number of a date (1900 system)."""
     return (d - dt.date(1899, 12, 30)).days
+
+
+def _as_text(x) -> object:
+    """A cell's value as a formula sees it: a missing value is empty text."""
+    return "" if not isinstance(x, str) and pd.isna(x) else x
+
+
+def _is_number(x) -> bool:
+    """Whether Excel holds the cell as a number (dates included, TRUE/FALSE not)."""
+    return isinstance(x, numbers.Number | dt.date) and not isinstance(x, bool)
+
+
+def _wrong_number(x, col: Column) -> bool:
+    """Whether a filled cell of a number column breaks its rule (a date is its serial number)."""
+    if not _is_number(x):
+        return True
+    x = _as_serial(x)
+    return (
+        (col.min is not None and x < col.min)
+        or (col.max is not None and x > col.max)
+        or (col.type == "integer" and not x.is_integer())
+    )
 
 
 def _as_serial(x) -> float:

@@ -10,6 +10,8 @@ import functools
 import itertools
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
@@ -95,17 +97,20 @@ def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, type
     if sub.present is None or not len(sub.present):
         return [], []
     keys = [c.key for c in rules.fields.columns if c.input and c.key in sub.present]
-    raw = sub.present[keys]
-    if typed is not None and sub.name in typed.index.get_level_values(0):
-        fixed = typed.xs(sub.name, level=0)[keys].reindex(raw.index).astype(object)
-        raw = fixed.where(fixed.notna(), raw.where(fixed.isna()).map(_cleaned))
-    else:
-        raw = raw.map(_cleaned)
-    raw = raw.astype(object).where(raw.notna(), None)
-    offset = dict(zip(raw.index, raw.index - sub.header_row - 1, strict=True))
+    index = sub.present.index
+    raw = sub.present[keys].to_numpy(dtype=object)
+    values = np.full(raw.shape, None, dtype=object)  # typed where read, else what was typed (cleaned)
+    known = np.zeros(raw.shape, dtype=bool)
+    if typed is not None and sub.name in typed.index.levels[0]:
+        fixed = typed.xs(sub.name, level=0)[keys].reindex(index).to_numpy(dtype=object)
+        known = ~pd.isna(fixed)
+        values[known] = fixed[known]
+    values[~known] = [_cleaned(x) for x in raw[~known]]
+    values[pd.isna(values)] = None
+    offset = dict(zip(index, index - sub.header_row - 1, strict=True))
     rows: list[dict] = [{} for _ in range(max(offset.values()) + 1)]
-    for r, record in zip(raw.index, raw.to_dict("records"), strict=True):
-        rows[offset[r]] = record
+    for r, record in zip(index, values, strict=True):
+        rows[offset[r]] = dict(zip(keys, record, strict=True))
     label_to_key = {c.label: c.key for c in rules.fields.columns}
     marks = [
         Mark(offset[p.row], label_to_key[p.column], p.severity, p.message)

@@ -159,16 +159,17 @@ class _Builder:
         ws.set_paper(9)  # A4 portrait: the column fits its width, so nothing shrinks
         ws.set_portrait()
         ws.fit_to_pages(1, 0)
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(template_dirs("xlsx")), undefined=jinja2.StrictUndefined
-        )
-        text = env.get_template("petunjuk.txt.j2").render(
-            period=self.s.period,
-            agency=self.s.agency,
-            settings=self.rules.settings,
-            deadline=dmy(self.s.due or self.s.period.deadline),
-            sheets={k: t(f"sheets.{k}") for k in ("identitas", "laporan")},
-            n_assigned=len(self.assigned),
+        text = (
+            _environment(tuple(template_dirs("xlsx")))
+            .get_template("petunjuk.txt.j2")
+            .render(
+                period=self.s.period,
+                agency=self.s.agency,
+                settings=self.rules.settings,
+                deadline=dmy(self.s.due or self.s.period.deadline),
+                sheets={k: t(f"sheets.{k}") for k in ("identitas", "laporan")},
+                n_assigned=len(self.assigned),
+            )
         )
         lines = text.splitlines()
         if self.rules.sample_data:
@@ -407,3 +408,10 @@ def write_templates(
         write_template(template_path(outbox, period, code), rules, Sheet(rules.get_agency(code), period, day))
         for code in codes
     ]
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    """One jinja environment per set of template folders: a template is compiled once a run
+    (jinja reloads it when its file changes), not once per workbook."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined)

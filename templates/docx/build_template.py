@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
@@ -111,6 +111,27 @@ def fld_char(paragraph, kind: str) -> None:
 
 
 TEXT_WIDTH = Cm(16.0)
+
+
+def page_numbers(section, fmt: str, start: int | None = None) -> None:
+    """The section's page numbers as `fmt` (lowerRoman, decimal), restarting at `start`."""
+    el = OxmlElement("w:pgNumType")
+    el.set(qn("w:fmt"), fmt)
+    if start is not None:
+        el.set(qn("w:start"), str(start))
+    sect = section._sectPr
+    for old in sect.findall(qn("w:pgNumType")):
+        sect.remove(old)
+    sect.find(qn("w:pgMar")).addnext(el)  # its place in the schema's order
+
+
+def body_section(doc) -> None:
+    """The front matter (cover, foreword, contents, summary) numbered i, ii, iii (the cover
+    counted, its number not printed); the chapters start a new section numbered from 1."""
+    page_numbers(doc.sections[0], "lowerRoman")
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.different_first_page_header_footer = False
+    page_numbers(section, "decimal", 1)
 
 
 def toc_styles(doc) -> None:
@@ -286,7 +307,7 @@ def build(out: Path) -> Path:
     figure(doc, "grafik_status", T["fig_status"])
     figure(doc, "grafik_capaian", T["fig_capaian"])
     figure(doc, "grafik_provinsi", T["fig_provinsi"])
-    page_break(doc)
+    body_section(doc)
 
     # I. introduction
     doc.add_heading(T["h_intro"], 1)
