@@ -4,8 +4,8 @@ from pipeline.core.formatting import angka, persen, rupiah, tanggal
 
 
 def test_indonesian_formats():
-    assert rupiah(1_250_000) == "Rp 1.250.000"
-    assert rupiah(1_250_000.4) == "Rp 1.250.000"
+    assert rupiah(1_250_000) == "Rp\u00a01.250.000"  # no-break space
+    assert rupiah(1_250_000.4) == "Rp\u00a01.250.000"
     assert angka(1234.5, 1) == "1.234,5"
     assert angka(0) == "0"
     assert persen(0.755) == "75,5%"

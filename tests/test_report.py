@@ -94,7 +94,7 @@ def test_every_number_of_the_executive_summary_is_a_workbook_cell(demo_out, rule
         for row in wb[sheet].iter_rows(values_only=True):
             for v in row:
                 if isinstance(v, int | float) and not isinstance(v, bool):
-                    cells |= {angka(v), persen(v), rupiah(v).replace(" ", "")}
+                    cells |= {angka(v), persen(v), rupiah(v).replace("\u00a0", "")}
                 elif isinstance(v, str) and sheet == "Ringkasan":  # the provisional notes beside a figure
                     cells |= set(NUMBER.findall(v))
     c = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=3, values_only=True) if r[0] and r[1] is not None}
@@ -109,7 +109,7 @@ def test_every_number_of_the_executive_summary_is_a_workbook_cell(demo_out, rule
     for code in sorted((fa.code for fa in rules.actions), key=len, reverse=True):  # codes name actions
         summary = re.sub(rf"(?<![\d.]){re.escape(code)}(?![\d])", "", summary)
     summary = DATE.sub("", summary).replace("Semester I Tahun 2026", "")
-    numbers = [n.rstrip(".").replace(" ", "") for n in NUMBER.findall(summary.replace("Rp ", "Rp"))]
+    numbers = [n.rstrip(".").replace(" ", "") for n in NUMBER.findall(summary.replace("Rp\u00a0", "Rp"))]
     assert len(numbers) > 25
     assert [n for n in numbers if n not in cells] == []
     names = {r[1]: r for r in wb["Per KL"].iter_rows(min_row=2, values_only=True)}
@@ -180,7 +180,7 @@ def test_agency_text_is_escaped(demo_out, tmp_path):
 def test_dates_and_money_are_indonesian(demo_out):
     out, _ = demo_out
     text = _text(out / "2026-S1" / "laporan_2026-S1.docx")
-    assert re.search(r"Rp \d{1,3}(\.\d{3})+", text)
+    assert re.search(r"Rp\u00a0\d{1,3}(\.\d{3})+", text)
     assert re.search(r"\d+,\d%", text)
     assert "30 Juni 2026" in text and "1 Januari 2026" in text
     assert dt.date(2026, 7, 15).strftime("%d/%m/%Y") not in text.split("Kualitas Data")[0]

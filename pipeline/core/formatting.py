@@ -39,7 +39,8 @@ def angka(x, decimals: int | None = 0) -> str:
 
 
 def rupiah(x) -> str:
-    return "-" if _missing(x) else f"Rp {angka(round(float(x)))}"
+    """1250000 -> 'Rp 1.250.000', with a no-break space: a line never ends between them."""
+    return "-" if _missing(x) else f"Rp\u00a0{angka(round(float(x)))}"
 
 
 def persen(ratio, decimals: int = 1) -> str:
