@@ -342,7 +342,8 @@ def test_the_counter_takes_odd_cells_as_the_formulas_do(demo, rules, period, tmp
     odd = {
         "jumlah_peserta": [dt.datetime(2026, 3, 1, 12, 0), dt.date(2026, 3, 1), True, "12 orang", 7.5],
         "target": [dt.date(2026, 3, 1), -1, "", None],
-        "kode_aksi": [str(good["kode_aksi"]).lower(), "9.9.9"],
+        "kode_aksi": [str(good["kode_aksi"]).lower(), "9.9.9", 2.1],
+        "peran": ["*", "P*", ">a", "~"],
     }
     rows = [good] + [{**good, key: value} for key, values in odd.items() for value in values]
     path = write_template(

@@ -16,7 +16,9 @@ def context():
     """The multiprocessing context of every worker: fork on Linux (workers inherit the data,
     nothing is copied), spawn on Windows and macOS, where fork is missing or unsafe with
     several libraries. Under spawn a task and its data are pickled to each worker."""
-    method = os.environ.get(START_METHOD) or ("fork" if sys.platform.startswith("linux") else "spawn")
+    method = os.environ.get(START_METHOD)  # only these two: a worker's parent must be the run
+    if method not in ("fork", "spawn"):
+        method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
 
 

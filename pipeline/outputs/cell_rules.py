@@ -60,7 +60,9 @@ class CellRules:
             hit = ",".join(f'{ref}="{v}"' for v in values)
             conds.append(f"AND(LEN({cell})=0,OR({hit}))")
         if col.type in ("choice", "code"):
-            conds.append(f"AND(LEN({cell})>0,COUNTIF({ref_name(col.source)},{cell})=0)")
+            # a plain comparison with each allowed value: COUNTIF would read *, ? and ~ as
+            # wildcards and a leading <, > or = as a comparison ("P*" would pass)
+            conds.append(f"AND(LEN({cell})>0,SUMPRODUCT(--({ref_name(col.source)}={cell}))=0)")
         elif col.type in ("date", "integer", "number", "money"):
             # text in the cell is wrong before any comparison: IF, not OR, so that INT() never
             # sees text (OR evaluates every argument; the #VALUE! would spread to the counter)
@@ -96,7 +98,8 @@ class CellRules:
                 bad |= blank & np.array([str(x).casefold() in wanted for x in text[other]], dtype=bool)
             if col.type in ("choice", "code"):
                 allowed = {str(x).casefold() for x in self.rules.choices(col.source)}
-                bad |= ~blank & np.array([str(x).casefold() not in allowed for x in v], dtype=bool)
+                known = [isinstance(x, str) and x.casefold() in allowed for x in v]  # a number never equals text
+                bad |= ~blank & ~np.array(known, dtype=bool)
             elif col.type == "date":
                 lo, hi = _serial(self.rules.settings.plan_start), _serial(self.rules.settings.plan_end)
                 wrong = [not _is_number(x) or not lo <= _as_serial(x) <= hi for x in v]

@@ -3,9 +3,9 @@ the contents' page numbers (JSON, one [text, page] per entry, on stdout).
 
 Run by a Python that has LibreOffice's `uno` module (LibreOffice's own on Windows and
 macOS, the system's python3 with python3-uno on Linux), never imported by the pipeline:
-    python lay_out.py SOFFICE IN.docx OUT.pdf PROFILE_DIR
-Its standard input stays open while the run that started it wants the work: when it closes
-(the run ended, was killed, or gave up waiting), this process ends LibreOffice and itself.
+    python lay_out.py SOFFICE IN.docx OUT.pdf PROFILE_DIR [RUN_PID]
+Given RUN_PID, the process of the run that wants the work, it ends LibreOffice and itself as
+soon as that process is gone: a killed run leaves no LibreOffice behind.
 """
 
 import contextlib
@@ -32,20 +32,55 @@ def prop(name, value):
     return p
 
 
+OFFICE = None  # the LibreOffice process started here
+
+
 def end_all():
-    """End this process and LibreOffice with it: on POSIX the run started this one as the
-    leader of its own process group, which LibreOffice's processes joined."""
+    """End LibreOffice and this process, what was printed kept. The run starts this process
+    as the leader of a process group of its own, which LibreOffice joins (POSIX), or ends
+    its tree of processes (Windows); started otherwise, only LibreOffice is ended."""
+    sys.stdout.flush()
+    sys.stderr.flush()
     if os.name == "nt":
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(os.getpid())], capture_output=True)
-    else:
+        tree = ["taskkill", "/F", "/T", "/PID", str(os.getpid())]
+        subprocess.run(tree, stdin=subprocess.DEVNULL, capture_output=True)
+    elif os.getpgid(0) == os.getpid():
         os.killpg(0, signal.SIGKILL)
+    elif OFFICE is not None:
+        OFFICE.kill()
     os._exit(3)
 
 
-def watch_run():
-    """Wait for standard input to close, then end everything (see the module's docstring)."""
-    while os.read(0, 4096):  # the raw descriptor: a buffered read would hold a lock at exit
+def running(pid, direct):
+    """Whether process `pid` still runs; `direct`: it is this process's parent (then its
+    end shows as a new parent, even while it is not yet reaped)."""
+    if direct:
+        return os.getppid() == pid
+    if os.name == "nt":
+        import ctypes
+
+        kernel = ctypes.windll.kernel32
+        handle = kernel.OpenProcess(0x00100000, False, pid)  # SYNCHRONIZE
+        if not handle:
+            return False
+        try:
+            return kernel.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: not ended
+        finally:
+            kernel.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
         pass
+    return True
+
+
+def watch_run(pid):
+    """End everything once the run `pid` is gone (see the module's docstring)."""
+    direct = os.getppid() == pid
+    while running(pid, direct):
+        time.sleep(0.5)
     end_all()
 
 
@@ -63,12 +98,15 @@ def connect(proc, pipe):
 
 
 def main():
+    global OFFICE
     soffice, src, pdf, profile = sys.argv[1:5]
-    threading.Thread(target=watch_run, daemon=True).start()
+    if len(sys.argv) > 5:
+        threading.Thread(target=watch_run, args=(int(sys.argv[5]),), daemon=True).start()
     pipe = "ranpe" + uuid.uuid4().hex
     args = [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
             "-env:UserInstallation=" + Path(profile).resolve().as_uri(), f"--accept=pipe,name={pipe};urp;"]  # fmt: skip
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    proc = OFFICE = subprocess.Popen(args, **quiet)
     desktop = None
     try:
         ctx = connect(proc, pipe)
@@ -84,14 +122,14 @@ def main():
         entries = [line.rsplit("\t", 1) for line in lines if "\t" in line]
         doc.storeToURL(Path(pdf).resolve().as_uri(), (prop("FilterName", "writer_pdf_Export"),))
         doc.close(True)
-        print(json.dumps(entries, ensure_ascii=False))
+        print(json.dumps(entries, ensure_ascii=False), flush=True)
     finally:
         if desktop is not None:
             with contextlib.suppress(Exception):  # the connection closes as LibreOffice quits
                 desktop.terminate()
         try:
             proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # LibreOffice does not quit: the PDF and the pages are out
             end_all()
 
 

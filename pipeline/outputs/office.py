@@ -4,12 +4,14 @@ contents' headings but no page numbers, and the caller says so in one line."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -63,8 +65,8 @@ def uno_python(office: Path) -> list[str] | None:
 @dataclass
 class Job:
     """LibreOffice laying out one document in its own process; `layout()` waits for it. The
-    process ends itself and LibreOffice when its standard input closes, so it never outlives
-    this run (killed or not)."""
+    process ends itself and LibreOffice when this run's process is gone, so it never
+    outlives a killed run."""
 
     proc: subprocess.Popen | None
     pdf: Path
@@ -76,31 +78,30 @@ class Job:
         if self.proc is None:
             return Layout([], self.problem)
         try:
-            late = self._wait()
+            try:
+                self.proc.wait(SECONDS)
+            except subprocess.TimeoutExpired:
+                end_tree(self.proc)
+                return Layout([], f"LibreOffice > {SECONDS} s")
             out, err = (Path(self.profile.name, n).read_text("utf-8", "replace") for n in ("out", "err"))
         finally:
             self.profile.cleanup()
-        if late:
-            return Layout([], f"LibreOffice > {SECONDS} s")
-        if self.proc.returncode or not self.pdf.is_file():
+        printed = out.strip().splitlines()
+        if not printed or not self.pdf.is_file():  # judged by what it wrote, not its exit code
             return Layout([], (err.strip().splitlines() or ["?"])[-1])
         normalise_pdf(self.pdf, self.day)
-        return Layout([(text, page) for text, page in json.loads(out.strip().splitlines()[-1])])
+        return Layout([(text, page) for text, page in json.loads(printed[-1])])
 
-    def _wait(self) -> bool:
-        """Wait for the process; whether it took longer than SECONDS (and was ended)."""
-        try:
-            self.proc.wait(SECONDS)
-            late = False
-        except subprocess.TimeoutExpired:
-            late = True
-        self.proc.stdin.close()  # the process ends itself and LibreOffice, if still working
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        return late
+
+def end_tree(proc: subprocess.Popen) -> None:
+    """End the layout process and LibreOffice under it."""
+    if os.name == "nt":
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], stdin=subprocess.DEVNULL, capture_output=True)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its own group, which LibreOffice joined
+    proc.kill()
+    proc.wait()
 
 
 def start(docx: Path, pdf: Path, day: dt.date) -> Job:
@@ -111,12 +112,10 @@ def start(docx: Path, pdf: Path, day: dt.date) -> Job:
     if office is None or python is None:
         return Job(None, pdf, day, problem="missing")
     profile = tempfile.TemporaryDirectory(prefix="ranpe-office-")
+    args = [*python, str(SCRIPT), str(office), str(docx), str(pdf), str(Path(profile.name, "office")), str(os.getpid())]
     try:
         with open(Path(profile.name, "out"), "wb") as out, open(Path(profile.name, "err"), "wb") as err:
-            proc = subprocess.Popen(
-                [*python, str(SCRIPT), str(office), str(docx), str(pdf), str(Path(profile.name, "office"))],
-                stdin=subprocess.PIPE, stdout=out, stderr=err, **_OWN_GROUP,
-            )  # fmt: skip
+            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **_OWN_GROUP)
     except OSError as exc:
         profile.cleanup()
         return Job(None, pdf, day, problem=str(exc))
