@@ -180,7 +180,7 @@ def test_findings_follow_their_rules(demo, rules):
             if (lead, fa.code) not in done and validation.agencies[lead].state in REPORTED}  # fmt: skip
     assert idle and all(f"{kl} (" in found["lead_missing"]["kesimpulan"] for kl, _ in idle)
     assert all(code in found["lead_missing"]["kesimpulan"] for _, code in idle)
-    assert "Peserta dilaporkan (250.000 belum ditinjau)" in found["provisional"]["kesimpulan"]
+    assert "“Peserta dilaporkan” (250.000 belum ditinjau)" in found["provisional"]["kesimpulan"]
     texts = result.consolidation.activities.groupby("hambatan")["kl"].nunique()
     shared = texts[texts >= rules.report.findings.shared_obstacle_agencies]
     assert all(f'"{x}"' in found["shared_obstacle"]["kesimpulan"] for x in shared.index)
@@ -382,3 +382,23 @@ def test_no_table_breaks_a_word(demo):
                     assert fonts[bold].getlength(word) / 100 * size <= inner, (cell.text, word, width)
                     checked += 1
     assert checked > 500
+
+
+def test_lists_read_as_indonesian_sentences():
+    from pipeline.analysis.findings import MAX_LISTED, listed
+
+    assert [listed(list("abc")[:n]) for n in range(4)] == ["", "a", "a dan b", "a, b, dan c"]
+    many = [str(i) for i in range(MAX_LISTED + 3)]
+    assert listed(many).endswith(f"{MAX_LISTED - 1}, dan 3 lainnya")
+
+
+def test_a_late_agency_says_so_in_the_quality_table(demo):
+    out, result = demo
+    data = load_data(out, "2026-S1")
+    a = result.consolidation.by_agency
+    late = dict(zip(a["kl"], a["terlambat_hari"], strict=True))
+    late = {kl: int(days) for kl, days in late.items() if days == days and days is not None}  # not NaN, not None
+    assert late
+    rows = {r["kl"]: r for r in data["kualitas"]}
+    for kl, days in late.items():
+        assert rows[kl]["keterangan"].startswith(f"Terlambat {days} hari.")

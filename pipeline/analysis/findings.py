@@ -43,9 +43,13 @@ def described(rules: Rules) -> list[str]:
 
 
 def listed(items: list[str]) -> str:
-    """'a, b, c dan 4 lainnya'."""
-    shown = ", ".join(items[:MAX_LISTED])
-    return shown + (t("report_findings.more", n=len(items) - MAX_LISTED) if len(items) > MAX_LISTED else "")
+    """'a', 'a dan b', 'a, b, dan c', 'a, b, ..., dan 4 lainnya' (the rest counted)."""
+    more = len(items) - MAX_LISTED
+    items = list(items[:MAX_LISTED]) + ([t("report_findings.more", n=more)] if more > 0 else [])
+    conjunction = t("report_findings.and")
+    if len(items) < 3:
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f", {conjunction} " + items[-1]
 
 
 def agencies_named(c: Consolidation) -> dict:
@@ -117,7 +121,8 @@ def _provisional(c, validation, rules, comparison):
         label = {k: t(f"summary.headline.{k}").strip() for k in amounts}
         items = [t("report_findings.provisional.item", angka=label[k], belum=(rupiah if k in money else angka)(v))
                  for k, v in amounts.items()]  # fmt: skip
-        yield {"angka": listed(items), "angka_pendek": listed(list(label.values()))}
+        names = [t("report_findings.provisional.name", angka=x) for x in label.values()]
+        yield {"angka": listed(items), "angka_pendek": listed(names)}
 
 
 def _shared_obstacle(c, validation, rules, comparison):

@@ -18,6 +18,7 @@ import jinja2
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
+from ..analysis.findings import listed
 from ..core.errors import RanpeError
 from ..core.files import atomic_path, write_text
 from ..core.formatting import angka, persen, poin, rupiah, tanggal
@@ -54,7 +55,7 @@ def load_data(outbox: Path, period_id: str) -> dict:
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters.update(angka=angka, rupiah=rupiah, persen=persen, poin=poin, tanggal=tanggal)
+    env.filters.update(angka=angka, rupiah=rupiah, persen=persen, poin=poin, tanggal=tanggal, daftar=listed)
     return env
 
 

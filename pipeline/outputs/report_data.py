@@ -361,10 +361,13 @@ def _quality(c: Consolidation, validation: Validation) -> list[dict]:
             "galat": "galat",
             "peringatan": "peringatan",
             "kode": "kode",
+            "terlambat_hari": "hari",
         },
     )
     for item in out:
-        item["keterangan"] = clean(reasons.get(item.pop("kode"), ""))
+        days = item.pop("hari")
+        late = t("report_data.late", n=int(days)) if days is not None else ""
+        item["keterangan"] = clean(" ".join(x for x in (late, reasons.get(item.pop("kode"), "")) if x))
     return out
 
 
