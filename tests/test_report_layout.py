@@ -183,7 +183,7 @@ def test_findings_follow_their_rules(demo, rules):
     assert "“Peserta dilaporkan” (250.000 belum ditinjau)" in found["provisional"]["kesimpulan"]
     texts = result.consolidation.activities.groupby("hambatan")["kl"].nunique()
     shared = texts[texts >= rules.report.findings.shared_obstacle_agencies]
-    assert all(f'"{x}"' in found["shared_obstacle"]["kesimpulan"] for x in shared.index)
+    assert all(f"“{x}”" in found["shared_obstacle"]["kesimpulan"] for x in shared.index)
 
 
 def test_the_report_states_each_finding_and_the_rules_it_follows(demo):
