@@ -52,14 +52,13 @@ def run_isolated(
     *,
     workers: int,
     timeout: float,
-    setup: Callable[[], None] | None = None,
+    setup: Callable[[], None] = _nothing,
     max_growth: int = 0,
     progress: Callable[[int], object] | None = None,
 ) -> list:
     """`task(i)` for i in range(n) in forked workers, at most `workers` at once: the values
     in order, a `Lost` where a task raised, overran `timeout` seconds or ended its worker.
     `setup()` runs first in each new worker; `max_growth` 0 means no limit."""
-    setup = setup or _nothing
     results: list = [None] * n
     todo = list(range(n - 1, -1, -1))
     idle: list[_Worker] = []

@@ -7,8 +7,11 @@ used wherever the workspace has no copy of its own. Every other module asks here
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
+
+import jinja2
 
 MARKER = "ranpe-workspace.yaml"
 ENV = "RANPE_WORKSPACE"
@@ -41,6 +44,19 @@ def template_dirs(kind: str) -> list[Path]:
     found = find_workspace()
     own = found / "templates" / kind if found else None
     return [p for p in (own, DEFAULTS / "templates" / kind) if p is not None and p.is_dir()]
+
+
+def text_templates(kind: str) -> jinja2.Environment:
+    """The jinja templates of `kind` (xlsx, mail), looked up as template_dirs says."""
+    return _environment(tuple(template_dirs(kind)))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    """One environment per set of folders: a template is compiled once a process (jinja
+    reloads it when its file changes), not once per workbook or letter."""
+    loader = jinja2.FileSystemLoader(folders)
+    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 def rules_dir() -> Path:

@@ -18,13 +18,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-import jinja2
-
 from ..analysis.board import status_board
 from ..core.files import write_bytes
 from ..core.formatting import dmy
 from ..core.model import USED, Period
-from ..core.paths import template_dirs
+from ..core.paths import text_templates
 from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.schema import Agency
@@ -93,12 +91,7 @@ def eml_bytes(letter: Letter, rules: Rules, day: dt.date) -> bytes:
 
 
 def render_body(kind: str, **context) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dirs("mail")),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return env.get_template(f"{kind}.txt.j2").render(**context)
+    return text_templates("mail").get_template(f"{kind}.txt.j2").render(**context)
 
 
 def _context(rules: Rules, period: Period, agency: Agency, attachment: Path | None, **more) -> dict:

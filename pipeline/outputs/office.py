@@ -78,12 +78,10 @@ class Job:
         if self.proc is None:
             return Layout([], self.problem)
         try:
-            try:
-                self.proc.wait(SECONDS)
-            except subprocess.TimeoutExpired:
-                end_tree(self.proc)
-                return Layout([], f"LibreOffice > {SECONDS} s")
-            out, err = (Path(self.profile.name, n).read_text("utf-8", "replace") for n in ("out", "err"))
+            out, err = self.proc.communicate(timeout=SECONDS)
+        except subprocess.TimeoutExpired:
+            end_tree(self.proc)
+            return Layout([], f"LibreOffice > {SECONDS} s")
         finally:
             self.profile.cleanup()
         printed = out.strip().splitlines()
@@ -101,7 +99,7 @@ def end_tree(proc: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # its own group, which LibreOffice joined
     proc.kill()
-    proc.wait()
+    proc.communicate()
 
 
 def start(docx: Path, pdf: Path, day: dt.date) -> Job:
@@ -112,10 +110,10 @@ def start(docx: Path, pdf: Path, day: dt.date) -> Job:
     if office is None or python is None:
         return Job(None, pdf, day, problem="missing")
     profile = tempfile.TemporaryDirectory(prefix="ranpe-office-")
-    args = [*python, str(SCRIPT), str(office), str(docx), str(pdf), str(Path(profile.name, "office")), str(os.getpid())]
+    args = [*python, str(SCRIPT), str(office), str(docx), str(pdf), profile.name, str(os.getpid())]
     try:
-        with open(Path(profile.name, "out"), "wb") as out, open(Path(profile.name, "err"), "wb") as err:
-            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=err, **_OWN_GROUP)
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, encoding="utf-8", errors="replace", **_OWN_GROUP)  # fmt: skip
     except OSError as exc:
         profile.cleanup()
         return Job(None, pdf, day, problem=str(exc))

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import numpy as np
 import xlsxwriter
 import yaml
@@ -26,7 +25,7 @@ from ..core.files import atomic_path
 from ..core.formatting import dmy
 from ..core.layout import FIRST_DATA_ROW, HEADER_ROW, META_FORMAT
 from ..core.model import Period
-from ..core.paths import located, template_dirs
+from ..core.paths import located, text_templates
 from ..core.rules import Rules
 from ..core.schema import Agency, Column
 from ..core.texts import t
@@ -160,7 +159,7 @@ class _Builder:
         ws.set_portrait()
         ws.fit_to_pages(1, 0)
         text = (
-            _environment(tuple(template_dirs("xlsx")))
+            text_templates("xlsx")
             .get_template("petunjuk.txt.j2")
             .render(
                 period=self.s.period,
@@ -408,10 +407,3 @@ def write_templates(
         write_template(template_path(outbox, period, code), rules, Sheet(rules.get_agency(code), period, day))
         for code in codes
     ]
-
-
-@functools.lru_cache(maxsize=4)
-def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
-    """One jinja environment per set of template folders: a template is compiled once a run
-    (jinja reloads it when its file changes), not once per workbook."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folders), undefined=jinja2.StrictUndefined)
