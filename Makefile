@@ -9,19 +9,23 @@ OUTBOX ?= outbox
 
 .PHONY: demo test lint format templates validate consolidate review bench eval lock clean
 
-# The environment is exactly requirements.lock (versions and hashes), then the project itself.
-$(STAMP): pyproject.toml requirements.lock
+# The environment is exactly the two locks (versions and hashes), then the project itself.
+$(STAMP): pyproject.toml requirements.lock requirements-test.lock
 	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock -r requirements-test.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Refresh requirements.lock from pyproject.toml (uv kept in .tools/, outside the environment).
+# Refresh the locks from pyproject.toml (uv kept in .tools/, outside the environment):
+# requirements.lock holds the runtime dependencies only (what an officer installs beside the
+# wheel); requirements-test.lock the tests' whole environment, held to the runtime versions.
+COMPILE := PYTHONPATH=.tools .tools/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet
 lock:
 	$(PYTHON) -m pip install --quiet --target .tools uv
-	PYTHONPATH=.tools .tools/bin/uv pip compile pyproject.toml --extra test --universal \
-		--python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra test --constraint requirements.lock -o requirements-test.lock
 
 demo: $(STAMP)
 	$(BIN)/ranpe demo --period $(PERIOD)

@@ -14,20 +14,57 @@ from .core.paths import ENV
 from .core.periods import parse_period
 from .core.rules import load_rules
 from .core.texts import t
-from .core.workspace import workspace
+from .core.workspace import GUIDE, workspace
 
 
 def _help(key: str) -> str:
     return t(f"cli.help.{key}")
 
 
+def _click_in_the_texts_language() -> None:
+    """click's own words (usage lines, help, its errors) from the texts file. click looks each
+    up through gettext's `_` and `ngettext`, which its modules import by name; the names of
+    its types (the TEXT of `--period TEXT`) are attributes of its type singletons. Installed
+    once, before any option is declared (a path option takes its name when declared)."""
+    table = t("click.messages")
+
+    def gettext(message: str) -> str:
+        return table.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui,
+                   click.types):  # fmt: skip
+        module._ = gettext
+    for module in (click.core, click.exceptions, click.parser, click.types):
+        module.ngettext = ngettext
+    click.STRING.name, click.INT.name = t("click.types.text"), t("click.types.integer")
+
+
+_click_in_the_texts_language()
+
 PROBLEMS_FOUND, CANNOT_PROCEED, INTERRUPTED = 1, 2, 130  # exit codes; 0: done, nothing found
+
+
+class _Command(click.Command):
+    """A command whose usage line names its parts in the texts' words."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, options_metavar=t("click.options_metavar"), **kwargs)
 
 
 class _Group(click.Group):
     """A run that cannot proceed (a RanpeError, or a failure of the tool itself) ends with one
     line on stderr and exit code 2; --debug shows the traceback instead. A bad input file
     never gets here: it is a problem in the outputs."""
+
+    command_class = _Command
+    group_class = type  # a group of commands under a command (catalogue) is a _Group too
+
+    def __init__(self, *args, **kwargs) -> None:
+        metavars = {"options_metavar": t("click.options_metavar"), "subcommand_metavar": t("click.commands_metavar")}
+        super().__init__(*args, **metavars, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -70,6 +107,14 @@ def _rules(ctx: click.Context, outside: bool = False):
 period_option = click.option("--period", required=True, help=_help("options.period"))
 
 
+def _writable(outbox: Path, period, reopen: bool, rules) -> None:
+    """A command that writes into outbox/<period>/ refuses a finalised period unless `reopen`
+    (recorded in the history; the period stays open until the next finalise)."""
+    from .cycle.history import check_open
+
+    check_open(outbox, period.id, reopen, rules.settings.timezone)
+
+
 def _in_workspace(name: str):
     """An option's default: the folder `name` of the workspace, found when the command runs."""
     return lambda ctx, param, value: value if value is not None else workspace() / name
@@ -92,21 +137,33 @@ def init(folder: Path) -> None:
     from .core.workspace import init_workspace
 
     init_workspace(folder)
-    click.echo(t("workspace.created", folder=folder.resolve()))
+    click.echo(t("workspace.created", folder=folder.resolve(), guide=folder.resolve() / GUIDE))
+
+
+@main.command(help=_help("commands.panduan"))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), callback=_in_workspace(GUIDE),
+              help=_help("options.panduan_out"))  # fmt: skip
+def panduan(out: Path) -> None:
+    from .core.workspace import write_guide
+
+    click.echo(t("workspace.guide_written", path=write_guide(out).resolve()))
 
 
 @main.command(help=_help("commands.templates"))
 @period_option
 @outbox_option
 @click.option("--agency", "agencies", multiple=True, help=_help("options.agency"))
+@reopen_option
 @click.pass_context
-def templates(ctx: click.Context, period: str, outbox: Path, agencies: tuple[str, ...]) -> None:
+def templates(ctx: click.Context, period: str, outbox: Path, agencies: tuple[str, ...], reopen: bool) -> None:
     from .outputs.template import write_templates
 
     rules = _rules(ctx, outside=True)
     for code in agencies:
         rules.get_agency(code)
-    paths = write_templates(rules, parse_period(period, rules), outbox, [a.upper() for a in agencies])
+    per = parse_period(period, rules)
+    _writable(outbox, per, reopen, rules)
+    paths = write_templates(rules, per, outbox, [a.upper() for a in agencies])
     click.echo(t("cli.templates_written", n=len(paths), folder=paths[0].parent if paths else outbox))
 
 
@@ -116,17 +173,19 @@ def catalogue() -> None:
 
 
 @catalogue.command("import", help=_help("commands.catalogue_import"))
-@click.argument("matrix", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "matrix", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar=t("click.metavars.matrix")
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help=_help("options.catalogue_out"))
 @click.pass_context
 def catalogue_import(ctx: click.Context, matrix: Path, out: Path | None) -> None:
-    from .cycle.catalogue_import import import_matrix
+    from .cycle.catalogue_import import import_matrix, preview
 
     rules = _rules(ctx)
     # into the rules given, else the workspace's: never into the package's shipped defaults
     out = out or (rules.folder if ctx.obj["rules_dir"] else workspace() / "rules") / "catalogue.yaml"
-    groups, actions = import_matrix(matrix, rules, out)
-    click.echo(t("cli.catalogue_written", path=out, groups=groups, actions=actions))
+    imported = import_matrix(matrix, rules, out)
+    click.echo("\n".join([*preview(imported, rules), t("cli.catalogue_written", path=out)]))
 
 
 @main.command(help=_help("commands.demo"))
@@ -186,7 +245,7 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
         click.echo(json.dumps(result.validation.as_dict(), ensure_ascii=False, indent=1, default=str))
     else:
         _echo(rules, result)
-    sys.exit(PROBLEMS_FOUND if result.validation.problems else 0)
+    sys.exit(PROBLEMS_FOUND if result.validation.found else 0)
 
 
 @main.command(help=_help("commands.consolidate"))
@@ -198,16 +257,17 @@ def validate(ctx: click.Context, period: str, inbox: Path, outbox: Path, as_json
 def consolidate(ctx: click.Context, period: str, inbox: Path, outbox: Path, reopen: bool) -> None:
     rules, result = _run(ctx, period, inbox, outbox, consolidation=True, reopen=reopen)
     _echo(rules, result)
-    sys.exit(PROBLEMS_FOUND if result.validation.problems else 0)
+    sys.exit(PROBLEMS_FOUND if result.validation.found else 0)
 
 
 @main.command(help=_help("commands.review"))
 @period_option
 @inbox_option
 @outbox_option
+@reopen_option
 @click.pass_context
-def review(ctx: click.Context, period: str, inbox: Path, outbox: Path) -> None:
-    _, result = _run(ctx, period, inbox, outbox, consolidation=True)
+def review(ctx: click.Context, period: str, inbox: Path, outbox: Path, reopen: bool) -> None:
+    _, result = _run(ctx, period, inbox, outbox, consolidation=True, reopen=reopen)
     for line in result.review_lines():
         click.echo(line)
     sys.exit(PROBLEMS_FOUND if result.consolidation.review.problems else 0)
@@ -218,10 +278,12 @@ def review(ctx: click.Context, period: str, inbox: Path, outbox: Path) -> None:
 @outbox_option
 @click.pass_context
 def finalise(ctx: click.Context, period: str, outbox: Path) -> None:
+    from .core.formatting import waktu
     from .cycle.history import finalise as lock
 
-    per = parse_period(period, _rules(ctx))
-    click.echo(t("history.finalised_now", period=per.id, at=lock(outbox, per.id)))
+    rules = _rules(ctx)
+    per = parse_period(period, rules)
+    click.echo(t("history.finalised_now", period=per.id, at=waktu(lock(outbox, per.id), rules.settings.timezone)))
 
 
 @main.command(help=_help("commands.report"))
@@ -230,14 +292,16 @@ def finalise(ctx: click.Context, period: str, outbox: Path) -> None:
 @click.option(
     "--template", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=_help("options.template")
 )
+@reopen_option
 @click.pass_context
-def report(ctx: click.Context, period: str, outbox: Path, template: Path | None) -> None:
+def report(ctx: click.Context, period: str, outbox: Path, template: Path | None, reopen: bool) -> None:
     from .core.lock import period_lock
     from .outputs.report import load_data, render_report, report_path
 
     rules = _rules(ctx, outside=True)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
+        _writable(outbox, per, reopen, rules)
         paths, note = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template)
     for path in paths:
         click.echo(t("cli_outputs.written", path=path))
@@ -274,10 +338,12 @@ def _today(value) -> dt.date:
 @main.command(help=_help("commands.status"))
 @period_option
 @inbox_option
+@outbox_option
 @today_option
 @click.pass_context
-def status(ctx: click.Context, period: str, inbox: Path, today) -> None:
+def status(ctx: click.Context, period: str, inbox: Path, outbox: Path, today) -> None:
     from .analysis.board import board_lines, status_board
+    from .cycle.history import seen
     from .intake.validate import validate_period
 
     rules = _rules(ctx)
@@ -285,7 +351,7 @@ def status(ctx: click.Context, period: str, inbox: Path, today) -> None:
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     day = _today(today)
-    validation = validate_period(inbox, rules, per)
+    validation = validate_period(inbox, rules, per, seen=seen(outbox))  # writes nothing
     for line in board_lines(status_board(validation, rules, day), validation, day):
         click.echo(line)
 
@@ -304,8 +370,9 @@ def status(ctx: click.Context, period: str, inbox: Path, today) -> None:
 @click.option("--smtp-user", envvar="RANPE_SMTP_USER", help=_help("options.smtp_user"))
 @click.option("--smtp-password", envvar="RANPE_SMTP_PASSWORD", help=_help("options.smtp_password"))
 @click.option("--starttls/--no-starttls", envvar="RANPE_SMTP_STARTTLS", default=True, show_default=True)
+@reopen_option
 @click.pass_context
-def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send, yes, **smtp) -> None:
+def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send, yes, reopen, **smtp) -> None:
     from .core.lock import period_lock
     from .cycle.mail import SENT_LOG, Smtp, mail_folder, make_drafts
     from .cycle.mail import send as send_all
@@ -313,6 +380,7 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
     rules = _rules(ctx, outside=True)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
+        _writable(outbox, per, reopen, rules)
         paths, skipped = make_drafts(kind, rules, per, inbox, outbox, _today(today), agencies)
     for line in skipped:
         click.echo(line, err=True)
@@ -330,12 +398,19 @@ def mail(ctx: click.Context, kind, period, inbox, outbox, today, agencies, send,
         raise RanpeError(t("mail.no_host"))
     server = Smtp(smtp["smtp_host"], smtp["smtp_port"], smtp["smtp_user"], smtp["smtp_password"], smtp["starttls"])
     _dry_run(paths, server)
-    if not yes and not click.confirm(t("mail.confirm", n=len(paths))):
+    if not yes and not _confirmed(t("mail.confirm", n=len(paths))):
         click.echo(t("mail.cancelled"))
         return
-    sent, failed = send_all(paths, server, folder.parent, echo=click.echo)
+    sent, failed = send_all(paths, server, folder.parent, rules.settings.timezone, echo=click.echo)
     click.echo(t("mail.summary", sent=sent, failed=failed, log=folder.parent / SENT_LOG))
     sys.exit(PROBLEMS_FOUND if failed else 0)
+
+
+def _confirmed(question: str) -> bool:
+    """Asked on the console in the texts' words (click.confirm takes only y/yes/n/no): only
+    a yes confirms, an empty answer or anything else cancels."""
+    answer = click.prompt(t("click.confirm", question=question), default=t("click.answer_no"))
+    return answer.strip().casefold() in t("click.answers_yes")
 
 
 def _dry_run(paths: list[Path], server) -> None:

@@ -1,36 +1,43 @@
-"""Short console summaries (the files and --json hold everything)."""
+"""Short console summaries (the files and --json hold everything): the counts, each agency's
+state, then the errors, then the warnings on rows; what concerns an agency or a file as a
+whole (not received, actions without activity, files set aside) is summed up as counts."""
 
 from __future__ import annotations
 
-from .core.model import Validation
-from .core.problems import CORRECTED, ERROR, WARNING
+from .analysis.board import state_line
+from .core.model import USED, Problem, Validation
+from .core.problems import CORRECTED, ERROR, NOTICE, WARNING
 from .core.rules import Rules
-from .core.texts import t
+from .core.texts import has, t
 
-MAX_EXAMPLES = 10
+MAX_ERRORS, MAX_WARNINGS = 10, 5  # examples shown; every problem is in the validation list
 
 
 def summary_lines(validation: Validation, rules: Rules) -> list[str]:
-    files = validation.files
+    used = [f for f in validation.files if f.status == USED]
     lines = [
         t(
-            "cli.validate_header",
+            "console.header",
             period=validation.period.id,
-            files=len(files),
-            accepted=sum(f.accepted for f in files),
-            rejected=sum(f.rejected for f in files),
-            blank=sum(f.blank for f in files),
+            files=len(validation.files),
+            used=len(used),
+            accepted=sum(f.accepted for f in used),
+            rejected=sum(f.rejected for f in used),
+            blank=sum(f.blank for f in used),
         ),
-        t("cli.validate_counts", **{k: validation.counts.get(k, 0) for k in (ERROR, WARNING, CORRECTED)}),
+        t("console.counts", **{k: validation.counts.get(k, 0) for k in (ERROR, WARNING, CORRECTED)}),
+        state_line(validation),
         "",
     ]
     cols = {
         k: t(f"cli.validate_columns.{k}") for k in ("agency", "status", "accepted", "rejected", "errors", "warnings")
     }
-    lines.append(t("cli.validate_table_head", **cols))
+    width = max(len(a.short) for a in rules.agencies)  # every name whole, the columns aligned
+    lines.append(t("cli.validate_table_head", w=width, **cols))
     for code, st in validation.agencies.items():
         row = {
-            "agency": rules.agency_by_code[code].short[:18],
+            "w": width,
+            "agency": rules.agency_by_code[code].short,
             "status": t(f"status.{st.state}"),
             "accepted": st.accepted,
             "rejected": st.rejected,
@@ -38,15 +45,49 @@ def summary_lines(validation: Validation, rules: Rules) -> list[str]:
             "warnings": st.warnings,
         }
         lines.append(t("cli.validate_table_head", **row))
-    # errors first, then warnings; agencies not received are already in the table above
-    worth = [p for p in validation.problems if p.code != "not-received"]
-    shown = ([p for p in worth if p.severity == ERROR] + [p for p in worth if p.severity == WARNING])[:MAX_EXAMPLES]
-    if shown:
-        lines += ["", t("cli.validate_examples")]
-        for p in shown:
-            where = (p.file or p.value) + (f" {p.sheet}!{p.cell}" if p.cell else "")
-            lines.append(f"  [{t(f'severity.{p.severity}')}] {where}: {p.message}")
-        rest = len(validation.problems) - len(shown)
-        if rest > 0:
-            lines.append(t("cli.validate_more", n=rest))
-    return lines
+    errors = [p for p in validation.problems if p.severity == ERROR]
+    on_rows = [p for p in validation.problems if p.severity == WARNING and p.row]
+    lines += _examples("console.errors", errors, MAX_ERRORS)
+    lines += _examples("console.warnings", on_rows, MAX_WARNINGS)
+    copying = [p for p in validation.problems if p.code == "still-copying"]
+    lines += _examples("console.copying", copying, len(copying))
+    rest = [p for p in validation.problems if p.severity in (WARNING, NOTICE) and not p.row and p not in copying]
+    counted = _counted(rest, rules)
+    return [*lines, "", t("console.counted_title"), *counted] if counted else lines
+
+
+def _examples(title: str, problems: list[Problem], most: int) -> list[str]:
+    if not problems:
+        return []
+    out = ["", t(title)]
+    for p in problems[:most]:
+        where = (p.file or p.value) + (f" {p.sheet}!{p.cell}" if p.cell else "")
+        out.append(f"  [{t(f'severity.{p.severity}')}] {where}: {p.message}")
+    if len(problems) > most:
+        out.append(t("console.more", n=len(problems) - most))
+    return out
+
+
+def _counted(problems: list[Problem], rules: Rules) -> list[str]:
+    """One line per kind of problem that concerns an agency or a file as a whole (a file set
+    aside: per reason), with how many there are and the first few files or agencies."""
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for p in problems:
+        named = rules.agency_by_code[p.value].short if p.code == "not-received" else p.file or p.value
+        kinds.setdefault((p.code, p.detail if p.code == "set-aside" else ""), []).append(named)
+    out = []
+    for (code, detail), names in kinds.items():
+        key = f"console.counted.{code}"
+        n = len(names)
+        text = t(key, n=n, detail=detail) if has(key) else t("console.counted.other", n=n, name=_name(code))
+        shown = list(dict.fromkeys(names))
+        more = t("console.counted_more", n=len(shown) - NAMED) if len(shown) > NAMED else ""
+        out.append(f"  {text} " + t("console.counted_names", names="; ".join(shown[:NAMED]), more=more))
+    return out
+
+
+NAMED = 3  # files or agencies named on a line of counts
+
+
+def _name(code: str) -> str:
+    return t(f"problem_names.{code}")

@@ -95,8 +95,9 @@ def run(
     watch: Stopwatch | None = None,
     reopen: bool = False,
 ) -> Result:
-    history.check_open(outbox, period.id, reopen)  # a finalised period is not overwritten
-    validation = validate_period(inbox, rules, period, progress, watch)
+    history.check_open(outbox, period.id, reopen, rules.settings.timezone)  # a finalised period is not overwritten
+    validation = validate_period(inbox, rules, period, progress, watch, seen=history.seen(outbox))
+    history.record_inputs(outbox, period.id, validation.submissions)  # later periods set these aside
     day = output_date(validation)
     folder = outbox / period.id
     result = Result(validation)
@@ -120,7 +121,7 @@ def run(
             c = result.consolidation = consolidate(validation, rules, watch, decisions=decided)
             taken, unknown, c.review.orphans = review.check(c.review.items, new, stored)
             c.review.problems = problems + unknown
-            history.add_decisions(outbox, period.id, taken)
+            history.add_decisions(outbox, period.id, taken, rules.settings.timezone)
             result.taken = len(taken)
             in_force = history.decisions_hash(stored | {d.item: d for d in taken})
             previous = history.load(outbox, previous_period_id(period, rules))

@@ -201,7 +201,7 @@ def test_year_report_adds_up_the_stored_semesters(rules, two_periods, tmp_path_f
     from pipeline.cycle.year import year_report
 
     outbox, _, first, _ = two_periods
-    with pytest.raises(RanpeError, match="2025-S1"):
+    with pytest.raises(RanpeError, match=r"2025-S1.*ranpe consolidate --period 2025-S1"):
         year_report(outbox, rules, 2025)
     base = tmp_path_factory.mktemp("s1_2025")
     s1 = parse_period("2025-S1", rules)

@@ -85,7 +85,7 @@ def test_an_agency_without_a_usable_file_gets_one_workbook_from_its_newest(rules
                 z.writestr(info, d.replace(b">2026-S1<", b">2025-S2<"))
         os.utime(path, (when * 1e9, when * 1e9))
     result = run(inbox, tmp_path / "outbox", rules, period, consolidation=False)
-    assert [p.name for p in result.feedback] == [f"KEMENAG_{period.id}.xlsx"]
+    assert [p.name for p in result.feedback] == ["KEMENAG_2025-S2.xlsx"]  # named after the period it was made for
     intro = _rows(result.feedback[0], t("feedback.sheet"))[1][0]
     assert "KEMENAG versi 2.xlsx" in intro
 

@@ -4,12 +4,16 @@ was delivered."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
 import json
+import re
 import socket
+from pathlib import Path
 
+import jinja2.meta
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
@@ -17,7 +21,22 @@ from click.testing import CliRunner
 
 from pipeline.analysis.board import status_board
 from pipeline.cli import main
-from pipeline.cycle.mail import SENT_LOG, Smtp, mail_folder, make_drafts, send
+from pipeline.core.paths import text_templates
+from pipeline.core.periods import parse_period
+from pipeline.core.schema import Agency, Settings
+from pipeline.core.texts import t
+from pipeline.cycle.mail import (
+    SENT_LOG,
+    Letter,
+    Smtp,
+    _context,
+    eml_bytes,
+    mail_folder,
+    make_drafts,
+    outgoing,
+    render_body,
+    send,
+)
 from pipeline.intake.validate import validate_period
 from pipeline.run import run
 
@@ -44,9 +63,14 @@ def test_feedback_drafts(rules, period, consolidated):
         assert msg["To"].addresses[0].addr_spec == rules.get_agency(code).email
         assert msg["Subject"].startswith("[CONTOH] Umpan Balik Laporan RAN PE Semester I Tahun 2026")  # sample rules
         (att,) = list(msg.iter_attachments())
-        assert att.get_filename() == workbook.name and att.get_content() == workbook.read_bytes()
         body = msg.get_body(("plain",)).get_content()
-        assert "Yang perlu diperbaiki" in body and "Daftar Perbaikan" in body
+        if workbook.name.endswith(f"_{period.id}.xlsx"):
+            assert att.get_filename() == workbook.name and att.get_content() == workbook.read_bytes()
+            assert "Yang perlu diperbaiki" in body and "Daftar Perbaikan" in body
+        else:  # the demo's return made on the previous period's template: this period's template instead
+            template = outbox / period.id / "templates" / f"{code}_{period.id}.xlsx"
+            assert att.get_filename() == template.name and att.get_content() == template.read_bytes()
+            assert "dibuat dengan templat periode Semester II Tahun 2025" in body
     # the summary lists the cells of the workbook: KEMENAG's planted mistakes are named by cell
     status = result.validation.agencies
     errors = [c for c, s in status.items() if s.errors]
@@ -119,7 +143,7 @@ def test_send_delivers_logs_and_never_sends_twice(rules, period, consolidated, s
     handler = _Inbox(refuse_first=1)  # a transient refusal: retried once
     server = smtp_server(handler)
     folder = tmp_path / "surat"
-    assert send(paths[:2], server, folder, echo=lambda _: None) == (2, 0)
+    assert send(paths[:2], server, folder, "Asia/Jakarta", echo=lambda _: None) == (2, 0)
     assert len(handler.messages) == 2 and handler.messages[0]["X-Unsent"] is None
     draft = _parse(paths[0])
     got = handler.messages[0]
@@ -128,8 +152,10 @@ def test_send_delivers_logs_and_never_sends_twice(rules, period, consolidated, s
     assert att.get_content() == next(draft.iter_attachments()).get_content()
     log = [json.loads(line) for line in (folder / SENT_LOG).read_text().splitlines()]
     assert [e["file"] for e in log] == [p.name for p in paths[:2]]
-    assert send(paths[:2], server, folder, echo=lambda _: None) == (0, 0)  # already sent: skipped
+    said = []
+    assert send(paths[:2], server, folder, "Asia/Jakarta", echo=said.append) == (0, 0)  # already sent: skipped
     assert len(handler.messages) == 2
+    assert all(re.search(r"pada \d{2}/\d{2}/\d{4} \d{2}\.\d{2}; dilewati", x) for x in said), said  # not ISO
 
 
 def test_failing_server_records_nothing(rules, period, consolidated, tmp_path):
@@ -137,9 +163,19 @@ def test_failing_server_records_nothing(rules, period, consolidated, tmp_path):
     paths, _ = make_drafts("feedback", rules, period, inbox, outbox, dt.date(2026, 7, 20))
     said = []
     dead = Smtp("127.0.0.1", _free_port(), starttls=False, timeout=5)
-    assert send(paths[:2], dead, tmp_path, echo=said.append) == (0, 2)
+    assert send(paths[:2], dead, tmp_path, "Asia/Jakarta", echo=said.append) == (0, 2)
     assert not (tmp_path / SENT_LOG).exists()
     assert "server menolak sambungan" in said[0] and "TIDAK tercatat terkirim" in said[0]
+
+
+def test_a_server_that_cannot_be_found_is_told_in_indonesian(rules, period, consolidated, tmp_path):
+    """What the network library says (in English) is only the technical part of a message."""
+    inbox, outbox, _ = consolidated
+    paths, _ = make_drafts("feedback", rules, period, inbox, outbox, dt.date(2026, 7, 20))
+    said = []
+    nowhere = Smtp("server-surat.tidak-ada.invalid", 587, starttls=False, timeout=5)  # RFC 2606: never resolves
+    assert send(paths[:1], nowhere, tmp_path, "Asia/Jakarta", echo=said.append) == (0, 1)
+    assert "nama server tidak ditemukan" in said[0] and "Errno" not in said[0], said
 
 
 def test_cli_mail_send_lists_first(rules, period, consolidated, smtp_server, rules_copy):
@@ -187,3 +223,92 @@ def test_feedback_list_is_read_back_by_its_header_labels(tmp_path):
     (problem,) = read_problem_list(path)
     assert problem["cell"] == "F7" and problem["severity"] == t("severity.error") and problem["column"] == "Status"
     assert problem["message"] == "Kolom Status wajib diisi." and "Catatan Sekretariat" not in problem
+
+
+# ---- no missing value shows ----------------------------------------------------------------
+# The values each mail template uses: those every letter has, and those a letter may lack. A
+# template that starts using a new value fails the first test until it is listed here, so that
+# its absence is tested too. Optional settings and agency fields are found in their schema.
+ALWAYS = {"agency", "period", "settings", "deadline"}
+FEEDBACK = {"attachment", "source", "made_for", "n_errors", "n_warnings", "problems", "more", "days_left"}
+MAIL_VALUES = {  # kind: (values a letter may lack, values it always has besides ALWAYS)
+    "templates": ({"n_assigned", "attachment"}, set()),
+    "feedback": (FEEDBACK, set()),
+    "reminders": ({"attachment"}, {"status", "days_left"}),
+}
+EMPTY = {"source": "", "made_for": None, "problems": [], "more": 0, "days_left": None, "n_assigned": 0,
+         "n_errors": 0, "n_warnings": 0}  # fmt: skip
+SHOWS_A_GAP = re.compile(
+    r"\(\s*\)|\(\s*,|,\s*\)|\bNone\b| {2}| [.,;](?=\s|$)|:\s*\.|[ \t|]$|:[ \t]*\n(?!- )|:\s*\Z|^- *$|\n{3}", re.M
+)
+
+
+def _letters(rules, period):
+    """Each kind of letter with every value it can have (kind, values), as the letter
+    functions of pipeline/cycle/mail.py give them to the context builder."""
+    problems = [
+        {"severity": "galat", "cell": "E7", "column": "Nama Kegiatan", "message": "Kolom Nama Kegiatan wajib diisi."},
+        {"severity": "peringatan", "cell": "Identitas!B9", "column": "Email", "message": "Identitas belum lengkap."},
+    ]
+    feedback = {"source": "Laporan Kemenag.xlsx", "made_for": None, "n_errors": 1, "n_warnings": 1,
+                "problems": problems, "more": 3, "days_left": 5}  # fmt: skip
+    return [
+        ("templates", {"n_assigned": 4}),
+        ("feedback", feedback),
+        ("feedback", {**feedback, "made_for": parse_period("2025-S2", rules), "days_left": -2}),
+        ("reminders", {"status": "rejected", "days_left": 5}),
+        ("reminders", {"status": "not_received", "days_left": 0}),
+        ("reminders", {"status": "not_received", "days_left": -3}),
+    ]
+
+
+def _render(rules, period, kind: str, values: dict, missing: set[str]) -> str:
+    """The body of a letter of `kind` with the `missing` values empty (the attachment, a
+    context value, `problem.column`, or a field `settings.x` / `agency.x`)."""
+    blank = {m.split(".")[1]: "" for m in missing if m.startswith("settings.")}
+    rules = dataclasses.replace(rules, settings=rules.settings.model_copy(update=blank))
+    agency = rules.get_agency("KEMENAG").model_copy(
+        update={m.split(".")[1]: "" for m in missing if m.startswith("agency.")}
+    )
+    values = {k: EMPTY[k] if k in missing else v for k, v in values.items()}
+    if "problem.column" in missing:
+        values["problems"] = [{**p, "column": ""} for p in values["problems"]]
+    attachment = None if "attachment" in missing else Path(f"KEMENAG_{period.id}.xlsx")
+    return render_body(kind, **_context(rules, period, agency, attachment, **values))
+
+
+def _optional_fields(model) -> set[str]:
+    return {name for name, f in model.model_fields.items() if f.default in ("", None)}
+
+
+def test_every_value_a_mail_template_uses_is_listed():
+    env = text_templates("mail")
+    for kind, (optional, required) in MAIL_VALUES.items():
+        source = env.loader.get_source(env, f"{kind}.txt.j2")[0]
+        assert jinja2.meta.find_undeclared_variables(env.parse(source)) == ALWAYS | optional | required, kind
+
+
+def test_no_mail_shows_a_missing_value(rules, period):
+    """Every letter rendered with each optional value missing, then with all of them missing:
+    no empty brackets, 'None', double spaces, dangling colons or empty paragraphs."""
+    optional_fields = {f"settings.{f}" for f in _optional_fields(Settings)}
+    optional_fields |= {f"agency.{f}" for f in _optional_fields(Agency)}
+    assert "settings.contact_phone" in optional_fields
+    for kind, values in _letters(rules, period):
+        optional = (MAIL_VALUES[kind][0] & set(values)) | {"attachment"} | optional_fields
+        optional |= {"problem.column"} if values.get("problems") else set()
+        for missing in [set(), *({m} for m in sorted(optional)), optional, optional - {"made_for"}]:
+            body = _render(rules, period, kind, values, missing)
+            gaps = [m.group(0) for m in SHOWS_A_GAP.finditer(body)]
+            assert not gaps, f"{kind} without {sorted(missing)}: {gaps}\n{body}"
+
+
+def test_a_long_subject_reads_back_as_written(rules, period, tmp_path):
+    """Python folds a long subject before the dash (an encoded word) with a space on both sides
+    of the fold, which a mail program shows as two: the draft and the message sent keep one."""
+    for agency in rules.agencies:
+        subject = t("mail.subject.feedback", period_title=period.title, agency=agency.short, n_errors=1, n_warnings=0)
+        path = tmp_path / f"{agency.code}.eml"
+        path.write_bytes(eml_bytes(Letter(agency, subject, "Isi surat.", None), rules, dt.date(2026, 7, 10)))
+        sent = email.message_from_bytes(outgoing(path).as_bytes(), policy=email.policy.default)
+        assert _parse(path)["Subject"] == sent["Subject"] == f"[CONTOH] {subject}"

@@ -127,7 +127,7 @@ def test_report_renders_again_without_the_inbox(demo_out, tmp_path):
     again = (copy / "2026-S1" / "laporan_2026-S1.docx").read_bytes()
     assert again == (out / "2026-S1" / "laporan_2026-S1.docx").read_bytes(), "same data, same bytes"
     missing = CliRunner().invoke(main, ["report", "--period", "2026-S2", "--outbox", str(copy)])
-    assert missing.exit_code == 2 and "make consolidate PERIOD=2026-S2" in missing.output
+    assert missing.exit_code == 2 and "ranpe consolidate --period 2026-S2" in missing.output
 
 
 def test_edited_template_is_honoured(demo_out, tmp_path):

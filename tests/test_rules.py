@@ -134,10 +134,171 @@ def test_malformed_rules_name_file_and_key(rules_copy, name, change, expected):
     assert "\n" not in str(info.value)
 
 
-def test_yaml_syntax_error_names_line(rules_copy):
-    (rules_copy / "lists.yaml").write_text("lists:\n  status: [Selesai\n")
-    with pytest.raises(RanpeError, match=r"lists.yaml bukan YAML yang sah \(baris \d+\)"):
+def _plant(folder, name: str, typed: str, typo: str) -> int:
+    """Type `typo` for `typed` on the first line of rules file `name` holding it, as a person
+    editing the file would; return that line's number."""
+    path = folder / name
+    lines = path.read_text(encoding="utf-8").split("\n")
+    i = next(i for i, line in enumerate(lines) if typed in line)
+    lines[i] = lines[i].replace(typed, typo, 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return i + 1
+
+
+def _cli(folder, *debug: str):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    return CliRunner().invoke(main, [*debug, "--rules", str(folder), "templates", "--period", "2026-S1"])
+
+
+def _traceback(exc: BaseException) -> str:
+    """What Python prints for an exception that ends the program (`ranpe --debug`)."""
+    import traceback
+
+    return "".join(traceback.format_exception(exc))
+
+
+# The common typos in a hand-edited rules file: (file, text of a line, typed instead, the
+# hint expected, what the hint names). The line blamed is the one typed over.
+TYPOS = {
+    "missing-colon": ("settings.yaml", "correction_days: 7", "correction_days 7", "missing_colon", {}),
+    "missing-colon-last-key": ("settings.yaml", "plan_end:", "plan_end", "missing_colon", {}),
+    "missing-colon-nested": ("settings.yaml", "  place: Jakarta", "  place Jakarta", "missing_colon", {}),
+    "missing-colon-in-list-item": ("agencies.yaml", "  - code: BNPT", "  - code BNPT", "missing_colon", {}),
+    "no-space-after-colon": ("settings.yaml", "open_rows: 200", "open_rows:200", "missing_colon", {}),
+    "unclosed-double-quote": ("settings.yaml", 'contact_phone: "(021) 0000-0000"', 'contact_phone: "(021)', "quote",
+                              {"quote": '"'}),
+    "unclosed-single-quote": ("settings.yaml", 'contact_phone: "(021) 0000-0000"', "contact_phone: '(021)", "quote",
+                              {"quote": "'"}),
+    "unclosed-quote-in-brackets": ("agencies.yaml", '    pillars: ["1", "2", "3"]', '    pillars: ["1", "2, "3"]',
+                                   "quote", {"quote": '"'}),
+    "tab-indentation": ("settings.yaml", "  place:", "\tplace:", "tab", {}),
+    "tab-after-colon": ("settings.yaml", "open_rows: ", "open_rows:\t", "tab", {}),
+    "indented-too-far": ("settings.yaml", "  title:", "    title:", "indent", {}),
+    "indented-too-little": ("settings.yaml", "  title:", " title:", "indent", {}),
+    "key-indented-in-list-item": ("agencies.yaml", "    short: Kemenko PMK", "     short: Kemenko PMK", "indent", {}),
+    "list-item-indented-too-little": ("lists.yaml", "      - Pemuda", "    - Pemuda", "indent", {}),
+    "stray-list-dash": ("settings.yaml", "correction_days: 7", "- correction_days: 7", "dash_mixed", {}),
+    "stray-list-dash-nested": ("agencies.yaml", "    short: Kemenko PMK", "    - short: Kemenko PMK", "dash_mixed",
+                               {}),
+    "list-item-without-dash": ("lists.yaml", "      - Pemuda", "      Pemuda", "dash_missing", {}),
+    "list-item-without-space": ("lists.yaml", "      - Pemuda", "      -Pemuda", "dash_space", {}),
+    "colon-in-value": ("settings.yaml", "secretariat: ", "secretariat: Sekber: ", "colon_in_value", {}),
+    "text-after-quote": ("settings.yaml", 'contact_phone: "(021) 0000-0000"', 'contact_phone: "(021)" 0000-0000',
+                         "after_value", {}),
+    "unclosed-bracket": ("agencies.yaml", "    aliases: [Kemenkopmk]", "    aliases: [Kemenkopmk", "bracket",
+                         {"bracket": "]"}),
+    "unclosed-brace": ("lists.yaml", "Terkait: Pendukung}", "Terkait: Pendukung", "bracket", {"bracket": "}"}),
+    "colon-in-value-in-list-item": ("agencies.yaml", "    name: Badan", "    name: BNPT: Badan", "colon_in_value", {}),
+    "value-starting-with-at": ("settings.yaml", "contact_email: ", "contact_email: @", "reserved", {"char": "@"}),
+    "value-starting-with-star": ("settings.yaml", "secretariat: ", "secretariat: *", "reserved", {"char": "*"}),
+    "duplicate-key": ("settings.yaml", "open_rows: 200", "correction_days: 200", "duplicate",
+                      {"key": "correction_days"}),
+    "impossible-date": ("settings.yaml", "plan_start: 2020-01-01", "plan_start: 2020-13-01", "date", {}),
+    "invisible-character": ("settings.yaml", "secretariat: Sekretariat", "secretariat: Sekre\x07tariat", "character",
+                            {}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "start", "typo", "hint", "values"), TYPOS.values(), ids=TYPOS)
+def test_a_typo_in_a_rules_file_names_its_line_and_what_to_do(rules_copy, name, start, typo, hint, values):
+    """The message names the file, the line the typo is on (not where the parser gave up),
+    quotes it and says what to do, in Indonesian; the parser's English only with --debug."""
+    from pipeline.core.texts import t
+
+    if hint == "duplicate":  # named with the line the key first appears on
+        first = (rules_copy / name).read_text(encoding="utf-8").split("\n").index("correction_days: 7") + 1
+        values = {**values, "first": str(first)}
+    line = _plant(rules_copy, name, start, typo)
+    typed = (rules_copy / name).read_text(encoding="utf-8").split("\n")[line - 1]
+    with pytest.raises(RanpeError) as info:
         load_rules(rules_copy)
+    hint_text = t(f"errors.rules_yaml_hint.{hint}", **values)
+    expected = t("errors.rules_yaml", file=rules_copy / name, line=line, text=typed, hint=hint_text)
+    assert str(info.value) == expected
+    parser = info.value.__cause__
+    assert isinstance(parser, yaml.YAMLError)
+    english = getattr(parser, "problem", None) or parser.reason  # PyYAML's own words
+
+    result = _cli(rules_copy)
+    assert result.exit_code == 2 and result.output == t("cli.fatal", message=expected) + "\n"
+    assert english not in result.output and "<unicode string>" not in result.output
+    debug = _cli(rules_copy, "--debug")
+    assert isinstance(debug.exception, RanpeError) and english in _traceback(debug.exception)
+
+
+def test_the_parser_is_shown_with_debug(rules_copy):
+    """`ranpe --debug` prints the parser's own report (English, with its line and column)
+    above the Indonesian message; without --debug only the message."""
+    import subprocess
+    import sys
+
+    line = _plant(rules_copy, "settings.yaml", "correction_days: 7", "correction_days 7")
+    cmd = [sys.executable, "-m", "pipeline.cli", "--rules", str(rules_copy), "templates", "--period", "2026-S1"]
+    plain = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    debug = subprocess.run([*cmd[:3], "--debug", *cmd[3:]], capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 2 and "could not find expected ':'" not in plain.stderr
+    assert f"baris {line}: “correction_days 7”" in plain.stderr and "Traceback" not in plain.stderr
+    assert "could not find expected ':'" in debug.stderr and f"line {line}, column 1" in debug.stderr
+    assert f"baris {line}: “correction_days 7”" in debug.stderr
+
+
+def test_a_rules_file_not_saved_as_utf8(rules_copy):
+    """An old Notepad saves ANSI (cp1252): the message says so and how to save it again."""
+    path = rules_copy / "settings.yaml"
+    text = path.read_text(encoding="utf-8").replace("secretariat: Sekretariat", "secretariat: Sekretariat é")
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(RanpeError, match=r"settings\.yaml tidak tersimpan dalam pengodean UTF-8 .* baris 2\b"):
+        load_rules(rules_copy)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "typo", "expected"),
+    [
+        ("settings.yaml", "correction_days: 7", "correction_days: 0", "'correction_days': harus paling sedikit 1"),
+        ("settings.yaml", "template_version: 1", "template_version: 1.5", "'template_version': harus berupa bilangan"),
+        ("settings.yaml", "plan_start: 2020-01-01", "plan_start: 01-01-2020", "'plan_start': harus berupa tanggal"),
+        ("settings.yaml", "open_rows: 200", "open_rows: banyak", "'open_rows': harus berupa bilangan bulat"),
+        ("settings.yaml", "signature:", "signatur:", "'signatur': kunci tidak dikenal"),
+        (
+            "periods.yaml",
+            "{month: 7, day: 15, year_offset: 0}",
+            "15 Juli",
+            "'kinds.S1.deadline': harus berupa pemetaan",
+        ),
+        (
+            "review.yaml",
+            "provisional_share: 0.05",
+            "provisional_share: 5",
+            "'provisional_share': harus paling banyak 1",
+        ),
+        ("report.yaml", "action_cap: 1.0", "action_cap: 0", "'action_cap': harus lebih besar dari 0"),
+    ],
+)
+def test_a_wrong_value_in_a_rules_file_is_told_in_indonesian(rules_copy, name, typed, typo, expected):
+    """pydantic's complaints about a file's shape are in the texts' words; its English only with --debug."""
+    _plant(rules_copy, name, typed, typo)
+    with pytest.raises(RanpeError) as info:
+        load_rules(rules_copy)
+    english = info.value.__cause__.errors()[0]["msg"]
+    assert f"{name} tidak sah pada kunci {expected}" in str(info.value) and english not in str(info.value)
+    result = _cli(rules_copy)
+    assert result.exit_code == 2 and expected in result.output and english not in result.output
+    assert english in _traceback(_cli(rules_copy, "--debug").exception)
+
+
+def test_pydantic_choices_and_unknown_complaints_are_indonesian(rules_copy):
+    """A choice lists the allowed values without pydantic's English "or"; a complaint the
+    texts do not know is told in general words, not in pydantic's."""
+    from pipeline.core.rules import _pydantic_problem
+
+    _plant(rules_copy, "fields.yaml", "type: money", "type: uang")
+    with pytest.raises(RanpeError, match=r"nilai tidak dikenal; pilihan: 'text', 'url', .*, 'choice', 'percent'$"):
+        load_rules(rules_copy)
+    unknown = {"type": "uuid_parsing", "msg": "Input should be a valid UUID", "ctx": {"error": "bad"}}
+    assert "Input should" not in _pydantic_problem(unknown) and "rules/README.md" in _pydantic_problem(unknown)
 
 
 def test_missing_rules_file(rules_copy):

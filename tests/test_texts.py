@@ -91,3 +91,18 @@ def test_the_scan_finds_a_sentence_in_code(tmp_path):
     path.write_text('from x import t\nt("tidak.ada.kunci")\n')
     with pytest.raises(AssertionError, match=r"no text 'tidak\.ada\.kunci'"):
         test_every_text_looked_up_exists(path)
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return [node] if isinstance(node, str) else []
+
+
+def test_every_hint_names_a_ranpe_command():
+    """An officer running the installed wheel on Windows has no make: the texts and the
+    shipped templates name `ranpe` commands (docs/panduan.md offers make on Linux besides)."""
+    shipped = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "templates").rglob("*.j2"))]
+    assert not [s for s in _strings(_load(lang())) + shipped if re.search(r"\bmake\b", s)]

@@ -27,6 +27,7 @@ def status_board(validation: Validation, rules: Rules, today: dt.date) -> pd.Dat
                 "status_kode": st.state,
                 "status": t(f"status.{st.state}"),
                 "berkas": len(st.files),
+                "berkas_dipakai": st.file,
                 "diterima": not st.missing,
                 "dikirim": st.sent,
                 "baris_diterima": st.accepted,
@@ -49,12 +50,14 @@ def board_lines(board: pd.DataFrame, validation: Validation, today: dt.date) -> 
     when = t("status_board.days_left", n=days) if days >= 0 else t("status_board.days_past", n=-days)
     out = [t("status_board.title", period=p.id, deadline=dmy(p.deadline), when=when), ""]
     head = t("status_board.columns")
-    out.append(t("status_board.row", **head))
+    width = int(board["kl"].str.len().max()) if len(board) else 0  # every name whole, the columns aligned
+    out.append(t("status_board.row", w=width, **head))
     yes = t("status_board.yes_text")
     for r in board.itertuples():
         out.append(
             t(
                 "status_board.row",
+                w=width,
                 kl=r.kl,
                 status=r.status,
                 dikirim=dmy(r.dikirim) if r.dikirim else "-",
@@ -63,14 +66,15 @@ def board_lines(board: pd.DataFrame, validation: Validation, today: dt.date) -> 
                 peringatan=r.peringatan,
                 terlambat=yes if r.terlambat else "",
                 sisa=("" if r.sisa_hari is None or pd.isna(r.sisa_hari) else int(r.sisa_hari)),
+                berkas=r.berkas_dipakai or "-",
             )
         )
-    counts = {
-        "received": int(board["diterima"].sum()),
-        "total": len(board),
-        "nihil": int(board["nihil"].sum()),
-        "missing": int(board["belum_masuk"].sum()),
-        "late": int(board["terlambat"].sum()),
-        "problems": int((board["galat"] > 0).sum()),
-    }
-    return [*out, "", t("status_board.counts", **counts)]
+    late, errors = int(board["terlambat"].sum()), int((board["galat"] > 0).sum())
+    return [*out, "", state_line(validation), t("status_board.counts", late=late, problems=errors)]
+
+
+def state_line(validation: Validation) -> str:
+    """How many agencies are in each state, as one line (the status board and the console)."""
+    counts = validation.state_counts()
+    parts = [t("status_board.state_count", n=n, state=t(f"status.{s}")) for s, n in counts.items() if n]
+    return t("status_board.states", states="; ".join(parts), total=sum(counts.values()))

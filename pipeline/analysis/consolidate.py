@@ -208,6 +208,14 @@ def _catalogue_frame(rules: Rules) -> pd.DataFrame:
 
 
 ZERO = ["kegiatan", "kegiatan_unik", "kl", "peserta", "peserta_unik", "anggaran", "realisasi_anggaran"]
+COUNTS = ["kegiatan", "kegiatan_unik", "kl"]  # of activities and agencies: whole numbers
+
+
+def _zeros(df: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    """Groups without activities get zeros, and every count (COUNTS and `counts`) stays an
+    integer: the missing figures of such a group had made its columns float ("3.0 K/L")."""
+    filled = df.fillna(dict.fromkeys([*ZERO, *counts], 0))
+    return filled.astype(dict.fromkeys([*COUNTS, *counts], "int64"))
 
 
 def by_action(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -218,7 +226,7 @@ def by_action(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     figures = _metrics(acts, ["kode_aksi"], statuses)
     out = _catalogue_frame(rules).merge(figures, on="kode_aksi", how="left")
     out = out.merge(measure(acts, rules, ["kode_aksi"]), on="kode_aksi", how="left")
-    out = out.fillna({c: 0 for c in [*ZERO, *statuses, "satuan_berbeda"]})
+    out = _zeros(out, [*statuses, "satuan_berbeda"])
     matrix = out["target_katalog"].fillna(0) > 0
     out["capaian"] = achievement(out["target_katalog"], out["realisasi"].fillna(0)).where(
         matrix, achievement(out["target"], out["realisasi"])
@@ -245,7 +253,7 @@ def by_level(acts: pd.DataFrame, rules: Rules, depth: int, actions: pd.DataFrame
     out = groups.merge(figures, on=keys, how="left")
     actions = by_action(acts, rules) if actions is None else actions
     out = out.join(group_achievement(actions, keys[0], rules.report.action_cap), on=keys[0])
-    return out.fillna({c: 0 for c in [*ZERO, *statuses, "aksi_terukur"]})
+    return _zeros(out, [*statuses, "aksi_terukur"])
 
 
 def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.DataFrame:
@@ -292,7 +300,7 @@ def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     targets, each capped like a pillar's."""
     codes = [a.code for a in rules.agencies]
     figures = _metrics(acts, ["_agency"], rules.choices("list:status")).set_index("_agency")
-    out = figures.reindex(codes)[["kegiatan", "serapan"]].fillna({"kegiatan": 0})
+    out = figures.reindex(codes)[["kegiatan", "serapan"]].fillna({"kegiatan": 0}).astype({"kegiatan": "int64"})
     own = measure(acts, rules, ["_agency", "kode_aksi"])
     if len(own):
         own["capaian"] = achievement(own["target"], own["realisasi"])
@@ -317,7 +325,7 @@ def by_province(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
             "peserta": g["jumlah_peserta"].sum().astype("float64"),
         }
     )
-    return places.merge(figures, left_on="provinsi", right_index=True, how="left").fillna(0)
+    return _zeros(places.merge(figures, left_on="provinsi", right_index=True, how="left"), [])
 
 
 def completeness(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:

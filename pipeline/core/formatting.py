@@ -1,10 +1,13 @@
 """Indonesian number and date formatting, the one place for it: "1.250.000", "1.234,5",
-"Rp 1.250.000", "75,5%", "3 Desember 2026", "03/12/2026"."""
+"Rp 1.250.000", "75,5%", "3 Desember 2026", "03/12/2026", "07/12/2026 07.18"."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from zoneinfo import ZoneInfo
+
+from .texts import t
 
 MONTHS = [
     "Januari",
@@ -62,6 +65,22 @@ def tanggal(day) -> str:
 def dmy(day) -> str:
     """A date as focal points type it: date(2026, 12, 3) -> '03/12/2026'."""
     return day.strftime("%d/%m/%Y")
+
+
+def waktu(at, tz: str, long: bool = False) -> str:
+    """A moment (an ISO text as the history stores it, or a datetime) in the secretariat's time
+    zone `tz` (settings.yaml `timezone`): '2026-12-07T00:18:04+00:00' in Asia/Jakarta ->
+    '07/12/2026 07.18'; long: '7 Desember 2026 pukul 07.18 WIB' (the zone's own abbreviation:
+    WIB, WITA, WIT). A moment without a zone is taken as the secretariat's."""
+    if _missing(at) or at == "":
+        return "-"
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    zone = ZoneInfo(tz)
+    at = at.replace(tzinfo=zone) if at.tzinfo is None else at.astimezone(zone)
+    if long:
+        return t("formatting.long_time", day=tanggal(at), time=f"{at:%H.%M}", zone=at.tzname())
+    return f"{at:%d/%m/%Y %H.%M}"
 
 
 def poin(change, decimals: int = 1) -> str:

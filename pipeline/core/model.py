@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .names import display_name
-from .problems import CODES, CORRECTED, ERROR, WARNING
+from .problems import CODES, CORRECTED, ERROR, NOTICE, WARNING
 from .texts import t
 
 if TYPE_CHECKING:
@@ -93,11 +93,13 @@ class Submission:
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
     superseded: bool = False
+    label: str = ""  # the name as shown, set where the file lies in a period folder of the inbox
+    set_aside: str = ""  # why the file is not the period's (ingest.py): it is listed, never used
 
     @property
     def name(self) -> str:
         """The file's name as shown everywhere (escaped where it is not printable)."""
-        return display_name(self.path.name)
+        return self.label or display_name(self.path.name)
 
     def problem(self, code: str, **kw) -> None:
         self.problems.append(Problem(self.name, code, **kw))
@@ -108,6 +110,10 @@ class Submission:
 
 
 USED, SUPERSEDED, REJECTED = "used", "superseded", "rejected"  # what became of a file
+
+# The files processed so far, by SHA-256: [(the period a run processed it in, the period the
+# file itself names, or None)], from the history (cycle/history.py `seen`).
+Seen = dict[str, list[tuple[str, str | None]]]
 
 
 @dataclass
@@ -127,7 +133,8 @@ class FileCount:
 
 
 REPORTED = ("accepted", "accepted_warnings", "partial", "nihil")  # states of an agency that reported
-MISSING = ("not_received", "rejected")  # nothing usable yet: the agency still has to send
+MISSING = ("rejected", "not_received")  # nothing usable yet: the agency still has to send
+STATES = (*REPORTED, *MISSING)  # every state, in the order every output lists them
 
 
 @dataclass
@@ -143,6 +150,7 @@ class AgencyStatus:
     warnings: int = 0
     late: bool = False
     sent: dt.date | None = None  # when the file used was sent (the date that decides lateness)
+    file: str = ""  # the file in use (its name as shown), when there is one
 
     @property
     def missing(self) -> bool:
@@ -166,6 +174,17 @@ class Validation:
     def counts(self) -> Counter:
         return Counter(p.severity for p in self.problems)
 
+    @property
+    def found(self) -> bool:
+        """Whether a problem was found (exit code 1): a notice (a file set aside) is none."""
+        return any(p.severity != NOTICE for p in self.problems)
+
+    def state_counts(self) -> dict[str, int]:
+        """How many agencies are in each state, in the order of STATES: the one count of the
+        status board, the console, the summary workbook and the report."""
+        found = Counter(a.state for a in self.agencies.values())
+        return {state: found[state] for state in STATES}
+
     def row_counts(self) -> dict[str, int]:
         """The one definition of the row counts every output shows: read = accepted +
         rejected for errors + in rejected files + in superseded files + blank."""
@@ -187,7 +206,7 @@ class Validation:
             "period": self.period.id,
             "files": [vars(f) for f in self.files],
             "agencies": {code: asdict(a) for code, a in self.agencies.items()},
-            "counts": {s: self.counts.get(s, 0) for s in (ERROR, WARNING, CORRECTED)},
+            "counts": {s: self.counts.get(s, 0) for s in (ERROR, WARNING, CORRECTED, NOTICE)},
             "problems": [p.as_dict() for p in self.problems],
         }
 

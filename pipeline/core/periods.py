@@ -34,3 +34,31 @@ def previous_period_id(period: Period, rules: Rules) -> str:
     kinds = list(rules.periods.kinds)
     i = kinds.index(period.kind)
     return f"{period.year}-{kinds[i - 1]}" if i else f"{period.year - 1}-{kinds[-1]}"
+
+
+def period_key(period_id: str, rules: Rules) -> tuple[int, int] | None:
+    """Where a period id stands in time, to compare two periods; None for an id the rules do not know."""
+    m = _ID.match(period_id or "")
+    kinds = list(rules.periods.kinds)
+    return (int(m["year"]), kinds.index(m["kind"])) if m and m["kind"] in kinds else None
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def period_in_text(text: object, rules: Rules) -> str | None:
+    """The period a text names: its id ("2026-S1") or a kind's label or alias with one year
+    ("SEMESTER I TAHUN 2026"); None when it names none, or more than one."""
+    folded = " ".join(str(text or "").split()).casefold()
+    ids = {f"{m['year']}-{m['kind']}" for m in re.finditer(r"\b(?P<year>\d{4})-(?P<kind>[a-z0-9]+)\b", folded)}
+    ids = {i.upper() for i in ids if i.split("-")[1].upper() in rules.periods.kinds}
+    if ids:
+        return ids.pop() if len(ids) == 1 else None
+    kinds = {
+        code
+        for code, kind in rules.periods.kinds.items()
+        for name in (kind.label, *kind.aliases)
+        if re.search(rf"(?<!\w){re.escape(' '.join(name.split()).casefold())}(?!\w)", folded)
+    }
+    years = set(_YEAR.findall(folded))
+    return f"{years.pop()}-{kinds.pop()}" if len(kinds) == 1 and len(years) == 1 else None

@@ -1,16 +1,18 @@
 """The one catalogue of problem codes: each code's severity and the one place that raises it.
 
 Severities: error (the row or file is rejected), warning (kept, to be checked), corrected
-(a safe fix was applied and the agency is told). Messages live in the texts file under
-`problems.<code>`. A code is written as a literal in the module that raises it and in no
-other module that raises problems (tests/test_problem_codes.py checks it). The codes under
-"rules/checks.yaml" are raised by a configurable check of pipeline/intake/checks.py: the
-checks.yaml entry that names the code also names the check.
+(a safe fix was applied and the agency is told), notice (a file of the inbox that is not this
+period's return, or not yet whole: listed for the secretariat, never a problem of a return).
+Messages live in the texts file under `problems.<code>`. A code is written as a literal in
+the module that raises it and in no other module that raises problems
+(tests/test_problem_codes.py checks it). The codes under "rules/checks.yaml" are raised by
+a configurable check of pipeline/intake/checks.py: the checks.yaml entry that names the
+code also names the check.
 """
 
 from __future__ import annotations
 
-ERROR, WARNING, CORRECTED = "error", "warning", "corrected"
+ERROR, WARNING, CORRECTED, NOTICE = "error", "warning", "corrected", "notice"
 
 RAISED_IN: dict[str, dict[str, str]] = {
     "pipeline/intake/read.py": {  # the file as a file: can it be read at all, safely?
@@ -24,6 +26,8 @@ RAISED_IN: dict[str, dict[str, str]] = {
     },
     "pipeline/intake/ingest.py": {  # which agency and period a readable file is, and where its rows are
         "ignored-file": WARNING,
+        "set-aside": NOTICE,
+        "still-copying": NOTICE,
         "macro-present": WARNING,
         "sheet-missing": ERROR,
         "header-missing": ERROR,

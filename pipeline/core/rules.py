@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from . import yaml_typos
 from .errors import RanpeError
 from .paths import rules_dir
 from .problems import CODES, WARNING
@@ -171,9 +172,27 @@ def _flatten(groups: list[Group], path: tuple[tuple[str, str], ...]):
 
 
 def _pydantic_problem(err: dict) -> str:
+    """What pydantic found, in the texts' words (its own English is shown with --debug)."""
     key = f"pydantic.{err['type']}"
     ctx = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
-    return t(key if has(key) else "pydantic.default", msg=err["msg"], **ctx)
+    if "expected" in ctx:  # "'a', 'b' or 'c'": the choices, without the English "or"
+        ctx["expected"] = ctx["expected"].replace("' or '", "', '")
+    return t(key if has(key) else "pydantic.default", **ctx)
+
+
+def _read(path: Path) -> object:
+    """The data of one rules file; a typo stops with the line most likely mistyped and what to do."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # e.g. saved as ANSI by an old Notepad
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise RanpeError(t("errors.rules_encoding", file=path, line=line)) from exc
+    try:
+        return yaml_typos.load(text)
+    except yaml.YAMLError as exc:
+        typo = yaml_typos.locate(text, exc)
+        hint = t(f"errors.rules_yaml_hint.{typo.kind}", **typo.values)
+        raise RanpeError(t("errors.rules_yaml", file=path, line=typo.line, text=typo.text, hint=hint)) from exc
 
 
 def load_file(folder: Path, name: str) -> tuple[Model, str]:
@@ -181,18 +200,13 @@ def load_file(folder: Path, name: str) -> tuple[Model, str]:
     path = folder / name
     if not path.is_file():
         raise RanpeError(t("errors.rules_missing", file=path))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else "?"
-        raise RanpeError(t("errors.rules_yaml", file=path, line=line, problem=getattr(exc, "problem", exc))) from None
+    data = _read(path)
     try:
         model = FILES[name].model_validate(data if data is not None else {})
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or t("errors.rules_root")
-        raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=_pydantic_problem(err))) from None
+        raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=_pydantic_problem(err))) from exc
     canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return model, hashlib.sha256(canonical.encode()).hexdigest()
 

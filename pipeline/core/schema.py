@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -127,6 +128,7 @@ class PeriodKind(Model):
     start: str
     end: str
     deadline: Deadline
+    aliases: list[str] = []  # other ways a title names the kind ("Semester 1"), to tell a file's period
 
 
 class PeriodsFile(Model):
@@ -154,6 +156,16 @@ class Settings(Model):
     plan_start: dt.date
     plan_end: dt.date
     signature: Signature = Signature()  # the report's signature block
+    timezone: str = "Asia/Jakarta"  # the secretariat's: the times shown (finalised, decided) are in it
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(t("formatting.timezone_unknown", zone=zone)) from None
+        return zone
 
 
 class Limits(Model):
@@ -166,6 +178,7 @@ class Limits(Model):
     seconds_per_file: float = 60
     worker_memory_mb: int = 1024
     workers: int = 0
+    copy_window_seconds: float = 0  # a file changed this recently is looked at twice: still being copied?
 
 
 # ---- checks.yaml: one model per check, named by `check`; implemented in intake/checks.py.

@@ -1,7 +1,7 @@
 """The workspace a command works in, and making one (`ranpe init DIR`): the shipped rules
-and Word template copied for the secretariat to edit, empty inbox and outbox, and the
-marker file. The package's own files are never written: an upgrade replaces them and
-leaves the workspace as it was."""
+and Word template copied for the secretariat to edit, the officers' guide, empty inbox and
+outbox, and the marker file. The package's own files are never written: an upgrade
+replaces them and leaves the workspace as it was (`ranpe panduan` writes the new guide)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import shutil
 from pathlib import Path
 
 from .errors import RanpeError
-from .files import write_text
+from .files import write_bytes, write_text
 from .paths import DEFAULTS, MARKER, find_workspace
 from .texts import t
 
-COPIED = ("rules", "templates/docx/laporan.docx")  # what the secretariat edits; the rest stays shipped
+GUIDE = "docs/panduan.md"  # the officers' guide, where the checkout keeps it
+COPIED = ("rules", "templates/docx/laporan.docx", GUIDE)  # what the secretariat edits, and the guide
 
 
 def workspace() -> Path:
@@ -50,3 +51,12 @@ def init_workspace(folder: Path) -> Path:
     for name in ("inbox", "outbox"):
         (folder / name).mkdir(exist_ok=True)
     return write_text(folder / MARKER, t("workspace.marker"))  # last: the folder is a workspace once complete
+
+
+def write_guide(target: Path) -> Path:
+    """Write the shipped guide to `target` (over an older copy: the guide is not the
+    secretariat's to edit); the checkout's own guide is left as it is."""
+    source = DEFAULTS / GUIDE
+    if not (target.exists() and target.samefile(source)):
+        write_bytes(target, source.read_bytes())
+    return target

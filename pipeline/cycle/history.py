@@ -7,6 +7,8 @@ changes nothing. The secretariat's review decisions are kept apart, every one wi
 and when (a later decision on an item is added, never written over): a new snapshot never
 loses them.
 A finalised period is locked; a later run needs `reopen`, which is recorded as an event.
+Every file a run reads into a period (validate or consolidate, whatever its fate) is recorded
+with the period it names itself, so that a later period sharing the inbox sets it aside.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.errors import RanpeError
-from ..core.model import AgencyStatus, Decision, Snapshot
+from ..core.formatting import waktu
+from ..core.model import REJECTED, SUPERSEDED, USED, AgencyStatus, Decision, Seen, Snapshot, Submission
 from ..core.texts import t
 
 DB_NAME = "riwayat.sqlite"
@@ -41,6 +44,8 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, period
 CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, period TEXT NOT NULL,
     item TEXT NOT NULL, decision TEXT NOT NULL, note TEXT, decided_by TEXT, decided_at TEXT, fingerprint TEXT);
 CREATE INDEX IF NOT EXISTS decisions_period ON decisions (period, item);
+CREATE TABLE IF NOT EXISTS inputs (period TEXT NOT NULL, sha256 TEXT NOT NULL, file TEXT, own_period TEXT,
+    status TEXT, first_at TEXT, PRIMARY KEY (period, sha256));
 """
 
 
@@ -76,8 +81,9 @@ def now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def check_open(outbox: Path, period_id: str, reopen: bool) -> None:
-    """Refuse to touch a finalised period unless `reopen`; reopening is recorded."""
+def check_open(outbox: Path, period_id: str, reopen: bool, tz: str) -> None:
+    """Refuse to touch a finalised period unless `reopen` (saying when, in the secretariat's
+    time zone `tz`); reopening is recorded."""
     if not history_path(outbox).exists():
         return
     with connect(outbox) as con:
@@ -85,13 +91,13 @@ def check_open(outbox: Path, period_id: str, reopen: bool) -> None:
         if not row or not row[0]:
             return
         if not reopen:
-            raise RanpeError(t("history.finalised", period=period_id, at=row[0]))
+            raise RanpeError(t("history.finalised", period=period_id, at=waktu(row[0], tz)))
         con.execute("UPDATE periods SET finalised_at = NULL WHERE period = ?", (period_id,))
         con.execute("INSERT INTO events (period, event, at) VALUES (?, 'reopened', ?)", (period_id, now()))
 
 
 def finalise(outbox: Path, period_id: str) -> str:
-    """Lock a stored period; returns when."""
+    """Lock a stored period; returns when (ISO, as stored)."""
     if not history_path(outbox).exists():
         raise RanpeError(t("history.not_stored", period=period_id))
     with connect(outbox) as con:
@@ -179,11 +185,11 @@ def decisions(outbox: Path, period_id: str) -> dict[str, Decision]:
     return {r[0]: Decision(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "") for r in rows}
 
 
-def add_decisions(outbox: Path, period_id: str, new: list[Decision]) -> None:
+def add_decisions(outbox: Path, period_id: str, new: list[Decision], tz: str) -> None:
     """Record new decisions of a period (refused, like any change, once it is finalised)."""
     if not new:
         return
-    check_open(outbox, period_id, reopen=False)
+    check_open(outbox, period_id, reopen=False, tz=tz)
     with connect(outbox) as con:
         con.executemany(
             "INSERT INTO decisions (period, item, decision, note, decided_by, decided_at, fingerprint) "
@@ -196,6 +202,41 @@ def decisions_hash(decided: dict[str, Decision]) -> str:
     """What the decisions in force are, for the snapshot key."""
     text = json.dumps([[d.item, d.decision, d.note, d.fingerprint] for _, d in sorted(decided.items())])
     return hashlib.sha256(text.encode()).hexdigest() if decided else ""
+
+
+def record_inputs(outbox: Path, period_id: str, subs: list[Submission]) -> None:
+    """Record the files a run read into a period, with the period each names itself."""
+    rows = [
+        (period_id, s.sha256, s.name, s.period, REJECTED if s.rejected else SUPERSEDED if s.superseded else USED, now())
+        for s in subs
+        if s.sha256
+    ]
+    with connect(outbox) as con:
+        con.executemany(
+            "INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, sha256) DO UPDATE SET "
+            "file = excluded.file, own_period = excluded.own_period, status = excluded.status",
+            rows,
+        )
+
+
+def seen(outbox: Path) -> Seen:
+    """Every file processed so far, by SHA-256: the periods it was processed in and the period
+    it names itself; from the history and from the manifests runs left in outbox/<period>/."""
+    out: Seen = {}
+    if history_path(outbox).exists():
+        with connect(outbox) as con:
+            for digest, period, own in con.execute("SELECT sha256, period, own_period FROM inputs ORDER BY period"):
+                out.setdefault(digest, []).append((period, own))
+    for path in sorted(outbox.glob("*/manifest.json")) if outbox.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            records = [(i["sha256"], data["period"], i.get("period")) for i in data["inputs"]]
+        except (OSError, ValueError, KeyError, TypeError):  # not a run's manifest: no evidence
+            continue
+        for digest, period, own in records:
+            if (period, own) not in out.get(digest, []):
+                out.setdefault(digest, []).append((period, own))
+    return out
 
 
 def events(outbox: Path, period_id: str) -> list[tuple[str, str]]:

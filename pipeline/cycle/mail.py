@@ -12,17 +12,20 @@ import hashlib
 import json
 import mimetypes
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..analysis.board import status_board
 from ..core.files import write_bytes
-from ..core.formatting import dmy
-from ..core.model import USED, Period
+from ..core.formatting import dmy, waktu
+from ..core.model import Period
 from ..core.paths import text_templates
+from ..core.periods import parse_period
 from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.schema import Agency
@@ -30,12 +33,16 @@ from ..core.texts import t
 from ..intake.validate import validate_period
 from ..outputs.feedback import feedback_path, read_problem_list
 from ..outputs.manifest import load_manifest
-from ..outputs.template import template_path, write_templates
+from ..outputs.template import read_meta, template_path, write_templates
+from . import history
 
 KINDS = ("templates", "feedback", "reminders")
-WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 SHOWN_PROBLEMS = 15  # lines of "what to fix" in a feedback mail; the rest are in the workbook
 SENT_LOG = "terkirim.jsonl"
+# Header lines are not folded (they stay far below the limit of 998): Python 3.11 folds a long
+# subject before an encoded word (the dash) with a space on both sides of the fold, which a
+# mail program then shows as two. The body is encoded as before, in lines of at most 78.
+UNFOLDED = email.policy.SMTP.clone(max_line_length=998)
 
 
 def mail_folder(outbox: Path, period: Period, kind: str) -> Path:
@@ -74,7 +81,7 @@ def eml_bytes(letter: Letter, rules: Rules, day: dt.date) -> bytes:
     msg["From"] = formataddr((s.secretariat, s.contact_email))
     msg["To"] = formataddr((t("mail.focal_point", agency=letter.agency.short), letter.agency.email))
     msg["Subject"] = letter.subject
-    msg["Date"] = format_datetime(dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=WIB))
+    msg["Date"] = format_datetime(dt.datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZoneInfo(s.timezone)))
     msg["X-Unsent"] = "1"  # Outlook opens the file as a draft ready to send
     digest = hashlib.sha256(f"{letter.subject}\n{letter.body}".encode())
     msg.set_content(letter.body)
@@ -87,7 +94,7 @@ def eml_bytes(letter: Letter, rules: Rules, day: dt.date) -> bytes:
         msg.set_boundary(f"ranpe-{digest.hexdigest()[:24]}")
     domain = s.contact_email.rpartition("@")[2] or "ranpe.invalid"
     msg["Message-ID"] = f"<ranpe-{digest.hexdigest()[:32]}@{domain}>"
-    return msg.as_bytes()
+    return msg.as_bytes(policy=UNFOLDED)
 
 
 def render_body(kind: str, **context) -> str:
@@ -126,44 +133,72 @@ def template_letters(rules: Rules, period: Period, outbox: Path, codes: list[str
 
 def feedback_letters(rules: Rules, period: Period, outbox: Path, today: dt.date) -> list[Letter]:
     """Each agency whose last run produced a feedback workbook: that workbook, and a summary
-    of what to fix read back from its 'Daftar Perbaikan' sheet (so the mail matches the file)."""
-    manifest = load_manifest(outbox, period.id)
-    written = {o["file"] for o in manifest["outputs"]}
-    sources = {i["agency"]: i["file"] for i in manifest["inputs"] if i["status"] == USED}
+    of what to fix read back from its 'Daftar Perbaikan' sheet (so the mail matches the file).
+    When its rows were made for another period (its _meta says which), the template of the
+    period reported instead, and what to do with it in plain words."""
+    folder = feedback_path(outbox, period, "_").parent
+    written = [outbox / period.id / o["file"] for o in load_manifest(outbox, period.id)["outputs"]]
+    metas = [(p, read_meta(p)) for p in written if p.parent == folder]
+    workbooks = {meta["agency_code"]: (p, meta) for p, meta in metas}
+    days_left = (period.deadline - today).days
     out = []
-    for agency in rules.agencies:
-        path = feedback_path(outbox, period, agency.code)
-        if str(path.relative_to(outbox / period.id)) not in written:
-            continue
-        severities = {t(f"severity.{k}"): k for k in (ERROR, WARNING)}
-        problems = [
-            {"severity": r["severity"], "cell": r["cell"] or t("feedback.whole_file"), "column": r["column"],
-             "message": r["message"]}
-            for r in read_problem_list(path)
-            if r["severity"] in severities
-        ]  # fmt: skip
-        n_errors = sum(severities[p["severity"]] == ERROR for p in problems)
-        context = _context(
-            rules,
-            period,
-            agency,
-            path,
-            source=sources.get(agency.code, ""),
-            n_errors=n_errors,
-            n_warnings=len(problems) - n_errors,
-            problems=problems[:SHOWN_PROBLEMS],
-            more=max(0, len(problems) - SHOWN_PROBLEMS),
-            days_left=(period.deadline - today).days,
-        )
-        subject = t(
-            "mail.subject.feedback",
-            period_title=period.title,
-            agency=agency.short,
-            n_errors=n_errors,
-            n_warnings=len(problems) - n_errors,
-        )
-        out.append(Letter(agency, subject, render_body("feedback", **context), path))
+    for agency in [a for a in rules.agencies if a.code in workbooks]:
+        path, meta = workbooks[agency.code]
+        if meta.get("period", period.id) != period.id:
+            out.append(_other_period_letter(rules, period, outbox, agency, meta, days_left))
+        else:
+            out.append(_feedback_letter(rules, period, agency, path, meta, days_left))
     return out
+
+
+def _feedback_letter(rules: Rules, period: Period, agency: Agency, path: Path, meta: dict, days_left: int) -> Letter:
+    severities = {t(f"severity.{k}"): k for k in (ERROR, WARNING)}
+    problems = [
+        {"severity": r["severity"], "cell": _where(r), "column": r["column"], "message": r["message"]}
+        for r in read_problem_list(path)
+        if r["severity"] in severities
+    ]
+    n_errors = sum(severities[p["severity"]] == ERROR for p in problems)
+    counts = {"n_errors": n_errors, "n_warnings": len(problems) - n_errors}
+    context = _context(
+        rules,
+        period,
+        agency,
+        path,
+        source=meta.get("source", ""),
+        made_for=None,
+        problems=problems[:SHOWN_PROBLEMS],
+        more=max(0, len(problems) - SHOWN_PROBLEMS),
+        days_left=days_left,
+        **counts,
+    )
+    subject = t("mail.subject.feedback", period_title=period.title, agency=agency.short, **counts)
+    return Letter(agency, subject, render_body("feedback", **context), path)
+
+
+def _where(problem: dict) -> str:
+    """A listed problem's cell as the mail names it: with its sheet when not on Laporan."""
+    if not problem["cell"]:
+        return t("feedback.whole_file")
+    on_laporan = problem["sheet"] in ("", t("sheets.laporan"))
+    return problem["cell"] if on_laporan else f"{problem['sheet']}!{problem['cell']}"
+
+
+def _other_period_letter(
+    rules: Rules, period: Period, outbox: Path, agency: Agency, meta: dict, days_left: int
+) -> Letter:
+    """A return made on another period's template: nothing in it to fix, the template of the
+    period reported to use instead (attached in place of the feedback workbook, which is not
+    to be sent back)."""
+    path = template_path(outbox, period, agency.code)
+    if not path.exists():
+        write_templates(rules, period, outbox, [agency.code])
+    made_for = parse_period(meta["period"], rules)
+    context = _context(
+        rules, period, agency, path, source=meta.get("source", ""), made_for=made_for, days_left=days_left
+    )
+    subject = t("other_period.subject", period_title=period.title, agency=agency.short)
+    return Letter(agency, subject, render_body("feedback", **context), path)
 
 
 def reminder_letters(rules: Rules, period: Period, outbox: Path, board, today: dt.date) -> list[Letter]:
@@ -199,7 +234,7 @@ TRANSIENT = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, Connectio
 
 def outgoing(path: Path) -> EmailMessage:
     """A draft as it goes on the wire (the draft marker removed)."""
-    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.SMTP)
+    msg = email.message_from_bytes(path.read_bytes(), policy=UNFOLDED)
     del msg["X-Unsent"]
     return msg
 
@@ -213,15 +248,18 @@ def sent_log(folder: Path) -> dict[str, dict]:
     return {e["message_id"]: e for e in entries}
 
 
-def send(paths: list[Path], smtp: Smtp, folder: Path, echo=print) -> tuple[int, int]:
+def send(paths: list[Path], smtp: Smtp, folder: Path, tz: str, echo=print) -> tuple[int, int]:
     """Send drafts one by one; each success is appended to the log at once, a failure (after
-    one retry when transient) is reported and not logged. Returns (sent, failed)."""
+    one retry when transient) is reported and not logged; times in the secretariat's zone
+    `tz`. Returns (sent, failed)."""
     before = sent_log(folder)
     sent = failed = 0
     for path in paths:
         msg = outgoing(path)
         if msg["Message-ID"] in before:
-            echo(t("mail.already_sent", file=path.name, to=msg["To"], at=before[msg["Message-ID"]]["sent_at"]))
+            echo(
+                t("mail.already_sent", file=path.name, to=msg["To"], at=waktu(before[msg["Message-ID"]]["sent_at"], tz))
+            )
             continue
         try:
             _deliver(msg, smtp)
@@ -235,7 +273,7 @@ def send(paths: list[Path], smtp: Smtp, folder: Path, echo=print) -> tuple[int, 
             "to": msg["To"],
             "subject": msg["Subject"],
             "message_id": msg["Message-ID"],
-            "sent_at": dt.datetime.now(WIB).isoformat(timespec="seconds"),
+            "sent_at": dt.datetime.now(ZoneInfo(tz)).isoformat(timespec="seconds"),
             "server": f"{smtp.host}:{smtp.port}",
         }
         folder.mkdir(parents=True, exist_ok=True)
@@ -275,14 +313,17 @@ def _transient(exc: Exception) -> bool:
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return t("mail.problem.authentication")
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return t("mail.problem.response", code=exc.smtp_code, text=text)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return t("mail.problem.recipients")
-    if isinstance(exc, ConnectionRefusedError):
-        return t("mail.problem.refused")
-    return str(exc) or type(exc).__name__
+    kinds = [(ConnectionRefusedError, "refused"), (socket.gaierror, "unknown_host"), (TimeoutError, "timeout"),
+             (ssl.SSLError, "tls")]  # fmt: skip
+    kind = next((k for cls, k in kinds if isinstance(exc, cls)), None)
+    return t(f"mail.problem.{kind}") if kind else t("mail.problem.other", detail=str(exc) or type(exc).__name__)
 
 
 def make_drafts(
@@ -295,7 +336,7 @@ def make_drafts(
     elif kind == "feedback":
         letters = feedback_letters(rules, period, outbox, today)
     else:
-        board = status_board(validate_period(inbox, rules, period), rules, today)
+        board = status_board(validate_period(inbox, rules, period, seen=history.seen(outbox)), rules, today)
         letters = reminder_letters(rules, period, outbox, board, today)
     letters = [x for x in letters if x.agency.code in codes]
     skipped = [t("mail.no_email", agency=x.agency.short) for x in letters if not x.agency.email]

@@ -28,7 +28,7 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     snaps = {pid: history.load(outbox, pid) for pid in ids}
     missing = [pid for pid, s in snaps.items() if s is None]
     if missing:
-        raise RanpeError(t("history.year_missing", year=year, periods=", ".join(missing)))
+        raise RanpeError(t("history.year_missing", year=year, periods=", ".join(missing), first=missing[0]))
     last = parse_period(ids[-1], rules)
     period = Period(str(year), year, "Y", t("year.label"), t("year.report"), dt.date(year, 1, 1), dt.date(year, 12, 31),
                     last.deadline)  # fmt: skip

@@ -2,7 +2,14 @@
 period it is, who filled it and when, and its report rows with their Excel positions.
 
 A file is identified by its _meta sheet; when that is gone, by the Identitas sheet, then
-by an agency name in the file name, and the fallback used is reported.
+by an agency name in the file name, and the fallback used is reported. Its period is the
+one its _meta names, else its Identitas, else the title on its first sheet.
+
+Periods share one inbox (README, "Periods in one inbox"). In a run for period P, a file is
+set aside (listed once, never read into P, counted or sent feedback) when it was already
+processed in another period and is not P's own, when it was made for a period after P, or
+when nothing names its period and all its activities ended before P began. A new file made
+for an earlier period (an old template used by mistake) is rejected, asking for P's template.
 """
 
 from __future__ import annotations
@@ -18,41 +25,78 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from ..core.files import sha256
+from ..core.formatting import dmy
 from ..core.layout import META_FORMAT
-from ..core.model import Period, Problem, Submission
+from ..core.model import Period, Problem, Seen, Submission
 from ..core.names import display_name
+from ..core.periods import period_in_text, period_key
 from ..core.rules import Rules
+from ..core.schema import WithinPeriod
 from ..core.texts import t
 from .normalise import clean_text, has_content, parse_date
-from .read import WORKBOOK_SUFFIXES, RawBook, discover, read_all, unreadable
+from .read import WORKBOOK_SUFFIXES, RawBook, being_copied, discover, read_all, unreadable
 
 
 @dataclass
 class Ingested:
     submissions: list[Submission]
-    ignored: list[Problem]
+    ignored: list[Problem]  # one notice per entry not read into the period: ignored, set aside, still being copied
 
 
-def ingest(inbox: Path, rules: Rules, period: Period, progress=None) -> Ingested:
-    """Read every workbook of `inbox` (never modified) and identify it."""
-    paths, ignored = discover(inbox)
+def ingest(inbox: Path, rules: Rules, period: Period, progress=None, seen: Seen | None = None) -> Ingested:
+    """Read every workbook of `inbox` and of `inbox/<period>/` (never modified), identify it,
+    and set aside what is not the period's (module docstring); `seen`: the files processed in
+    each period so far (the history's record)."""
+    paths, ignored = discover(inbox, period.id)
     suffixes = ", ".join(WORKBOOK_SUFFIXES)
     notes = [
-        Problem(display_name(p.name), "ignored-file", detail=t(f"ingest.ignored_{why}", suffixes=suffixes))
+        Problem(label(p, inbox), "ignored-file", detail=t(f"ingest.ignored_{why}", suffixes=suffixes))
         for p, why in ignored
     ]
-    subs = read_all(paths, rules.limits, progress, then=functools.partial(identify, rules=rules, period=period))
+    held = set(being_copied(paths, rules.limits.copy_window_seconds))
+    notes += [Problem(label(p, inbox), "still-copying") for p in paths if p in held]
+    elsewhere = _processed_elsewhere([p for p in paths if p not in held], seen or {}, period)
+    notes += [
+        Problem(label(p, inbox), "set-aside", detail=t("ingest.set_aside_processed", periods=", ".join(where)))
+        for p, where in elsewhere.items()
+    ]
+    paths = [p for p in paths if p not in held and p not in elsewhere]
+    identified = functools.partial(identify, rules=rules, period=period, inbox=inbox)
+    subs = read_all(paths, rules.limits, progress, then=identified)
+    notes += [Problem(s.name, "set-aside", detail=s.set_aside) for s in subs if s.set_aside]
+    subs = [s for s in subs if not s.set_aside]
     _mark_superseded(subs)
     return Ingested(subs, notes)
 
 
-def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
+def label(path: Path, inbox: Path | None) -> str:
+    """A file's name as shown: with its period folder in front when it lies in one."""
+    inside = inbox is not None and path.parent != inbox
+    return display_name(f"{path.parent.name}/{path.name}" if inside else path.name)
+
+
+def _processed_elsewhere(paths: list[Path], seen: Seen, period: Period) -> dict[Path, list[str]]:
+    """The files already processed in another period (by their SHA-256), with those periods;
+    a file that was found there to be made for this period is this period's, not set aside."""
+    out = {}
+    for path in paths if seen else []:
+        try:
+            records = seen.get(sha256(path), [])
+        except OSError:  # unreadable: its reading says so
+            continue
+        others = sorted({done for done, _ in records if done != period.id})
+        if others and all(own != period.id for _, own in records):
+            out[path] = others
+    return out
+
+
+def identify(book: RawBook, rules: Rules, period: Period, inbox: Path | None = None) -> Submission:
     try:
         digest, mtime = sha256(book.path), book.path.stat().st_mtime
     except OSError as exc:  # unreadable, or gone since it was listed
         digest, mtime = "", 0.0
         book = book if book.error else unreadable(book.path, exc)
-    sub = Submission(book.path, digest, dt.datetime.fromtimestamp(mtime, dt.UTC))
+    sub = Submission(book.path, digest, dt.datetime.fromtimestamp(mtime, dt.UTC), label=label(book.path, inbox))
     if book.error:
         sub.reject(book.error, detail=book.detail, debug=book.debug)
         found = _agencies_in_name(book.path, rules)
@@ -74,12 +118,20 @@ def identify(book: RawBook, rules: Rules, period: Period) -> Submission:
         if version is not None and version < rules.settings.min_template_version:
             sub.reject("outdated-template", value=str(version), detail=str(rules.settings.template_version))
     else:
-        _identify_without_meta(sub, rules, period)
+        _identify_without_meta(sub, rules, book)
+    own, here = period_key(sub.period or "", rules), period_key(period.id, rules)
+    if own and here and own > here:  # made for a later period: read when that period runs
+        sub.set_aside = t("ingest.set_aside_later", period=sub.period)
+        return sub
     if sub.agency not in rules.agency_by_code and not sub.rejected:
         sub.reject("unknown-agency", value=sub.agency or sub.name)
     if sub.period and sub.period != period.id and not sub.rejected:
         sub.reject("wrong-period", value=sub.period, detail=period.id)
     _find_rows(sub, book, rules)
+    if sub.period is None and not sub.rejected:
+        sub.set_aside = _dated_before(sub, rules, period)
+        if sub.set_aside:
+            return sub
     if sub.rejected and sub.identified_by != "meta":
         return sub  # not recognisably an agency's return: its identity is not worth a warning
     if sub.identified_by != "meta":
@@ -123,8 +175,9 @@ def _fold(value) -> str:
     return " ".join(str(value).split()).casefold()
 
 
-def _identify_without_meta(sub: Submission, rules: Rules, period: Period) -> None:
-    """Fallbacks: agency code or name in Identitas, then an agency name in the file name."""
+def _identify_without_meta(sub: Submission, rules: Rules, book: RawBook) -> None:
+    """Fallbacks: agency code or name in Identitas, then an agency name in the file name; the
+    period from Identitas, else from the title on the first sheet (None when neither names one)."""
     candidates: list[str] = []
     how = ""
     for key in ("kl_kode", "kl_nama"):
@@ -142,8 +195,30 @@ def _identify_without_meta(sub: Submission, rules: Rules, period: Period) -> Non
         return
     sub.agency = candidates[0] if candidates else None
     sub.identified_by = how
-    period_text = clean_text(sub.identity.get("periode")).value
-    sub.period = str(period_text).upper() if period_text else period.id
+    named = [period_in_text(sub.identity.get(k), rules) for k in ("periode", "periode_nama")]
+    sub.period = next((p for p in named if p), None) or period_in_text(_title(book), rules)
+
+
+def _title(book: RawBook) -> str:
+    """The title of a workbook: the text in the first five rows of its first visible sheet."""
+    first = next((name for name in book.sheets if name not in book.hidden), None)
+    rows = book.sheets.get(first, [])[:5] if first else []
+    return " ".join(str(v) for row in rows for v in row if isinstance(v, str) and v.strip())
+
+
+def _dated_before(sub: Submission, rules: Rules, period: Period) -> str:
+    """Why a file that names no period is set aside: every activity it reports ended before
+    the period began (a row with no end date may still be running: it keeps the file here)."""
+    end = next((c.end for c in rules.checks.checks if isinstance(c, WithinPeriod)), None)
+    if sub.rows is None or not len(sub.rows) or end not in sub.rows:
+        return ""
+    ends = [parse_date(v).value for v in sub.rows[end]]
+    if any(not isinstance(d, dt.date) or d >= period.start for d in ends):
+        return ""
+    last = max(ends)
+    owner = next((f"{last.year}-{k}" for k, kind in rules.periods.kinds.items()
+                  if f"{kind.start}" <= last.strftime("%m-%d") <= f"{kind.end}"), str(last.year))  # fmt: skip
+    return t("ingest.set_aside_dated", start=dmy(period.start), period=owner)
 
 
 def _agencies_in_name(path: Path, rules: Rules) -> list[str]:

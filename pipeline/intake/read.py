@@ -10,10 +10,12 @@ no file's result depends on the file read before it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import stat
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,19 +49,63 @@ class RawBook:
     debug: str = ""  # what the libraries said, for the secretariat's technical column
 
 
-def discover(inbox: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files of the inbox to read, and every other entry with the reason it is ignored (lock
-    files, other types, folders, links leading out of the inbox or nowhere, pipes, sockets
-    and devices, which are never opened)."""
+_PERIOD_FOLDER = re.compile(r"^\d{4}-[A-Za-z0-9]+$")
+
+
+def discover(inbox: Path, period_id: str = "") -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files of the inbox to read (and of its subfolder named `period_id`, when there is one),
+    and every other entry with the reason it is ignored (lock files, other types, other
+    folders, links leading out of the inbox or nowhere, pipes, sockets and devices, which are
+    never opened)."""
     read, ignored = [], []
     home = inbox.resolve()
-    for path in sorted(inbox.iterdir(), key=lambda p: os.fsencode(p.name)):
+    for path in _entries(inbox):
         why = _ignored(path, home)
-        if why:
-            ignored.append((path, why))
+        if why == "folder" and path.name == period_id and not path.is_symlink():
+            for inner in _entries(path):
+                why = _ignored(inner, home)
+                (ignored.append((inner, why)) if why else read.append(inner))
+        elif why:
+            ignored.append((path, "period_folder" if why == "folder" and _PERIOD_FOLDER.match(path.name) else why))
         else:
             read.append(path)
     return read, ignored
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir(), key=lambda p: os.fsencode(p.name))
+
+
+def being_copied(paths: list[Path], window: float, pause: float = 0.3) -> list[Path]:
+    """The files still being copied into the inbox: changed less than `window` seconds ago
+    and, a moment later, grown or changed again, or a zip whose end (its central directory)
+    is not written yet. Files changed longer ago are never held back."""
+    if window <= 0:
+        return []
+    now, recent = time.time(), {}
+    for path in paths:
+        with contextlib.suppress(OSError):  # gone or unreadable: the reading says so
+            st = path.stat()
+            if now - st.st_mtime < window:
+                recent[path] = (st.st_size, st.st_mtime_ns)
+    if recent:
+        time.sleep(pause)
+    out = []
+    for path, before in recent.items():
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            if (st.st_size, st.st_mtime_ns) != before or _zip_without_end(path, st.st_size):
+                out.append(path)
+    return out
+
+
+def _zip_without_end(path: Path, size: int) -> bool:
+    """A zip (xlsx, ods) whose end-of-central-directory record is not there (yet)."""
+    with open(path, "rb") as fh:
+        if fh.read(4) != _ZIP:
+            return False
+        fh.seek(max(0, size - 65_557))  # the record (22 bytes) and the longest comment after it
+        return b"PK\x05\x06" not in fh.read()
 
 
 def _ignored(path: Path, home: Path) -> str | None:

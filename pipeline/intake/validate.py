@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core.model import REJECTED, SUPERSEDED, USED, AgencyStatus, FileCount, Period, Problem, Submission, Validation
+from ..core.model import (
+    REJECTED,
+    SUPERSEDED,
+    USED,
+    AgencyStatus,
+    FileCount,
+    Period,
+    Problem,
+    Seen,
+    Submission,
+    Validation,
+)
 from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.stopwatch import stage
@@ -22,9 +33,13 @@ from .ingest import Ingested, ingest
 from .normalise import META_COLUMNS, normalise_frame
 
 
-def validate_period(inbox: Path, rules: Rules, period: Period, progress=None, watch=None) -> Validation:
+def validate_period(
+    inbox: Path, rules: Rules, period: Period, progress=None, watch=None, seen: Seen | None = None
+) -> Validation:
+    """`seen`: the files processed in each period so far (cycle/history.py `seen`), so that
+    another period's files sharing the inbox are set aside."""
     with stage(watch, "read"):
-        ingested = ingest(inbox, rules, period, progress)
+        ingested = ingest(inbox, rules, period, progress, seen)
     with stage(watch, "normalise_validate"):
         return _validate(ingested, rules, period)
 
@@ -117,6 +132,6 @@ def _agencies(subs, files, problems, rules: Rules, period: Period) -> dict[str, 
         else:
             state = "accepted_warnings" if warnings else "accepted"
         out[a.code] = AgencyStatus(
-            state, names, f.accepted, f.rejected, sev[(s.name, ERROR)], warnings, sent > period.deadline, sent
+            state, names, f.accepted, f.rejected, sev[(s.name, ERROR)], warnings, sent > period.deadline, sent, s.name
         )
     return out

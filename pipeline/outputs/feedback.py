@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -15,21 +16,27 @@ import pandas as pd
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from ..core.errors import RanpeError
 from ..core.forked import Task, forked
 from ..core.layout import FIRST_DATA_ROW
 from ..core.model import Period, Problem, Submission, Validation
+from ..core.periods import parse_period
 from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.texts import t
 from ..intake.normalise import clean_text, has_content
-from .template import Mark, Sheet, write_template
+from .template import GUIDE_LINE_PT, Mark, Sheet, other_period_notice, write_template
 
 
-def feedback_path(outbox: Path, period: Period, agency: str) -> Path:
-    return outbox / period.id / "umpan_balik" / f"{agency}_{period.id}.xlsx"
+def feedback_path(outbox: Path, period: Period, agency: str, made_for: Period | None = None) -> Path:
+    """An agency's feedback workbook in the period's outbox, named after the period its rows
+    were made for (`made_for`, when another: a file made on another period's template)."""
+    return outbox / period.id / "umpan_balik" / f"{agency}_{(made_for or period).id}.xlsx"
 
 
 NEEDS_ACTION = (ERROR, WARNING)  # only corrections made: nothing for the agency to do
+LIST_COLUMNS = (5, 11, 11, 9, 22, 24, 100)  # widths of the Daftar Perbaikan columns, in characters
+LIST_WIDTH = sum(LIST_COLUMNS) - 10  # what a wrapped line across them holds
 
 
 def write_feedback(validation: Validation, rules: Rules, outbox: Path, day: dt.date) -> list[Path]:
@@ -54,10 +61,23 @@ def feedback_tasks(
     tasks = []
     for main, others in files_by_agency(validation.submissions, rules).values():
         failed_later = any(o.rejected and o.mtime > main.mtime for o in others)  # a newer return that failed
-        if failed_later or any(p.severity in NEEDS_ACTION for p in by_file.get(main.name, [])):
+        own = _data_period(main, validation.period, rules)
+        if own and (failed_later or any(p.severity in NEEDS_ACTION for p in by_file.get(main.name, []))):
             others = [(o, by_file.get(o.name, [])) for o in others]
-            tasks.append(("feedback_workbooks", functools.partial(write, main, by_file[main.name], others)))
+            tasks.append(("feedback_workbooks", functools.partial(write, main, by_file[main.name], others, own)))
     return tasks
+
+
+def _data_period(sub: Submission, period: Period, rules: Rules) -> Period | None:
+    """The period `sub`'s rows were made for: its own when it names another (a file made on
+    another period's template), else the one reported; None when its own cannot be read as a
+    period (no workbook is made then: the agency is reminded with the right template)."""
+    if not sub.period or sub.period == period.id:
+        return period
+    try:
+        return parse_period(sub.period, rules)
+    except RanpeError:
+        return None
 
 
 def files_by_agency(subs: list[Submission], rules: Rules) -> dict[str, tuple[Submission, list[Submission]]]:
@@ -82,13 +102,17 @@ def remove_stale(validation: Validation, outbox: Path, written: list[Path]) -> l
     return written
 
 
-def _write_one(sub, problems, others, outbox, period, day, rules, typed) -> Path:
+def _write_one(sub, problems, others, own, outbox, period, day, rules, typed) -> Path:
+    """The workbook of the rows as they were made: for the period reported, or for `own` when
+    the file was made for another; its _meta keeps that period, so it is never taken for
+    another when sent back."""
     rows, marks = _rows_and_marks(sub, problems, rules, typed)
     identity = {k: v for k, v in sub.identity.items() if v is not None}
     due = max(period.deadline, day + dt.timedelta(days=rules.settings.correction_days))  # never a date past
-    sheet = Sheet(rules.get_agency(sub.agency), period, day, rows=rows, marks=marks, identity=identity, due=due)
-    before = _list_sheet(sub, problems, others, rules, period)
-    return write_template(feedback_path(outbox, period, sub.agency), rules, sheet, before=before)
+    agency = rules.get_agency(sub.agency)
+    sheet = Sheet(agency, own, day, rows, marks, identity, due, reporting=period, source=sub.name)
+    before = _list_sheet(sub, problems, others, rules, sheet)
+    return write_template(feedback_path(outbox, period, sub.agency, own), rules, sheet, before=before)
 
 
 def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, typed) -> tuple[list[dict], list[Mark]]:
@@ -124,18 +148,25 @@ def _cleaned(v):
     return clean_text(v).value if has_content(v) else None
 
 
-def _list_sheet(sub: Submission, problems, others, rules: Rules, period: Period):
+def _list_sheet(sub: Submission, problems, others, rules: Rules, sheet: Sheet):
     """The 'Daftar Perbaikan' sheet, added in front of the template's sheets: the problems of
-    `sub`, then the agency's other files that were not used, with the reason."""
+    `sub`, then the agency's other files that were not used, with the reason. For rows made
+    for another period it first says so, and which template to use instead."""
     col_letter = {c.label: xlsxwriter.utility.xl_col_to_name(i) for i, c in enumerate(rules.fields.columns)}
     offset = {p.row: p.row - sub.header_row - 1 for p in problems if p.row}
     sheet_name = sub.sheet
+    notice = other_period_notice(rules, sheet)
 
     def add(wb, f) -> None:
         ws = wb.add_worksheet(t("feedback.sheet"))
-        title = t("feedback.title", period=period.id, agency=rules.get_agency(sub.agency).name)
-        ws.write_string(0, 0, title, f["title"])
-        ws.write_string(1, 0, t("feedback.intro", file=sub.name), f["note"])
+        if notice:
+            ws.write_string(0, 0, t("other_period.title", agency=sheet.agency.name), f["title"])
+            text = " ".join([t("other_period.source", file=sub.name), *notice])
+            ws.merge_range(1, 0, 1, 6, text, f["notice"])
+            ws.set_row(1, GUIDE_LINE_PT * math.ceil(len(text) / LIST_WIDTH) + 2)
+        else:
+            ws.write_string(0, 0, t("feedback.title", period=sheet.reporting.id, agency=sheet.agency.name), f["title"])
+            ws.write_string(1, 0, t("feedback.intro", file=sub.name), f["note"])
         head = t("feedback.columns")
         for j, h in enumerate(head.values()):
             ws.write_string(3, j, h, f["header"])
@@ -153,7 +184,7 @@ def _list_sheet(sub: Submission, problems, others, rules: Rules, period: Period)
             ws.write_string(i, 4, p.column)
             ws.write_string(i, 5, p.value)
             ws.write_string(i, 6, p.message)
-        for j, width in enumerate((5, 11, 11, 9, 22, 24, 100)):
+        for j, width in enumerate(LIST_COLUMNS):
             ws.set_column(j, j, width)
         if others:
             _list_others(ws, f, others, 5 + len(problems))

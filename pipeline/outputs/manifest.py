@@ -26,6 +26,7 @@ def manifest(validation: Validation, rules: Rules, outputs: list[Path], folder: 
                 "sha256": s.sha256,
                 "size": s.path.stat().st_size,
                 "agency": s.agency,
+                "period": s.period,  # the period the file names itself (None: it names none)
                 "status": f.status,
                 "rows_read": f.read,
                 "rows_accepted": f.accepted,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 
 import pandas as pd
 
@@ -395,14 +394,13 @@ def _completeness(c: Consolidation, rules: Rules) -> list[dict]:
 
 
 def _chart_data(c: Consolidation, validation: Validation) -> dict:
-    counts = Counter(a.state for a in validation.agencies.values())
-    order = ["accepted", "accepted_warnings", "partial", "nihil", "rejected", "not_received"]
+    counts = validation.state_counts()
     prov = c.by_province.sort_values("kegiatan", ascending=False, kind="stable")
     province = prov["kode_kemendagri"] != ""  # the provinces; not Nasional or Luar Negeri
     shown = [[r["provinsi"], int(r["kegiatan"])] for _, r in prov[province].iterrows() if r["kegiatan"] > 0]
     return {
         "capaian": [[g["level0_name"], clean(g["capaian"])] for _, g in c.by_level[0].iterrows()],
-        "status": [[t(f"status.{k}"), counts.get(k, 0)] for k in order],
+        "status": [[t(f"status.{k}"), n] for k, n in counts.items()],
         "provinsi": shown[:TOP_PROVINCES],
         "provinsi_ada": len(shown),
         "provinsi_tampil": min(len(shown), TOP_PROVINCES),

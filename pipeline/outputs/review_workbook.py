@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..analysis.review import CHOICES, FIGURES, PAIR, VALUE, counts
 from ..core.files import atomic_path
-from ..core.formatting import angka
+from ..core.formatting import angka, waktu
 from ..core.model import Review, Validation
 from ..core.rules import Rules
 from ..core.texts import t
@@ -44,9 +44,9 @@ def review_path(outbox: Path, period_id: str) -> Path:
     return outbox / period_id / f"tinjauan_{period_id}.xlsx"
 
 
-def shown(items: pd.DataFrame, kind: str) -> pd.DataFrame:
+def shown(items: pd.DataFrame, kind: str, tz: str) -> pd.DataFrame:
     """The items of one kind as the workbooks show them: words for states, decisions, kinds
-    and the totals an item moves."""
+    and the totals an item moves; the time of a decision in the secretariat's zone `tz`."""
     out = items[items["kind"] == kind].reset_index(drop=True)
     if out.empty:
         return out
@@ -55,7 +55,7 @@ def shown(items: pd.DataFrame, kind: str) -> pd.DataFrame:
     out["state"] = out["state"].map(lambda s: t(f"review.states.{s}"))
     out["decision"], out["previous"] = out["decision"].map(words), out["previous"].map(words)
     out["affects"] = [_affects(r) for r in out.itertuples()]
-    out["at"] = out["at"].map(_when)
+    out["at"] = out["at"].map(lambda at: waktu(at, tz) if at else "")
     if kind == PAIR:
         out["code"] = out["code"].map(lambda k: t(f"consolidate.kind.{k}"))
     return out
@@ -69,11 +69,6 @@ def _affects(r) -> str:
     if not FIGURES.get(r.column):
         return t("review.capaian", code=r.kode_aksi)
     return "; ".join(t(f"summary.headline.{k}").strip() for k in r.affects)
-
-
-def _when(at: str) -> str:
-    """A decision's time as the secretariat reads it: 02/12/2026 16:38."""
-    return dt.datetime.fromisoformat(at).strftime("%d/%m/%Y %H:%M") if at else ""
 
 
 def column_label(key: str) -> str:
@@ -114,7 +109,7 @@ def write_review_workbook(path: Path, review: Review, validation: Validation, ru
         lists.hide()
         for j, (kind, cols) in enumerate(((VALUE, VALUE_COLUMNS), (PAIR, PAIR_COLUMNS))):
             source = f"='{lists.name}'!${'AB'[j]}$1:${'AB'[j]}${len(CHOICES[kind])}"
-            _items(sheets[kind], f, shown(review.items, kind), cols, kind, source)
+            _items(sheets[kind], f, shown(review.items, kind, rules.settings.timezone), cols, kind, source)
         wb.close()
     return path
 
@@ -152,7 +147,7 @@ def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) ->
     row = 2
     share = f"{rules.review.provisional_share:.0%}"
     for line in t("review.guide"):
-        ws.merge_range(row, 0, row, 4, line.format(share=share), f["wrap"])
+        ws.merge_range(row, 0, row, 4, line.format(share=share, period=validation.period.id), f["wrap"])
         ws.set_row(row, 30)
         row += 1
     row += 1
@@ -173,7 +168,8 @@ def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) ->
         (t("review.problems_title"), t("review.problem_columns"),
          [(p.sheet, p.cell, p.value, p.message) for p in review.problems]),
         (t("review.orphans_title"), t("review.orphan_columns"),
-         [(d.item, t(f"review.decisions.{d.decision}"), d.note, d.by, d.at) for d in review.orphans]),
+         [(d.item, t(f"review.decisions.{d.decision}"), d.note, d.by, waktu(d.at, rules.settings.timezone))
+          for d in review.orphans]),
     ):  # fmt: skip
         if not lines:
             continue

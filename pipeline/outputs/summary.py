@@ -167,11 +167,11 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
     row = 3 + len(t("summary.headline"))
     ws.write_string(row, 0, t("summary.status_table"), w.f["header"])
     ws.write_string(row, 1, t("summary.chart.count_axis"), w.f["header"])
-    states = pd.Series([a.state for a in validation.agencies.values()]).value_counts()
-    order = ["accepted", "accepted_warnings", "partial", "nihil", "rejected", "not_received"]
+    states = validation.state_counts()
+    order = list(states)
     for i, key in enumerate(order, start=1):
         ws.write_string(row + i, 0, t(f"status.{key}"))
-        ws.write_number(row + i, 1, int(states.get(key, 0)), w.f["int"])
+        ws.write_number(row + i, 1, states[key], w.f["int"])
     below = row + len(order) + 2
     ws.write_string(below, 0, t("review.counts_title"), w.f["header"])
     ws.write_string(below, 1, t("summary.chart.count_axis"), w.f["header"])
@@ -418,7 +418,7 @@ def _review(w: _Writer, c: Consolidation) -> None:
     for kind, cols in ((VALUE, VALUE_COLUMNS), (PAIR, PAIR_COLUMNS)):
         ws.write_string(row, 0, t(f"summary.review_{kind}", file=review_path(Path(), c.period).name), w.f["subtitle"])
         spec = [(key, column_label(key), k) for key, k in cols if key not in ("fingerprint", "written")]
-        row = w.table(ws, row + 1, shown(c.review.items, kind), spec, freeze=False) + 2
+        row = w.table(ws, row + 1, shown(c.review.items, kind, w.rules.settings.timezone), spec, freeze=False) + 2
     w.print_setup(ws)
 
 
@@ -469,7 +469,7 @@ def _about(w: _Writer, validation: Validation, rules: Rules, day: dt.date) -> No
             "sha": s.sha256,
             "size": s.path.stat().st_size,
             "kl": s.agency or "",
-            "status": counts[s.name].status,
+            "status": t(f"summary.about.statuses.{counts[s.name].status}"),
             "read": counts[s.name].read,
             "acc": counts[s.name].accepted,
             "rej": counts[s.name].rejected,

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import xlsxwriter
 import yaml
+from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from .. import __version__
@@ -39,6 +40,7 @@ SEVERITY_FILL = {"error": "#FFC7CE", "warning": "#FFEB9C", "corrected": "#BDD7EE
 
 GUIDE_WIDTH = 72  # the Petunjuk column, in characters: within A4 portrait at the default margins
 GUIDE_LINE_PT = 13.5  # one wrapped line of its text (Calibri 10), in points
+IDENTITAS_WIDTH = 98  # the Identitas sheet's two columns, in characters
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class Sheet:
     marks: Iterable[Mark] = ()
     identity: dict = field(default_factory=dict)
     due: dt.date | None = None  # when it is to be sent back, if not by the period's deadline (a feedback workbook)
+    # the period being reported, for a feedback workbook; when `period`, the one its rows were
+    # made for, is another (a file made on another period's template), every sheet says so
+    reporting: Period | None = None
+    source: str = ""  # the returned file a feedback workbook re-issues, kept in _meta for its e-mail
 
 
 @functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
@@ -70,7 +76,11 @@ def load_style() -> dict:
 
 
 def template_path(outbox: Path, period: Period, agency_code: str) -> Path:
-    return outbox / period.id / "templates" / f"{agency_code}_{period.id}.xlsx"
+    return outbox / period.id / "templates" / template_name(period, agency_code)
+
+
+def template_name(period: Period, agency_code: str) -> str:
+    return f"{agency_code}_{period.id}.xlsx"
 
 
 def write_template(path: Path, rules: Rules, sheet: Sheet, before: callable | None = None) -> Path:
@@ -115,6 +125,7 @@ class _Builder:
         f["plain"] = make(base)
         f["input"] = make({**base, **st["input"]})
         f["attention"] = make(st["attention"])
+        f["notice"] = make({**base, **st["wrap"], **st["attention"]})
         for kind in ("date", "integer", "number", "money", "percent"):
             f[f"input_{kind}"] = make({**base, **st["input"], "num_format": nf[kind]})
             f[f"locked_{kind}"] = make({**base, **st["locked"], "num_format": nf[kind]})
@@ -147,6 +158,10 @@ class _Builder:
         self._meta()
 
     @functools.cached_property
+    def notice(self) -> list[str]:
+        return other_period_notice(self.rules, self.s)
+
+    @functools.cached_property
     def broken(self) -> list[int]:
         """The check column's value on each row written: 1 where a started row breaks a rule."""
         return self.x.checks(self.rows, [1 if self._has_content(row) else 0 for row in self.rows])
@@ -168,6 +183,7 @@ class _Builder:
                 deadline=dmy(self.s.due or self.s.period.deadline),
                 sheets={k: t(f"sheets.{k}") for k in ("identitas", "laporan")},
                 n_assigned=len(self.assigned),
+                notice=self.notice,
             )
         )
         lines = text.splitlines()
@@ -179,7 +195,7 @@ class _Builder:
             elif line.startswith("# "):
                 ws.write_string(i, 0, line[2:], self.f["heading"])
             elif line:
-                ws.write_string(i, 0, line, self.f["wrap"])
+                ws.write_string(i, 0, line, self.f["notice" if line in self.notice else "wrap"])
                 # the height the wrapped text needs: office suites do not all grow a row
                 # written without one (LibreOffice let a long item run over the next)
                 ws.set_row(i, GUIDE_LINE_PT * math.ceil(len(line) / GUIDE_WIDTH) + 2)
@@ -188,10 +204,13 @@ class _Builder:
     def _identitas(self) -> None:
         ws = self.wb.add_worksheet(t("sheets.identitas"))
         ws.set_column(0, 0, 38)
-        ws.set_column(1, 1, 60)
+        ws.set_column(1, 1, IDENTITAS_WIDTH - 38)
         ws.write_string(0, 0, t("template.identitas_title"), self.f["title"])
         if self.rules.sample_data:  # not to go out as if real: the first thing the focal point sees
             ws.write_string(0, 1, t("sample.mark_line"), self.f["attention"])
+        if self.notice:  # rows made for another period: said before anything else
+            ws.merge_range(1, 0, 1, 1, " ".join(self.notice), self.f["notice"])
+            ws.set_row(1, GUIDE_LINE_PT * math.ceil(len(" ".join(self.notice)) / IDENTITAS_WIDTH) + 2)
         p, a = self.s.period, self.s.agency
         fixed = {
             "kl_kode": a.code,
@@ -200,7 +219,7 @@ class _Builder:
             "periode_nama": p.title,
             "tenggat": p.deadline,
         }
-        values = {**fixed, **self.s.identity}
+        values = {**self.s.identity, **fixed}  # the locked items are the workbook's own, never as a file typed them
         row = 2
         for item in self.rules.fields.identity:
             ws.write_string(row, 0, item.label, self.f["label"])
@@ -385,6 +404,7 @@ class _Builder:
             ("generated", s.generated.isoformat()),
             ("header_row", HEADER_ROW + 1),
             ("tool_version", __version__),
+            *([("source", s.source)] if s.source else []),
         ]
         ws.write_string(0, 0, t("template.meta_note"))
         for i, (k, v) in enumerate(items, start=1):
@@ -395,6 +415,30 @@ class _Builder:
                 ws.write_string(i, 1, v)
         ws.protect("", {})
         ws.very_hidden()
+
+
+def other_period_notice(rules: Rules, sheet: Sheet) -> list[str]:
+    """For rows made for another period than the one reported (`sheet.reporting`): which
+    period they were made for, and which template to use instead; nothing otherwise."""
+    own, current = sheet.period, sheet.reporting
+    if current is None or current.id == own.id:
+        return []
+    names = {"own": own.id, "own_title": own.title, "current": current.id, "current_title": current.title}
+    action = t(
+        "other_period.action",
+        **names,
+        template=template_name(current, sheet.agency.code),
+        due=dmy(sheet.due or current.deadline),
+        contact=rules.settings.contact_email,
+    )
+    return [t("other_period.notice", **names), action]
+
+
+def read_meta(path: Path) -> dict[str, str]:
+    """The items of the _meta sheet of a workbook written here (a feedback workbook's data
+    period and source file), as text."""
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(t("sheets.meta")).to_python()
+    return {str(r[0]): str(r[1]) for r in rows[1:] if len(r) >= 2 and r[0] != ""}
 
 
 def write_templates(

@@ -1,0 +1,73 @@
+"""A finalised period stays put (issue 25, item 2): every command that writes into
+outbox/<period>/ refuses it with one Indonesian line unless --reopen is given; reopening is
+an event of the history, and the period stays open until the next finalise."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.core.periods import parse_period
+from pipeline.cycle import history
+
+from .test_periods import _return
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*")
+            if p.is_file()}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def finalised(rules, tmp_path_factory):
+    base = tmp_path_factory.mktemp("final")
+    inbox, outbox = base / "inbox", base / "outbox"
+    s1 = parse_period("2026-S1", rules)
+    _return(inbox / "KEMENAG.xlsx", rules, s1, "KEMENAG")
+    _return(inbox / "POLRI.xlsx", rules, s1, "POLRI")
+    where = ["--inbox", str(inbox), "--outbox", str(outbox)]
+    assert CliRunner().invoke(main, ["consolidate", "--period", "2026-S1", *where]).exit_code in (0, 1)
+    done = CliRunner().invoke(main, ["finalise", "--period", "2026-S1", "--outbox", str(outbox)])
+    assert done.exit_code == 0, done.output
+    return inbox, outbox
+
+
+PERIOD = ["--period", "2026-S1"]
+COMMANDS = {
+    "templates": lambda i, o: ["templates", *PERIOD, "--outbox", o, "--agency", "KEMENAG"],
+    "validate": lambda i, o: ["validate", *PERIOD, "--inbox", i, "--outbox", o],
+    "consolidate": lambda i, o: ["consolidate", *PERIOD, "--inbox", i, "--outbox", o],
+    "review": lambda i, o: ["review", *PERIOD, "--inbox", i, "--outbox", o],
+    "report": lambda i, o: ["report", *PERIOD, "--outbox", o],
+    "mail templates": lambda i, o: ["mail", "templates", *PERIOD, "--inbox", i, "--outbox", o],
+    "mail feedback": lambda i, o: ["mail", "feedback", *PERIOD, "--inbox", i, "--outbox", o],
+    "mail reminders": lambda i, o: ["mail", "reminders", *PERIOD, "--inbox", i, "--outbox", o],
+    "mail --send": lambda i, o: [*COMMANDS["mail reminders"](i, o), "--send", "--yes", "--smtp-host", "localhost"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_refuses_a_finalised_period(finalised, command):
+    inbox, outbox = finalised
+    before = _tree(outbox / "2026-S1")
+    result = CliRunner().invoke(main, COMMANDS[command](str(inbox), str(outbox)))
+    lines = [x for x in result.output.splitlines() if x.strip() and not x.startswith(("PERINGATAN", "- "))]
+    assert result.exit_code == 2, result.output
+    assert lines == [lines[-1]] and "sudah difinalisasi" in lines[0] and "--reopen" in lines[0], lines
+    assert _tree(outbox / "2026-S1") == before
+    assert history.events(outbox, "2026-S1")[-1][0] == "finalised"
+
+
+def test_reopen_is_recorded_and_holds_until_the_next_finalise(finalised):
+    inbox, outbox = finalised
+    reopened = CliRunner().invoke(main, [*COMMANDS["report"](str(inbox), str(outbox)), "--reopen"])
+    assert reopened.exit_code == 0, reopened.output
+    again = CliRunner().invoke(main, COMMANDS["templates"](str(inbox), str(outbox)))
+    assert again.exit_code == 0, again.output  # open until the next finalise
+    CliRunner().invoke(main, ["finalise", *PERIOD, "--outbox", str(outbox)])
+    assert [e for e, _ in history.events(outbox, "2026-S1")][-3:] == ["finalised", "reopened", "finalised"]
+    assert CliRunner().invoke(main, COMMANDS["validate"](str(inbox), str(outbox))).exit_code == 2

@@ -1,0 +1,213 @@
+"""Periods share one inbox (issue 25, item 1): in a run for a period, a file already processed
+in another period, made for a later period, or naming no period with every activity ended
+before the period began, is set aside (listed once, never counted, rejected or sent
+feedback); a new file made for an earlier period is rejected, asking for the period's
+template; a period's subfolder of the inbox is read with it; a file still being copied
+waits for the next run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import pipeline.intake.ingest
+from pipeline.core.periods import parse_period, period_in_text
+from pipeline.intake.read import being_copied
+from pipeline.intake.validate import validate_period
+from pipeline.outputs.template import Sheet, write_template
+from pipeline.run import run
+
+ROW = {"nama_kegiatan": "Sosialisasi moderasi beragama", "status": "Selesai", "provinsi": "Aceh",
+       "sasaran": "Pemuda", "jumlah_peserta": 40, "realisasi": 40, "target": 40}  # fmt: skip
+
+
+def _return(path: Path, rules, period, agency: str, rows: int = 2, meta: bool = True, start=None) -> Path:
+    """`agency`'s return for `period`: its template filled with openpyxl, `rows` activities
+    dated inside the period (or from `start`); without `meta`, retyped into a workbook of its
+    own (no _meta, no Identitas: what a focal point does when pasting into a new file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_template(path, rules, Sheet(rules.get_agency(agency), period, period.start - dt.timedelta(days=10)))
+    wb = openpyxl.load_workbook(path)
+    col = {c.key: i + 1 for i, c in enumerate(rules.fields.columns)}
+    code, role = rules.assigned_actions(agency)[0]
+    day = start or period.start + dt.timedelta(days=20)
+    for r in range(5, 5 + rows):
+        dates = {"tanggal_mulai": day + dt.timedelta(days=r), "tanggal_selesai": day + dt.timedelta(days=r + 1)}
+        values = {**ROW, **dates, "kode_aksi": code.code, "peran": role, "nama_kegiatan": f"{ROW['nama_kegiatan']} {r}"}
+        for key, value in values.items():
+            wb["Laporan"].cell(r, col[key], value)
+    ident = {c.value: c.row for c in wb["Identitas"]["A"]}
+    filled = {"Nama Petugas Pengisi": "Rina", "Email": "r@example.go.id", "Tanggal Pengisian": period.deadline}
+    for label, value in filled.items():
+        wb["Identitas"].cell(ident[label], 2, value)
+    if not meta:
+        wb = _retyped(wb, rules, title=None)
+    wb.save(path)
+    return path
+
+
+def _retyped(wb, rules, title: str | None):
+    """The Laporan sheet's values alone in a new workbook, with `title` in its first row."""
+    fresh = openpyxl.Workbook()
+    ws = fresh.active
+    ws.title = "Laporan"
+    for row in wb["Laporan"].iter_rows(min_row=4):
+        for cell in row:
+            if cell.value is not None and cell.data_type != "f":
+                ws.cell(cell.row, cell.column, cell.value)
+    ws.cell(1, 1, title)
+    return fresh
+
+
+@pytest.fixture
+def s1_s2(rules):
+    return parse_period("2026-S1", rules), parse_period("2026-S2", rules)
+
+
+def _notes(validation, code="set-aside") -> dict[str, str]:
+    return {p.file: p.detail for p in validation.problems if p.code == code}
+
+
+def test_the_second_semester_sets_the_first_semesters_files_aside(rules, s1_s2, tmp_path):
+    s1, s2 = s1_s2
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    for agency in ("KEMENAG", "POLRI", "BNPT"):
+        _return(inbox / f"{agency} final.xlsx", rules, s1, agency)
+    old = _return(inbox / "KEMENSOS lama.xlsx", rules, parse_period("2025-S2", rules), "KEMENSOS")
+    first = run(inbox, outbox, rules, s1, consolidation=False)
+    assert first.validation.agencies["KEMENSOS"].state == "rejected"  # an old template, processed in S1
+    # S2: the S1 files stay; Kemenag sends its S2 return into the period's folder; a retyped
+    # return with an S1 title and one with no title and only January-May dates are new
+    _return(inbox / "2026-S2" / "KEMENAG final.xlsx", rules, s2, "KEMENAG")
+    titled = inbox / "Polri ketik ulang.xlsx"
+    _retyped(openpyxl.load_workbook(inbox / "POLRI final.xlsx"), rules, "LAPORAN RAN PE SEMESTER I TAHUN 2026").save(
+        titled
+    )
+    untitled = _return(inbox / "BNPT salinan.xlsx", rules, s1, "BNPT", meta=False, start=dt.date(2026, 1, 5))
+    second = run(inbox, outbox, rules, s2, consolidation=False)
+    v = second.validation
+
+    aside = _notes(v)
+    processed = "sudah diolah pada periode 2026-S1"
+    for name in ("KEMENAG final.xlsx", "POLRI final.xlsx", "BNPT final.xlsx", old.name):
+        assert processed in aside[name] and name not in {f.file for f in v.files}
+    assert "berakhir sebelum periode ini dimulai (01/07/2026), jadi termasuk periode 2026-S1" in aside[untitled.name]
+    assert [p.code for p in v.problems if p.file == titled.name] == ["wrong-period"]  # new: asks for S2's template
+    assert {f.file for f in v.files} == {"2026-S2/KEMENAG final.xlsx", titled.name}
+    states = {code: a.state for code, a in v.agencies.items() if code in ("KEMENAG", "POLRI", "BNPT", "KEMENSOS")}
+    assert states == {"KEMENAG": "accepted_warnings", "POLRI": "rejected", "BNPT": "not_received",
+                      "KEMENSOS": "not_received"}  # fmt: skip
+    assert v.agencies["KEMENAG"].file == "2026-S2/KEMENAG final.xlsx"
+    assert len(v.accepted) == 2 and set(v.accepted["_file"]) == {"2026-S2/KEMENAG final.xlsx"}
+    feedback = {p.name for p in (outbox / "2026-S2" / "umpan_balik").glob("*.xlsx")}
+    assert "BNPT_2026-S2.xlsx" not in feedback and "KEMENSOS_2026-S2.xlsx" not in feedback
+    # listed once, each: in the validation list and the console
+    listed = [p.file for p in v.problems if p.code == "set-aside"]
+    assert sorted(listed) == sorted(set(listed))
+
+
+def test_a_later_periods_file_waits_for_its_period(rules, s1_s2, tmp_path):
+    s1, s2 = s1_s2
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    _return(inbox / "KEMENAG s1.xlsx", rules, s1, "KEMENAG")
+    early = _return(inbox / "KEMENAG s2.xlsx", rules, s2, "KEMENAG")
+    first = run(inbox, outbox, rules, s1, consolidation=False).validation
+    assert _notes(first) == {early.name: "berkas untuk periode 2026-S2, yang diolah saat periode itu dijalankan"}
+    assert first.agencies["KEMENAG"].file == "KEMENAG s1.xlsx"  # the S2 file does not supersede it
+    second = run(inbox, outbox, rules, s2, consolidation=False).validation
+    assert second.agencies["KEMENAG"].file == early.name and second.agencies["KEMENAG"].state != "rejected"
+
+
+def test_a_file_rejected_in_another_period_is_read_in_its_own(rules, s1_s2, tmp_path):
+    """A new S1 file that reached the inbox after S1 was run is rejected in S2 (asking for S2's
+    template); reopened, S1 reads it: it is S1's own."""
+    s1, s2 = s1_s2
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    late = _return(inbox / "POLRI terlambat.xlsx", rules, s1, "POLRI")
+    second = run(inbox, outbox, rules, s2, consolidation=False).validation
+    assert [p.code for p in second.problems if p.file == late.name] == ["wrong-period"]
+    again = run(inbox, outbox, rules, s1, consolidation=False).validation
+    assert again.agencies["POLRI"].state in ("accepted", "accepted_warnings") and not _notes(again)
+
+
+def test_a_file_naming_no_period_with_a_running_activity_stays(rules, s1_s2, tmp_path):
+    """Set aside only when every activity ended before the period: one with no end date (still
+    running) may belong to it."""
+    s1, s2 = s1_s2
+    path = _return(tmp_path / "inbox" / "BNPT salinan.xlsx", rules, s1, "BNPT", meta=False, start=dt.date(2026, 1, 5))
+    wb = openpyxl.load_workbook(path)
+    end = [c.key for c in rules.fields.columns].index("tanggal_selesai") + 1
+    wb["Laporan"].cell(5, end).value = None
+    wb["Laporan"].cell(5, [c.key for c in rules.fields.columns].index("status") + 1).value = "Berjalan"
+    wb.save(path)
+    v = validate_period(tmp_path / "inbox", rules, s2)
+    assert not _notes(v) and {f.file for f in v.files} == {path.name}
+
+
+def test_the_period_named_in_a_title(rules):
+    assert period_in_text("LAPORAN RAN PE SEMESTER I TAHUN 2026", rules) == "2026-S1"
+    assert period_in_text("Laporan Smt 2 th 2025", rules) == "2025-S2"
+    assert period_in_text("Periode 2026-s2", rules) == "2026-S2"
+    assert period_in_text("Semester II Tahun 2026", rules) == "2026-S2"  # not Semester I
+    assert period_in_text("Laporan RAN PE 2026", rules) is None
+    assert period_in_text("Semester I 2025 dan 2026", rules) is None  # two years: not told
+
+
+def test_subfolders_of_other_periods_are_listed_not_read(rules, s1_s2, tmp_path):
+    s1, s2 = s1_s2
+    inbox = tmp_path / "inbox"
+    _return(inbox / "2026-S1" / "KEMENAG.xlsx", rules, s1, "KEMENAG")
+    _return(inbox / "2026-S2" / "KEMENAG.xlsx", rules, s2, "KEMENAG")
+    v = validate_period(inbox, rules, s1)
+    assert [f.file for f in v.files] == ["2026-S1/KEMENAG.xlsx"]
+    ignored = {p.file: p.message for p in v.problems if p.code == "ignored-file"}
+    assert "folder periode lain" in ignored["2026-S2"]
+
+
+def test_a_file_still_being_copied_waits_for_the_next_run(rules, s1_s2, tmp_path, monkeypatch):
+    """Evidence, not age alone: a zip without its end written a moment ago, or a file that grows
+    between two looks, is 'still being copied': no rejection, no feedback; the same truncated
+    zip older than the window (rules/limits.yaml) is a broken file."""
+    monkeypatch.setattr(pipeline.intake.ingest, "being_copied", being_copied)  # off in the other tests
+    s1 = s1_s2[0]
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    whole = _return(tmp_path / "src" / "KEMENAG.xlsx", rules, s1, "KEMENAG").read_bytes()
+    part = inbox / "KEMENAG.xlsx"
+    part.parent.mkdir()
+    part.write_bytes(whole[: len(whole) // 2])
+    v = run(inbox, outbox, rules, s1, consolidation=False).validation
+    assert [p.code for p in v.problems if p.file == part.name] == ["still-copying"]
+    assert "Tunggu sampai penyalinan selesai" in v.problems[[p.file for p in v.problems].index(part.name)].message
+    assert v.agencies["KEMENAG"].state == "not_received" and not (outbox / "2026-S1" / "umpan_balik").exists()
+    old = time.time() - rules.limits.copy_window_seconds - 5
+    os.utime(part, (old, old))
+    later = validate_period(inbox, rules, s1)
+    assert [p.code for p in later.problems if p.file == part.name] == ["corrupt-file"]
+
+    growing = inbox / "POLRI.xlsx"  # a copy in progress: bytes keep arriving
+    done = threading.Event()
+
+    def copy() -> None:
+        with open(growing, "wb") as out:
+            for i in range(0, len(whole), 2048):
+                out.write(whole[i : i + 2048])
+                out.flush()
+                if done.wait(0.05):
+                    break
+
+    worker = threading.Thread(target=copy)
+    worker.start()
+    try:
+        time.sleep(0.1)
+        assert growing in being_copied([growing], rules.limits.copy_window_seconds)
+    finally:
+        done.set()
+        worker.join()
+    shutil.rmtree(inbox)
