@@ -217,7 +217,7 @@ def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidati
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     per = parse_period(period, rules)
-    n = len(discover(inbox)[0])  # the files to read
+    n = len(discover(inbox, per.id)[0])  # the files to read
     bar = click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10)
     with period_lock(outbox / per.id), bar:
         return rules, run(inbox, outbox, rules, per, consolidation=consolidation, progress=bar.update, reopen=reopen)
@@ -335,13 +335,23 @@ def _today(value) -> dt.date:
     return value.date() if value else run_date()
 
 
+def _outbox_if_any(ctx, param, value):
+    """The status board's outbox (whose history tells the files of other periods): the one
+    given, else the workspace's; outside a workspace, none."""
+    from .core.paths import find_workspace
+
+    found = find_workspace()
+    return value if value is not None else found / "outbox" if found else None
+
+
 @main.command(help=_help("commands.status"))
 @period_option
 @inbox_option
-@outbox_option
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), callback=_outbox_if_any,
+              show_default="outbox/")  # fmt: skip
 @today_option
 @click.pass_context
-def status(ctx: click.Context, period: str, inbox: Path, outbox: Path, today) -> None:
+def status(ctx: click.Context, period: str, inbox: Path, outbox: Path | None, today) -> None:
     from .analysis.board import board_lines, status_board
     from .cycle.history import seen
     from .intake.validate import validate_period

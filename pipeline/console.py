@@ -4,13 +4,17 @@ whole (not received, actions without activity, files set aside) is summed up as 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .analysis.board import state_line
 from .core.model import USED, Problem, Validation
 from .core.problems import CORRECTED, ERROR, NOTICE, WARNING
 from .core.rules import Rules
 from .core.texts import has, t
+from .outputs.problem_list import list_path
 
 MAX_ERRORS, MAX_WARNINGS = 10, 5  # examples shown; every problem is in the validation list
+NAMED = 3  # files or agencies named on a line of counts
 
 
 def summary_lines(validation: Validation, rules: Rules) -> list[str]:
@@ -29,11 +33,9 @@ def summary_lines(validation: Validation, rules: Rules) -> list[str]:
         state_line(validation),
         "",
     ]
-    cols = {
-        k: t(f"cli.validate_columns.{k}") for k in ("agency", "status", "accepted", "rejected", "errors", "warnings")
-    }
+    cols = {k: t(f"console.columns.{k}") for k in ("agency", "status", "accepted", "rejected", "errors", "warnings")}
     width = max(len(a.short) for a in rules.agencies)  # every name whole, the columns aligned
-    lines.append(t("cli.validate_table_head", w=width, **cols))
+    lines.append(t("console.table", w=width, **cols))
     for code, st in validation.agencies.items():
         row = {
             "w": width,
@@ -44,19 +46,20 @@ def summary_lines(validation: Validation, rules: Rules) -> list[str]:
             "errors": st.errors,
             "warnings": st.warnings,
         }
-        lines.append(t("cli.validate_table_head", **row))
+        lines.append(t("console.table", **row))
     errors = [p for p in validation.problems if p.severity == ERROR]
     on_rows = [p for p in validation.problems if p.severity == WARNING and p.row]
-    lines += _examples("console.errors", errors, MAX_ERRORS)
-    lines += _examples("console.warnings", on_rows, MAX_WARNINGS)
+    listed = list_path(Path(), validation.period.id).name
+    lines += _examples("console.errors", errors, MAX_ERRORS, listed)
+    lines += _examples("console.warnings", on_rows, MAX_WARNINGS, listed)
     copying = [p for p in validation.problems if p.code == "still-copying"]
-    lines += _examples("console.copying", copying, len(copying))
+    lines += _examples("console.copying", copying, len(copying), listed)
     rest = [p for p in validation.problems if p.severity in (WARNING, NOTICE) and not p.row and p not in copying]
     counted = _counted(rest, rules)
     return [*lines, "", t("console.counted_title"), *counted] if counted else lines
 
 
-def _examples(title: str, problems: list[Problem], most: int) -> list[str]:
+def _examples(title: str, problems: list[Problem], most: int, listed: str) -> list[str]:
     if not problems:
         return []
     out = ["", t(title)]
@@ -64,7 +67,7 @@ def _examples(title: str, problems: list[Problem], most: int) -> list[str]:
         where = (p.file or p.value) + (f" {p.sheet}!{p.cell}" if p.cell else "")
         out.append(f"  [{t(f'severity.{p.severity}')}] {where}: {p.message}")
     if len(problems) > most:
-        out.append(t("console.more", n=len(problems) - most))
+        out.append(t("console.more", n=len(problems) - most, file=listed))
     return out
 
 
@@ -84,9 +87,6 @@ def _counted(problems: list[Problem], rules: Rules) -> list[str]:
         more = t("console.counted_more", n=len(shown) - NAMED) if len(shown) > NAMED else ""
         out.append(f"  {text} " + t("console.counted_names", names="; ".join(shown[:NAMED]), more=more))
     return out
-
-
-NAMED = 3  # files or agencies named on a line of counts
 
 
 def _name(code: str) -> str:

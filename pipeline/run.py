@@ -27,7 +27,7 @@ from .intake.validate import validate_period
 from .outputs.feedback import feedback_tasks, remove_stale
 from .outputs.ikhub import write_ikhub
 from .outputs.manifest import write_manifest
-from .outputs.problem_list import write_validation_list
+from .outputs.problem_list import list_path, write_validation_list
 from .outputs.report import data_path, report_path, save_data, start_report
 from .outputs.report_data import report_data
 from .outputs.review_workbook import review_path, write_review_workbook
@@ -147,9 +147,7 @@ def run(
                     path = review_path(outbox, period.id)
                     result.files.append(write_review_workbook(path, c.review, validation, rules, day))
             with stage(watch, "validation_list"):
-                result.files.append(
-                    write_validation_list(validation, rules, folder / f"validasi_{period.id}.xlsx", day)
-                )
+                result.files.append(write_validation_list(validation, rules, list_path(outbox, period.id), day))
             with stage(watch, "waiting_for_workers"):
                 result.files[:0] = summary_written()
                 result.feedback = remove_stale(validation, outbox, feedback_written())

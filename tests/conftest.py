@@ -84,6 +84,14 @@ def unprivileged(fn, *args):
     return result
 
 
+def file_tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` with its SHA-256: to show a folder left byte-identical."""
+    import hashlib
+
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
 def libreoffice_convert(files: list[Path], fmt: str, outdir: Path) -> list[Path]:
     """Convert files with headless LibreOffice (one process for all), as an office would re-save them.
     LibreOffice is required: CI installs it, and a test needing it must not skip."""

@@ -61,6 +61,8 @@ def test_a_return_on_the_previous_periods_template_is_fed_back_as_that_periods(r
     assert "Kirim kembali berkas ini" not in _text(wb["Petunjuk"])  # this file is not to be sent back
     identitas = {r[0]: r[1] for r in wb["Identitas"].iter_rows(values_only=True) if r[0]}
     assert identitas["Periode"] == "2025-S2" and identitas["Periode Pelaporan"] == "Semester II Tahun 2025"
+    due = identitas["Batas Waktu Pengiriman"].date()  # when the right template is due, as the notice says
+    assert due >= period.deadline and f"paling lambat {due:%d/%m/%Y}" in _text(wb["Identitas"])
     assert wb["Laporan"]["A1"].value == "Laporan Pelaksanaan RAN PE Semester II Tahun 2025"
     assert wb["Laporan"][_cell(rules, "nama_kegiatan", 6)].value == "Dialog kebangsaan"  # its own rows, as sent
 

@@ -4,9 +4,6 @@ an event of the history, and the period stays open until the next finalise."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
@@ -14,12 +11,8 @@ from pipeline.cli import main
 from pipeline.core.periods import parse_period
 from pipeline.cycle import history
 
+from .conftest import file_tree
 from .test_periods import _return
-
-
-def _tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*")
-            if p.is_file()}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +46,12 @@ COMMANDS = {
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_command_refuses_a_finalised_period(finalised, command):
     inbox, outbox = finalised
-    before = _tree(outbox / "2026-S1")
+    before = file_tree(outbox / "2026-S1")
     result = CliRunner().invoke(main, COMMANDS[command](str(inbox), str(outbox)))
     lines = [x for x in result.output.splitlines() if x.strip() and not x.startswith(("PERINGATAN", "- "))]
     assert result.exit_code == 2, result.output
     assert lines == [lines[-1]] and "sudah difinalisasi" in lines[0] and "--reopen" in lines[0], lines
-    assert _tree(outbox / "2026-S1") == before
+    assert file_tree(outbox / "2026-S1") == before
     assert history.events(outbox, "2026-S1")[-1][0] == "finalised"
 
 

@@ -51,7 +51,7 @@ def produced(demo_sample, tmp_path_factory):
     runs = [
         ["consolidate", *common, "--outbox", str(outbox)],
         *(["mail", kind, *common, "--outbox", str(outbox), "--today", "2026-07-20"] for kind in KINDS),
-        ["status", *common, "--today", "2026-07-20"],
+        ["status", *common, "--outbox", str(outbox), "--today", "2026-07-20"],
     ]
     said = []
     for args in runs:

@@ -214,10 +214,10 @@ def test_a_failure_while_identifying_one_file_stays_with_that_file(rules, period
     shutil.copy(good, inbox / "POLRI aneh.xlsx")
     real = ingest.identify
 
-    def identify(book, rules, period, inbox=None):
+    def identify(book, rules, period, **kw):
         if book.path.name.startswith("POLRI") and not book.error:
             raise ValueError("nilai tak terduga")
-        return real(book, rules, period, inbox)
+        return real(book, rules, period, **kw)
 
     monkeypatch.setattr(ingest, "identify", identify)
     validation = validate_period(inbox, rules, period)

@@ -112,8 +112,10 @@ class Submission:
 USED, SUPERSEDED, REJECTED = "used", "superseded", "rejected"  # what became of a file
 
 # The files processed so far, by SHA-256: [(the period a run processed it in, the period the
-# file itself names, or None)], from the history (cycle/history.py `seen`).
+# file itself names: None when it names none, NOT_RECORDED when the record does not say, as in
+# the manifests of earlier versions)], from the history (cycle/history.py `seen`).
 Seen = dict[str, list[tuple[str, str | None]]]
+NOT_RECORDED = "?"
 
 
 @dataclass

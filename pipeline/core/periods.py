@@ -43,6 +43,12 @@ def period_key(period_id: str, rules: Rules) -> tuple[int, int] | None:
     return (int(m["year"]), kinds.index(m["kind"])) if m and m["kind"] in kinds else None
 
 
+def period_of(day: dt.date, rules: Rules) -> str:
+    """The id of the period a date falls in."""
+    md = f"{day:%m-%d}"
+    return next(f"{day.year}-{k}" for k, kind in rules.periods.kinds.items() if kind.start <= md <= kind.end)
+
+
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 
 

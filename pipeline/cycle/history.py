@@ -25,7 +25,17 @@ import pandas as pd
 
 from ..core.errors import RanpeError
 from ..core.formatting import waktu
-from ..core.model import REJECTED, SUPERSEDED, USED, AgencyStatus, Decision, Seen, Snapshot, Submission
+from ..core.model import (
+    NOT_RECORDED,
+    REJECTED,
+    SUPERSEDED,
+    USED,
+    AgencyStatus,
+    Decision,
+    Seen,
+    Snapshot,
+    Submission,
+)
 from ..core.texts import t
 
 DB_NAME = "riwayat.sqlite"
@@ -219,18 +229,24 @@ def record_inputs(outbox: Path, period_id: str, subs: list[Submission]) -> None:
         )
 
 
-def seen(outbox: Path) -> Seen:
+def seen(outbox: Path | None) -> Seen:
     """Every file processed so far, by SHA-256: the periods it was processed in and the period
-    it names itself; from the history and from the manifests runs left in outbox/<period>/."""
+    it names itself; from the history (opened read-only: `ranpe status` writes nothing) and
+    from the manifests runs left in outbox/<period>/ (NOT_RECORDED where an earlier version's
+    manifest does not say which period the file names)."""
     out: Seen = {}
+    if outbox is None:
+        return out
     if history_path(outbox).exists():
-        with connect(outbox) as con:
+        uri = f"{history_path(outbox).resolve().as_uri()}?mode=ro"
+        # a history of an earlier version has no inputs recorded yet
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con, contextlib.suppress(sqlite3.OperationalError):
             for digest, period, own in con.execute("SELECT sha256, period, own_period FROM inputs ORDER BY period"):
                 out.setdefault(digest, []).append((period, own))
     for path in sorted(outbox.glob("*/manifest.json")) if outbox.is_dir() else []:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            records = [(i["sha256"], data["period"], i.get("period")) for i in data["inputs"]]
+            records = [(i["sha256"], data["period"], i.get("period", NOT_RECORDED)) for i in data["inputs"]]
         except (OSError, ValueError, KeyError, TypeError):  # not a run's manifest: no evidence
             continue
         for digest, period, own in records:

@@ -14,6 +14,7 @@ for an earlier period (an old template used by mistake) is rejected, asking for 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -27,9 +28,9 @@ from xlsxwriter.utility import xl_col_to_name
 from ..core.files import sha256
 from ..core.formatting import dmy
 from ..core.layout import META_FORMAT
-from ..core.model import Period, Problem, Seen, Submission
+from ..core.model import NOT_RECORDED, Period, Problem, Seen, Submission
 from ..core.names import display_name
-from ..core.periods import period_in_text, period_key
+from ..core.periods import period_in_text, period_key, period_of
 from ..core.rules import Rules
 from ..core.schema import WithinPeriod
 from ..core.texts import t
@@ -48,25 +49,39 @@ def ingest(inbox: Path, rules: Rules, period: Period, progress=None, seen: Seen 
     and set aside what is not the period's (module docstring); `seen`: the files processed in
     each period so far (the history's record)."""
     paths, ignored = discover(inbox, period.id)
-    suffixes = ", ".join(WORKBOOK_SUFFIXES)
-    notes = [
-        Problem(label(p, inbox), "ignored-file", detail=t(f"ingest.ignored_{why}", suffixes=suffixes))
-        for p, why in ignored
-    ]
+    notes = [_ignored(p, why, inbox, rules) for p, why in ignored]
     held = set(being_copied(paths, rules.limits.copy_window_seconds))
     notes += [Problem(label(p, inbox), "still-copying") for p in paths if p in held]
-    elsewhere = _processed_elsewhere([p for p in paths if p not in held], seen or {}, period)
-    notes += [
-        Problem(label(p, inbox), "set-aside", detail=t("ingest.set_aside_processed", periods=", ".join(where)))
-        for p, where in elsewhere.items()
-    ]
-    paths = [p for p in paths if p not in held and p not in elsewhere]
-    identified = functools.partial(identify, rules=rules, period=period, inbox=inbox)
+    paths = [p for p in paths if p not in held]
+    digests = _digests(paths) if seen else {}
+    elsewhere = {p: where for p, d in digests.items() if (where := _elsewhere(seen.get(d, []), period))}
+    sure = {p for p, (_, known) in elsewhere.items() if known}  # set aside unread: its record says enough
+    notes += [_processed(label(p, inbox), elsewhere[p][0]) for p in paths if p in sure]
+    paths = [p for p in paths if p not in sure]
+    identified = functools.partial(identify, rules=rules, period=period, inbox=inbox, digests=digests)
     subs = read_all(paths, rules.limits, progress, then=identified)
+    for s in subs:  # processed elsewhere by an earlier version, which did not record its period: read to tell
+        if s.path in elsewhere and not s.set_aside and s.period != period.id:
+            s.set_aside = _processed(s.name, elsewhere[s.path][0]).detail
     notes += [Problem(s.name, "set-aside", detail=s.set_aside) for s in subs if s.set_aside]
     subs = [s for s in subs if not s.set_aside]
     _mark_superseded(subs)
     return Ingested(subs, notes)
+
+
+def _ignored(path: Path, why: str, inbox: Path, rules: Rules) -> Problem:
+    """An entry of the inbox not read: a folder of another period is set aside (a notice),
+    anything else ignored with the reason (a warning)."""
+    if why == "folder" and period_key(path.name.upper(), rules):
+        return Problem(label(path, inbox), "set-aside", detail=t("ingest.ignored_period_folder"))
+    return Problem(label(path, inbox), "ignored-file", detail=t(f"ingest.ignored_{why}", suffixes=SUFFIXES))
+
+
+SUFFIXES = ", ".join(WORKBOOK_SUFFIXES)
+
+
+def _processed(name: str, periods: list[str]) -> Problem:
+    return Problem(name, "set-aside", detail=t("ingest.set_aside_processed", periods=", ".join(periods)))
 
 
 def label(path: Path, inbox: Path | None) -> str:
@@ -75,24 +90,34 @@ def label(path: Path, inbox: Path | None) -> str:
     return display_name(f"{path.parent.name}/{path.name}" if inside else path.name)
 
 
-def _processed_elsewhere(paths: list[Path], seen: Seen, period: Period) -> dict[Path, list[str]]:
-    """The files already processed in another period (by their SHA-256), with those periods;
-    a file that was found there to be made for this period is this period's, not set aside."""
+def _digests(paths: list[Path]) -> dict[Path, str]:
+    """The SHA-256 of each file, but of empty ones (all alike: each is a problem of its own)
+    and of those the system will not open (their reading says so)."""
     out = {}
-    for path in paths if seen else []:
-        try:
-            records = seen.get(sha256(path), [])
-        except OSError:  # unreadable: its reading says so
-            continue
-        others = sorted({done for done, _ in records if done != period.id})
-        if others and all(own != period.id for _, own in records):
-            out[path] = others
+    for path in paths:
+        with contextlib.suppress(OSError):
+            if path.stat().st_size:
+                out[path] = sha256(path)
     return out
 
 
-def identify(book: RawBook, rules: Rules, period: Period, inbox: Path | None = None) -> Submission:
+def _elsewhere(records: list[tuple[str, str | None]], period: Period) -> tuple[list[str], bool] | None:
+    """Where a file was processed before, when that sets it aside in `period`: those periods,
+    and whether the records alone say so (else the file is read to tell the period it names).
+    None: the file is the period's to read, as one processed in it already or naming it."""
+    periods = sorted({done for done, _ in records})
+    if not periods or period.id in periods or any(own == period.id for _, own in records):
+        return None
+    return periods, all(own != NOT_RECORDED for _, own in records)
+
+
+def identify(
+    book: RawBook, rules: Rules, period: Period, inbox: Path | None = None, digests: dict | None = None
+) -> Submission:
+    """`digests`: the SHA-256 of files already hashed, by path."""
     try:
-        digest, mtime = sha256(book.path), book.path.stat().st_mtime
+        digest = (digests or {}).get(book.path) or sha256(book.path)
+        mtime = book.path.stat().st_mtime
     except OSError as exc:  # unreadable, or gone since it was listed
         digest, mtime = "", 0.0
         book = book if book.error else unreadable(book.path, exc)
@@ -215,10 +240,7 @@ def _dated_before(sub: Submission, rules: Rules, period: Period) -> str:
     ends = [parse_date(v).value for v in sub.rows[end]]
     if any(not isinstance(d, dt.date) or d >= period.start for d in ends):
         return ""
-    last = max(ends)
-    owner = next((f"{last.year}-{k}" for k, kind in rules.periods.kinds.items()
-                  if f"{kind.start}" <= last.strftime("%m-%d") <= f"{kind.end}"), str(last.year))  # fmt: skip
-    return t("ingest.set_aside_dated", start=dmy(period.start), period=owner)
+    return t("ingest.set_aside_dated", start=dmy(period.start), period=period_of(max(ends), rules))
 
 
 def _agencies_in_name(path: Path, rules: Rules) -> list[str]:

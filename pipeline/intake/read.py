@@ -49,24 +49,21 @@ class RawBook:
     debug: str = ""  # what the libraries said, for the secretariat's technical column
 
 
-_PERIOD_FOLDER = re.compile(r"^\d{4}-[A-Za-z0-9]+$")
-
-
 def discover(inbox: Path, period_id: str = "") -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files of the inbox to read (and of its subfolder named `period_id`, when there is one),
-    and every other entry with the reason it is ignored (lock files, other types, other
-    folders, links leading out of the inbox or nowhere, pipes, sockets and devices, which are
-    never opened)."""
+    """Files of the inbox to read (and of its subfolder named `period_id`, in any case, when
+    there is one), and every other entry with the reason it is ignored (lock files, other
+    types, other folders, links leading out of the inbox or nowhere, pipes, sockets and
+    devices, which are never opened)."""
     read, ignored = [], []
     home = inbox.resolve()
     for path in _entries(inbox):
         why = _ignored(path, home)
-        if why == "folder" and path.name == period_id and not path.is_symlink():
+        if why == "folder" and period_id and path.name.upper() == period_id.upper() and not path.is_symlink():
             for inner in _entries(path):
                 why = _ignored(inner, home)
                 (ignored.append((inner, why)) if why else read.append(inner))
         elif why:
-            ignored.append((path, "period_folder" if why == "folder" and _PERIOD_FOLDER.match(path.name) else why))
+            ignored.append((path, why))
         else:
             read.append(path)
     return read, ignored

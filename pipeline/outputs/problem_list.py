@@ -20,6 +20,10 @@ PROBLEM_COLUMNS = ["kl", "file", "sheet", "cell", "row", "column", "code", "name
                    "debug"]  # fmt: skip
 
 
+def list_path(outbox: Path, period_id: str) -> Path:
+    return outbox / period_id / f"validasi_{period_id}.xlsx"
+
+
 def problem_table(validation: Validation) -> pd.DataFrame:
     """Every problem of every agency, one row each, in the columns of `t("validasi.columns")`."""
     agency_of = {s.name: s.agency or "" for s in validation.submissions}

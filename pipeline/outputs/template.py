@@ -217,7 +217,8 @@ class _Builder:
             "kl_nama": a.name,
             "periode": p.id,
             "periode_nama": p.title,
-            "tenggat": p.deadline,
+            # rows made for another period: by when the right template is due, not that period's past deadline
+            "tenggat": (self.s.due or self.s.reporting.deadline) if self.notice else p.deadline,
         }
         values = {**self.s.identity, **fixed}  # the locked items are the workbook's own, never as a file typed them
         row = 2
