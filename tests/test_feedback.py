@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import os
+import re
 import shutil
 
 import openpyxl
@@ -21,7 +23,7 @@ from pipeline.outputs.feedback import read_problem_list
 from pipeline.outputs.template import read_meta, template_path
 from pipeline.run import run
 
-from .test_problem_codes import _cell, _workbook
+from .test_problem_codes import _cell, _set_meta, _workbook
 
 TODAY = dt.date(2026, 7, 10)  # the mails are drafted before the deadline (15/07/2026)
 
@@ -75,7 +77,7 @@ def test_a_return_on_the_previous_periods_template_is_fed_back_as_that_periods(r
     )
     assert "(Laporan KEMENAG.xlsx). Berkas tersebut dibuat dengan templat periode Semester II Tahun 2025" in body
     assert "templat Semester I Tahun 2026 yang terlampir (KEMENAG_2026-S1.xlsx)" in body
-    assert "paling lambat 15/07/2026" in body and "Yang perlu diperbaiki" not in body
+    assert f"paling lambat {due:%d/%m/%Y}" in body and "Yang perlu diperbaiki" not in body  # the workbook's date
 
     # sent back as it is, the workbook is still a 2025-S2 return: rejected, asking for the 2026-S1 template
     again = tmp_path / "inbox2"
@@ -113,10 +115,141 @@ def test_errors_come_first_in_the_list_and_the_mail(rules, period, tmp_path):
     listed = [(p["severity"], p["cell"]) for p in read_problem_list(path) if p["cell"] != t("feedback.whole_file")]
     error, warning, corrected = (_cell(rules, "nama_kegiatan", 7), _cell(rules, "realisasi", 5),
                                  _cell(rules, "provinsi", 5))  # fmt: skip
-    assert listed == [("galat", error), ("peringatan", warning), ("dikoreksi", corrected)]
+    assert listed == [("kesalahan isian", error), ("peringatan", warning), ("dikoreksi", corrected)]
     (draft,), _ = make_drafts("feedback", rules, period, inbox, outbox, TODAY)
     _, body, _ = _body(draft)
     lines = [line for line in body.splitlines() if line.startswith("- ")]
     at = {cell: next(i for i, line in enumerate(lines) if line.startswith(f"- {cell} (")) for cell in (error, warning)}
-    assert at[error] == 0 < at[warning] and not [line for line in lines[1:] if "(galat" in line], lines
+    assert at[error] == 0 < at[warning] and not [line for line in lines[1:] if "(kesalahan isian" in line], lines
     assert corrected not in body  # a correction asks nothing of the agency
+
+
+def _every_action(rules, **first) -> list[dict]:
+    """A good row for each action assigned to KEMENAG (so that none is missing), `first`
+    over the first."""
+    n = len(rules.assigned_actions("KEMENAG"))
+    return [{"nama_kegiatan": f"Sosialisasi {i + 1}", **(first if i == 0 else {})} for i in range(n)]
+
+
+def _dated(path, day: dt.date):
+    """`path` as if saved on `day` (the date of a run's outputs is its newest input's)."""
+    moment = dt.datetime(day.year, day.month, day.day, 9).timestamp()
+    os.utime(path, (moment, moment))
+    return path
+
+
+def test_lateness_alone_asks_nothing_of_the_agency(rules, period, tmp_path):
+    """A late return cannot be fixed by editing the file: alone it gives no feedback workbook
+    and no letter. Beside an error it is on the workbook's list as information (catatan),
+    after what is to fix, and the letter neither counts nor lists it."""
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    late = {"Tanggal Pengisian": dt.date(2026, 7, 20)}  # the deadline is 15/07/2026
+    _workbook(inbox, rules, period, _every_action(rules), identity=late, name="Laporan KEMENAG.xlsx")
+    result = run(inbox, outbox, rules, period, consolidation=False)
+    assert [p.code for p in result.validation.problems if p.file] == ["late-submission"]
+    assert result.feedback == [] and make_drafts("feedback", rules, period, inbox, outbox, TODAY) == ([], [])
+
+    rows = _every_action(rules, nama_kegiatan=None)
+    _workbook(inbox, rules, period, rows, identity=late, name="Laporan KEMENAG.xlsx")
+    (path,) = run(inbox, outbox, rules, period, consolidation=False).feedback
+    listed = [(p["severity"], p["message"].split(":")[0]) for p in read_problem_list(path)]
+    assert listed == [
+        ("kesalahan isian", "Kolom Nama Kegiatan wajib diisi."),
+        ("catatan", "Laporan diterima terlambat"),
+    ]
+    assert t("feedback.information") in _text(openpyxl.load_workbook(path)[t("feedback.sheet")])
+    (draft,), _ = make_drafts("feedback", rules, period, inbox, outbox, TODAY)
+    subject, body, _ = _body(draft)
+    assert subject.endswith("— Kemenag: 1 kesalahan isian")  # no "0 peringatan"
+    assert "Hasil pemeriksaan kami: 1 kesalahan isian." in body and "terlambat" not in body
+
+
+def test_a_file_made_for_another_period_keeps_its_numbers_and_dates(rules, period, earlier, tmp_path):
+    """The rows of a file that was not normalised are written back with their types, as the
+    agency's workbook held them: dates as dates, numbers as numbers (so the template's
+    formulas work), text as text."""
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    values = {"tanggal_mulai": dt.date(2026, 1, 5), "jumlah_peserta": 110, "target": 200, "realisasi": 150,
+              "anggaran": 900_000_000}  # fmt: skip
+    _workbook(inbox, rules, earlier, [values], name="Laporan KEMENAG.xlsx")
+    (path,) = run(inbox, outbox, rules, period, consolidation=False).feedback
+    assert path.name == "KEMENAG_2025-S2.xlsx"
+    ws = openpyxl.load_workbook(path)["Laporan"]
+    got = {key: ws[_cell(rules, key, 5)].value for key in [*values, "nama_kegiatan"]}
+    assert got == {**values, "tanggal_mulai": dt.datetime(2026, 1, 5), "nama_kegiatan": "Sosialisasi"}
+    assert all(isinstance(got[k], int | float) for k in ("jumlah_peserta", "target", "realisasi", "anggaran"))
+
+
+def test_a_feedback_workbook_and_its_letters_give_one_due_date(rules, period, tmp_path, monkeypatch):
+    """A return sent after the deadline: its workbook is due a week after the run. Identitas,
+    Petunjuk and every letter give that date, drafted before the period's deadline or after."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    _dated(_workbook(inbox, rules, period, [{"nama_kegiatan": None}], name="Laporan KEMENAG.xlsx"), dt.date(2026, 8, 3))
+    (path,) = run(inbox, outbox, rules, period, consolidation=False).feedback
+    due = f"{dt.date(2026, 8, 3) + dt.timedelta(days=rules.settings.correction_days):%d/%m/%Y}"
+    wb = openpyxl.load_workbook(path)
+    identitas = {r[0]: r[1] for r in wb["Identitas"].iter_rows(values_only=True) if r[0]}
+    assert f"{identitas['Batas Waktu Pengiriman']:%d/%m/%Y}" == due
+    assert f"paling lambat {due}" in _text(wb["Petunjuk"])
+    for today in (TODAY, dt.date(2026, 8, 5)):  # before the period's deadline (15/07/2026), then after
+        (draft,), _ = make_drafts("feedback", rules, period, inbox, outbox, today)
+        _, body, _ = _body(draft)
+        assert re.findall(r"\d\d/\d\d/\d{4}", body) == [due] and f"paling lambat {due}" in body, today
+
+
+def test_an_agency_reads_its_own_file_names_not_the_inbox_folders(rules, period, tmp_path):
+    """Files kept in the inbox's period folder: the secretariat's lists show the folder, what
+    the agency reads (the workbook's list, its other files, the letter) shows its own names."""
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    folder = inbox / period.id
+    folder.mkdir(parents=True)
+    _workbook(
+        folder, rules, period, [{}], identity={"Tanggal Pengisian": dt.date(2026, 6, 1)}, name="Laporan lama.xlsx"
+    )
+    _workbook(folder, rules, period, [{"nama_kegiatan": None}], name="Laporan KEMENAG.xlsx")
+    result = run(inbox, outbox, rules, period, consolidation=False)
+    assert result.validation.agencies["KEMENAG"].file == f"{period.id}/Laporan KEMENAG.xlsx"  # the secretariat's
+    (path,) = result.feedback
+    listing = _text(openpyxl.load_workbook(path)[t("feedback.sheet")])
+    assert "Berkas asal: Laporan KEMENAG.xlsx." in listing and "Laporan lama.xlsx" in listing
+    assert "kiriman yang lebih baru (Laporan KEMENAG.xlsx)" in listing and f"{period.id}/" not in listing
+    (draft,), _ = make_drafts("feedback", rules, period, inbox, outbox, TODAY)
+    _, body, _ = _body(draft)
+    assert "(Laporan KEMENAG.xlsx)" in body and f"{period.id}/" not in body
+
+
+def test_a_reminder_for_a_rejected_file_says_plainly_where_the_reason_is(rules, period, earlier, tmp_path):
+    """KEMENAG sent a file on the previous period's template, LPSK one on an old template, both
+    rejected; reminded long after the deadline. Each reminder says the file could not be
+    processed and where to find why, and that the deadline has passed, without accusing and
+    without jargon; it gives the feedback workbook's due date."""
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    _dated(_workbook(inbox, rules, earlier, [{}], name="Laporan KEMENAG.xlsx"), dt.date(2026, 12, 1))
+    old = _set_meta("template_version", 0)
+    _dated(
+        _workbook(inbox, rules, period, [{}], agency="LPSK", change=old, name="Laporan LPSK.xlsx"), dt.date(2026, 12, 1)
+    )
+    run(inbox, outbox, rules, period, consolidation=False)
+    drafts, _ = make_drafts("reminders", rules, period, inbox, outbox, dt.date(2026, 12, 7))
+    said = {p.stem: _body(p) for p in drafts}
+    for subject, body, _ in said.values():
+        assert not re.search(r"\b(baris|galat|sah|terlambat)\b", f"{subject}\n{body}"), body
+        assert subject.endswith("batas waktu telah lewat 145 hari") and "15/07/2026, telah lewat 145 hari" in body
+    subject, body, attached = said["KEMENAG"]
+    assert "yang kami terima dari Kemenag tidak dapat kami proses" in body
+    assert "dibuat dengan templat periode Semester II Tahun 2025" in body and attached == ["KEMENAG_2026-S1.xlsx"]
+    assert (
+        "paling lambat 08/12/2026" in body
+        and "templat Semester I Tahun 2026 yang terlampir (KEMENAG_2026-S1.xlsx)" in body
+    )
+    _, body, attached = said["LPSK"]
+    assert attached == ["LPSK_2026-S1.xlsx"]  # its feedback workbook, to fix and send back
+    assert 'sheet "Daftar Perbaikan" berkas umpan balik yang terlampir kembali (LPSK_2026-S1.xlsx)' in body
+    assert "paling lambat 08/12/2026 dengan membalas surat elektronik ini, berupa berkas umpan balik itu" in body
+    assert _attachment(drafts, "LPSK") == (outbox / period.id / "umpan_balik" / "LPSK_2026-S1.xlsx").read_bytes()
+
+
+def _attachment(drafts, code: str) -> bytes:
+    msg = email.message_from_bytes(next(p for p in drafts if p.stem == code).read_bytes(), policy=email.policy.default)
+    return next(msg.iter_attachments()).get_content()

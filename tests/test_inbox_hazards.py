@@ -47,7 +47,8 @@ def test_a_stray_file_never_replaces_an_agencys_feedback(rules, period, tmp_path
     assert result.feedback == [path]
     listed = read_problem_list(path)
     cell = _cell(rules, "jumlah_peserta", 5)
-    assert [p for p in listed if p["cell"] == cell and p["severity"] == t("severity.error")], listed  # the real one
+    error = t("feedback.severity.error")
+    assert [p for p in listed if p["cell"] == cell and p["severity"] == error], listed  # the real one
     assert not [p for p in listed if "0 byte" in str(p["message"])]  # the stray file is not the workbook
     sheet = _rows(path, t("feedback.sheet"))
     title = next(i for i, r in enumerate(sheet) if r[0] == t("feedback.others_title"))

@@ -75,7 +75,7 @@ def test_feedback_drafts(rules, period, consolidated):
     status = result.validation.agencies
     errors = [c for c, s in status.items() if s.errors]
     body = _parse(by_agency[errors[0]]).get_body(("plain",)).get_content()
-    assert f"{status[errors[0]].errors} galat" in body
+    assert f"{status[errors[0]].errors} kesalahan isian" in body
     again, _ = make_drafts("feedback", rules, period, inbox, outbox, dt.date(2026, 7, 20))
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]  # reproducible
 
@@ -95,7 +95,7 @@ def test_template_and_reminder_drafts(rules, period, consolidated):
     assert "batas waktu 5 hari lagi" in _parse(before[0])["Subject"]
     after, _ = make_drafts("reminders", rules, period, inbox, outbox, dt.date(2026, 7, 18))
     text = _parse(after[0]).get_body(("plain",)).get_content()
-    assert "telah lewat 3 hari" in text and "terlambat 3 hari" in _parse(after[0])["Subject"]
+    assert "telah lewat 3 hari" in text and "batas waktu telah lewat 3 hari" in _parse(after[0])["Subject"]
 
 
 class _Inbox:
@@ -190,7 +190,7 @@ def test_cli_mail_send_lists_first(rules, period, consolidated, smtp_server, rul
     for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):  # the rules made real
         path = rules_copy / name
         text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
-        path.write_text(text.replace(".example.go.id", ".go.id"), encoding="utf-8")
+        path.write_text(text.replace(".example.go.id", ".go.id").replace("0000-0000", "7000-1234"), encoding="utf-8")
     args = ["--rules", str(rules_copy), *args]
     refused = CliRunner().invoke(main, args, input="n\n", env={"RANPE_SMTP_PASSWORD": "rahasia"})
     assert refused.exit_code == 0 and "Akan dikirim melalui" in refused.output and "Dibatalkan" in refused.output
@@ -230,14 +230,14 @@ def test_feedback_list_is_read_back_by_its_header_labels(tmp_path):
 # template that starts using a new value fails the first test until it is listed here, so that
 # its absence is tested too. Optional settings and agency fields are found in their schema.
 ALWAYS = {"agency", "period", "settings", "deadline"}
-FEEDBACK = {"attachment", "source", "made_for", "n_errors", "n_warnings", "problems", "more", "days_left"}
+FEEDBACK = {"attachment", "source", "made_for", "counts", "n_errors", "problems", "more"}
 MAIL_VALUES = {  # kind: (values a letter may lack, values it always has besides ALWAYS)
     "templates": ({"n_assigned", "attachment"}, set()),
     "feedback": (FEEDBACK, set()),
-    "reminders": ({"attachment"}, {"status", "days_left"}),
+    "reminders": ({"attachment", "feedback", "made_for", "due"}, {"status", "days_left"}),
 }
-EMPTY = {"source": "", "made_for": None, "problems": [], "more": 0, "days_left": None, "n_assigned": 0,
-         "n_errors": 0, "n_warnings": 0}  # fmt: skip
+EMPTY = {"source": "", "made_for": None, "problems": [], "more": 0, "n_assigned": 0, "n_errors": 0, "counts": "",
+         "feedback": False, "due": ""}  # fmt: skip
 SHOWS_A_GAP = re.compile(
     r"\(\s*\)|\(\s*,|,\s*\)|\bNone\b| {2}| [.,;](?=\s|$)|:\s*\.|[ \t|]$|:[ \t]*\n(?!- )|:\s*\Z|^- *$|\n{3}", re.M
 )
@@ -247,18 +247,23 @@ def _letters(rules, period):
     """Each kind of letter with every value it can have (kind, values), as the letter
     functions of pipeline/cycle/mail.py give them to the context builder."""
     problems = [
-        {"severity": "galat", "cell": "E7", "column": "Nama Kegiatan", "message": "Kolom Nama Kegiatan wajib diisi."},
+        {"severity": "kesalahan isian", "cell": "E7", "column": "Nama", "message": "Kolom Nama wajib diisi."},
         {"severity": "peringatan", "cell": "Identitas!B9", "column": "Email", "message": "Identitas belum lengkap."},
     ]
-    feedback = {"source": "Laporan Kemenag.xlsx", "made_for": None, "n_errors": 1, "n_warnings": 1,
-                "problems": problems, "more": 3, "days_left": 5}  # fmt: skip
+    feedback = {"source": "Laporan Kemenag.xlsx", "made_for": None, "n_errors": 1, "problems": problems, "more": 3,
+                "counts": "1 kesalahan isian, 1 peringatan"}  # fmt: skip
+    earlier = parse_period("2025-S2", rules)
+    nothing = {"feedback": False, "made_for": None, "due": ""}  # a reminder with no feedback to recall
+    recalled = {"due": "14/12/2026", "feedback": True}  # a rejected file's feedback workbook, attached again
     return [
         ("templates", {"n_assigned": 4}),
         ("feedback", feedback),
-        ("feedback", {**feedback, "made_for": parse_period("2025-S2", rules), "days_left": -2}),
-        ("reminders", {"status": "rejected", "days_left": 5}),
-        ("reminders", {"status": "not_received", "days_left": 0}),
-        ("reminders", {"status": "not_received", "days_left": -3}),
+        ("feedback", {**feedback, "made_for": earlier}),
+        ("reminders", {"status": "rejected", "days_left": 5, **nothing}),
+        ("reminders", {"status": "rejected", "days_left": -145, **recalled, "made_for": None}),
+        ("reminders", {"status": "rejected", "days_left": -145, **recalled, "feedback": False, "made_for": earlier}),
+        ("reminders", {"status": "not_received", "days_left": 0, **nothing}),
+        ("reminders", {"status": "not_received", "days_left": -3, **nothing}),
     ]
 
 
@@ -307,7 +312,7 @@ def test_a_long_subject_reads_back_as_written(rules, period, tmp_path):
     """Python folds a long subject before the dash (an encoded word) with a space on both sides
     of the fold, which a mail program shows as two: the draft and the message sent keep one."""
     for agency in rules.agencies:
-        subject = t("mail.subject.feedback", period_title=period.title, agency=agency.short, n_errors=1, n_warnings=0)
+        subject = t("mail.subject.feedback", period_title=period.title, agency=agency.short, counts="1 kesalahan isian")
         path = tmp_path / f"{agency.code}.eml"
         path.write_bytes(eml_bytes(Letter(agency, subject, "Isi surat.", None), rules, dt.date(2026, 7, 10)))
         sent = email.message_from_bytes(outgoing(path).as_bytes(), policy=email.policy.default)

@@ -186,7 +186,7 @@ def test_the_question_before_sending_is_indonesian(produced, demo_sample, rules_
     for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):  # the rules made real
         path = rules_copy / name
         text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
-        path.write_text(text.replace(".example.go.id", ".go.id"), encoding="utf-8")
+        path.write_text(text.replace(".example.go.id", ".go.id").replace("0000-0000", "7000-1234"), encoding="utf-8")
     args = ["--rules", str(rules_copy), "mail", "reminders", "--period", "2026-S1", "--outbox", str(outbox),
             "--inbox", str(demo_sample.inbox), "--today", "2026-07-20", "--send", "--smtp-host", "smtp"]  # fmt: skip
     result = CliRunner().invoke(main, args, input="\n")

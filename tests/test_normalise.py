@@ -156,3 +156,16 @@ def test_apply_parses_each_distinct_value_once_and_keeps_types_apart(values):
     assert len(codes) == len(values)
     for v, code in zip(values, codes, strict=True):
         assert parsed[code] == parse_number(v)
+
+
+def test_a_correction_says_what_the_value_was_read_as(rules, period, tmp_path):
+    """'12/03/2026' read as 12/03/2026 settled nothing: the month is written out, and a number
+    is shown without a thousands separator to read two ways."""
+    from pipeline.intake.validate import validate_period
+
+    from .test_problem_codes import _workbook
+
+    _workbook(tmp_path / "inbox", rules, period, [{"anggaran": "1.500.000", "tanggal_mulai": "12/03/2026"}])
+    said = {p.code: p.message for p in validate_period(tmp_path / "inbox", rules, period).problems}
+    assert "dibaca sebagai 12 Maret 2026" in said["date-reformatted"]
+    assert "'1.500.000' pada kolom Anggaran (Rp) dibaca sebagai 1500000." in said["number-reformatted"]

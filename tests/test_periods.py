@@ -83,7 +83,8 @@ def test_the_second_semester_sets_the_first_semesters_files_aside(rules, s1_s2, 
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
     for agency in ("KEMENAG", "POLRI", "BNPT"):
         _return(inbox / f"{agency} final.xlsx", rules, s1, agency)
-    old = _return(inbox / "KEMENSOS lama.xlsx", rules, parse_period("2025-S2", rules), "KEMENSOS")
+    old_template = parse_period("2025-S2", rules)  # filled with S1's activities
+    old = _return(inbox / "KEMENSOS lama.xlsx", rules, old_template, "KEMENSOS", start=s1.start + dt.timedelta(days=9))
     first = run(inbox, outbox, rules, s1, consolidation=False)
     assert first.validation.agencies["KEMENSOS"].state == "rejected"  # an old template, processed in S1
     # S2: the S1 files stay; Kemenag sends its S2 return into the period's folder; a retyped
@@ -102,10 +103,13 @@ def test_the_second_semester_sets_the_first_semesters_files_aside(rules, s1_s2, 
     for name in ("KEMENAG final.xlsx", "POLRI final.xlsx", "BNPT final.xlsx", old.name):
         assert processed in aside[name] and name not in {f.file for f in v.files}
     assert "berakhir sebelum periode ini dimulai (01/07/2026), jadi termasuk periode 2026-S1" in aside[untitled.name]
-    assert [p.code for p in v.problems if p.file == titled.name] == ["wrong-period"]  # new: asks for S2's template
-    assert {f.file for f in v.files} == {"2026-S2/KEMENAG final.xlsx", titled.name}
+    # new, and S1's own report (its activities all in S1): not counted, no feedback; the officer
+    # is told how to process it in S1
+    (late,) = [p for p in v.problems if p.file == titled.name]
+    assert late.code == "earlier-period-return" and "ranpe consolidate --period 2026-S1" in late.message
+    assert {f.file for f in v.files} == {"2026-S2/KEMENAG final.xlsx"}
     states = {code: a.state for code, a in v.agencies.items() if code in ("KEMENAG", "POLRI", "BNPT", "KEMENSOS")}
-    assert states == {"KEMENAG": "accepted_warnings", "POLRI": "rejected", "BNPT": "not_received",
+    assert states == {"KEMENAG": "accepted_warnings", "POLRI": "not_received", "BNPT": "not_received",
                       "KEMENSOS": "not_received"}  # fmt: skip
     assert v.agencies["KEMENAG"].file == "2026-S2/KEMENAG final.xlsx"
     assert len(v.accepted) == 2 and set(v.accepted["_file"]) == {"2026-S2/KEMENAG final.xlsx"}
@@ -129,14 +133,20 @@ def test_a_later_periods_file_waits_for_its_period(rules, s1_s2, tmp_path):
     assert second.agencies["KEMENAG"].state in ("accepted", "accepted_warnings")
 
 
-def test_a_file_rejected_in_another_period_is_read_in_its_own(rules, s1_s2, tmp_path):
-    """A new S1 file that reached the inbox after S1 was run is rejected in S2 (asking for S2's
-    template); reopened, S1 reads it: it is S1's own."""
+def test_an_earlier_periods_late_report_is_for_that_period(rules, s1_s2, tmp_path):
+    """An S1 report that reached the inbox after S1 was run is no S2 return: in S2 the officer
+    is told to process it in S1, the agency is not rejected nor sent feedback; S1 (reopened)
+    reads it as its own. The S1 template filled with S2's activities is a wrong-period return."""
     s1, s2 = s1_s2
     inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
     late = _return(inbox / "POLRI terlambat.xlsx", rules, s1, "POLRI")
-    second = run(inbox, outbox, rules, s2, consolidation=False).validation
-    assert [p.code for p in second.problems if p.file == late.name] == ["wrong-period"]
+    mistaken = _return(inbox / "BNPT.xlsx", rules, s1, "BNPT", start=s2.start + dt.timedelta(days=3))
+    second = run(inbox, outbox, rules, s2, consolidation=False)
+    v = second.validation
+    assert [p.code for p in v.problems if p.file == late.name] == ["earlier-period-return"]
+    assert [p.code for p in v.problems if p.file == mistaken.name and p.severity == "error"] == ["wrong-period"]
+    assert (v.agencies["POLRI"].state, v.agencies["BNPT"].state) == ("not_received", "rejected")
+    assert [p.name for p in second.feedback] == ["BNPT_2026-S1.xlsx"]  # the wrong template's, named for its period
     again = run(inbox, outbox, rules, s1, consolidation=False).validation
     assert again.agencies["POLRI"].state in ("accepted", "accepted_warnings") and not _notes(again)
 
@@ -290,3 +300,25 @@ def test_a_file_still_being_copied_waits_for_the_next_run(rules, s1_s2, tmp_path
         done.set()
         worker.join()
     shutil.rmtree(inbox)
+
+
+def test_a_correction_after_the_deadline_does_not_make_a_timely_return_late(rules, s1_s2, tmp_path):
+    """Lateness is the agency's first return: Kemenag sent on time and corrected after the
+    deadline, as its feedback asked; Polri sent its first file after the deadline."""
+    s1 = s1_s2[0]
+    inbox = tmp_path / "inbox"
+
+    def filled(path: Path, day: dt.date) -> None:
+        wb = openpyxl.load_workbook(path)
+        ident = {c.value: c.row for c in wb["Identitas"]["A"]}
+        wb["Identitas"].cell(ident["Tanggal Pengisian"], 2, day)
+        wb.save(path)
+
+    filled(_return(inbox / "KEMENAG awal.xlsx", rules, s1, "KEMENAG"), dt.date(2026, 7, 10))
+    filled(_return(inbox / "KEMENAG perbaikan.xlsx", rules, s1, "KEMENAG", rows=3), dt.date(2026, 7, 21))
+    filled(_return(inbox / "POLRI.xlsx", rules, s1, "POLRI"), dt.date(2026, 7, 20))
+    v = validate_period(inbox, rules, s1)
+    kemenag, polri = v.agencies["KEMENAG"], v.agencies["POLRI"]
+    assert (kemenag.file, kemenag.late, kemenag.sent) == ("KEMENAG perbaikan.xlsx", False, dt.date(2026, 7, 10))
+    assert (polri.late, polri.sent) == (True, dt.date(2026, 7, 20))
+    assert [p.file for p in v.problems if p.code == "late-submission"] == ["POLRI.xlsx"]

@@ -201,7 +201,12 @@ CASES: dict[str, Callable] = {
     "macro-present": _rezipped(lambda n, d: d, extra=[("xl/vbaProject.bin", b"\x00" * 64)], name="lapor.xlsm"),
     "sheet-missing": rows("", change=lambda wb: wb.remove(wb["Laporan"])),
     "header-missing": rows("A4", {}, change=lambda wb: setattr(wb["Laporan"].cell(4, 6), "value", "Keadaan")),
-    "wrong-period": rows("", {}, change=_set_meta("period", "2025-S2")),
+    "wrong-period": rows("", {}, change=_set_meta("period", "2025-S2")),  # this period's activities
+    "earlier-period-return": rows(  # that period's own activities: its late report
+        "",
+        {"tanggal_mulai": dt.date(2025, 9, 1), "tanggal_selesai": dt.date(2025, 9, 3)},
+        change=_set_meta("period", "2025-S2"),
+    ),
     "unknown-agency": rows("", {}, change=_set_meta("agency_code", "KEMENLAIN")),
     "ambiguous-agency": rows("", {}, change=_without_meta("Kemenkumham")),
     "outdated-template": rows("", {}, change=_set_meta("template_version", 0)),

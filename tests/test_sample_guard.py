@@ -28,11 +28,10 @@ MARK = t("sample.mark_line")
 @pytest.fixture
 def real_rules(rules_copy):
     """The shipped rules made real: the official matrix loaded, real addresses filled in."""
-    catalogue = rules_copy / "catalogue.yaml"
-    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("sample: true", "sample: false"), "utf-8")
-    for name in ("agencies.yaml", "settings.yaml"):
+    for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):
         path = rules_copy / name
-        path.write_text(path.read_text(encoding="utf-8").replace(".example.go.id", ".go.id"), "utf-8")
+        text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
+        path.write_text(text.replace(".example.go.id", ".go.id").replace("0000-0000", "7000-1234"), "utf-8")
     return rules_copy
 
 
@@ -50,7 +49,9 @@ def _marks(rules, period, tmp_path) -> dict:
 
 
 def test_sample_rules_mark_what_goes_out(rules, period, tmp_path):
-    assert len(rules.sample_data) == 3  # the catalogue, the focal points, the secretariat's contact
+    # the catalogue, the focal points, the secretariat's e-mail and telephone, the signatory
+    assert len(rules.sample_data) == 5
+    assert "(021) 0000-0000" in rules.sample_data[3] and "sample: true" in rules.sample_data[4]
     marks = _marks(rules, period, tmp_path)
     assert marks == {"petunjuk": MARK, "identitas": MARK, "subject": "[CONTOH] Templat Laporan RAN PE", "body": MARK}
 

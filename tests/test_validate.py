@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.core.texts import t
 from pipeline.intake.validate import validate_period
 from pipeline.outputs.template import Sheet, write_template
 
@@ -278,7 +279,8 @@ def test_feedback_workbook_marks_cells_and_validates_again(rules, period, known,
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Daftar Perbaikan"
     listing = list(wb["Daftar Perbaikan"].iter_rows(min_row=5, values_only=True))
-    assert [r[1] for r in listing][:3] == ["galat", "galat", "peringatan"]
+    errors, warning = t("feedback.severity.error"), t("feedback.severity.warning")
+    assert [r[1] for r in listing][:3] == [errors, errors, warning]
     links = {c.hyperlink.location for row in wb["Daftar Perbaikan"].iter_rows(min_row=5) for c in row if c.hyperlink}
     assert "'Laporan'!E6" in links and "'Laporan'!H7" in links
     ws = wb["Laporan"]

@@ -78,7 +78,7 @@ def _resubmit(feedback: Path, inbox: Path, rules) -> Path:
     the feedback workbook back under a name of its own."""
     wb = openpyxl.load_workbook(feedback)
     errors = {int(re.sub(r"\D", "", str(p["cell"]))) for p in read_problem_list(feedback)
-              if p["severity"] == t("severity.error") and p["sheet"] == t("sheets.laporan")}  # fmt: skip
+              if p["severity"] == t("feedback.severity.error") and p["sheet"] == t("sheets.laporan")}  # fmt: skip
     ws = wb[t("sheets.laporan")]
     for r in errors:
         for cell in ws[r]:
@@ -133,14 +133,17 @@ def _live_a_year(base: Path) -> SimpleNamespace:
         shutil.copy2(path, out.inbox / "2026-S2" / path.name)
     polri = next(f for f in out.s1_files if "polri" in f.lower())
     out.retyped = "Polri laporan ketik ulang.xlsx"  # an S1 return pasted into a workbook of its own
-    _retyped(openpyxl.load_workbook(out.inbox / polri), rules, "LAPORAN RAN PE SEMESTER I TAHUN 2026").save(
-        out.inbox / out.retyped
-    )
+    retyped = _retyped(openpyxl.load_workbook(out.inbox / polri), rules, "LAPORAN RAN PE SEMESTER I TAHUN 2026")
+    end = [c.key for c in rules.fields.columns].index("tanggal_selesai") + 1
+    for row in list(retyped.active.iter_rows(min_row=5))[::-1]:  # the activities that ended in January-June
+        if row[end - 1].value is None or row[end - 1].value.date() >= s2.start:
+            retyped.active.delete_rows(row[0].row)
+    retyped.save(out.inbox / out.retyped)
     out.s2_board = _cli(ws, "status", "--period", "2026-S2", "--today", "2027-01-10", ok=(0,))
     out.s2_console = _cli(ws, "consolidate", "--period", "2026-S2")
     out.s2_json = json.loads(_cli(ws, "validate", "--period", "2026-S2", "--json"))
     _cli(ws, "mail", "feedback", "--period", "2026-S2", ok=(0,))
-    _cli(ws, "year", "--year", "2026", ok=(0,))
+    out.year_said = _cli(ws, "year", "--year", "2026", ok=(0,))
     return out
 
 
@@ -151,12 +154,11 @@ def test_the_second_semester_sets_the_first_semesters_files_aside(year):
         assert "sudah diolah pada periode 2026-S1" in aside[name], name
         assert name not in {f["file"] for f in v["files"]}
         assert [p["code"] for p in v["problems"] if p["file"] == name] == ["set-aside"]
-    # the retyped S1 return is not counted in S2: it is rejected, asking for the S2 template
+    # the retyped S1 return (S1's activities) is not counted in S2; the officer is told to process it in S1
     retyped = [p for p in v["problems"] if p["file"] == year.retyped]
-    assert [p["code"] for p in retyped] == ["wrong-period"] and "Gunakan templat periode 2026-S2" in retyped[0][
-        "message"
-    ]
-    assert all(f["file"].startswith("2026-S2/") or f["file"] == year.retyped for f in v["files"])
+    assert [p["code"] for p in retyped] == ["earlier-period-return"]
+    assert "ranpe consolidate --period 2026-S1" in retyped[0]["message"]
+    assert all(f["file"].startswith("2026-S2/") for f in v["files"])
     # agencies that sent nothing usable for S2 get no feedback and no letter
     silent = [code for code, a in v["agencies"].items() if a["state"] == "not_received"]
     assert silent
@@ -169,6 +171,7 @@ def test_the_second_semester_sets_the_first_semesters_files_aside(year):
 
 def test_a_finalised_period_stays_put(year):
     assert "sudah difinalisasi" in year.s1_refused
+    assert "periode 2026-S2 belum difinalisasi" in year.year_said and "2026-S1" not in year.year_said.split(".")[0]
     assert file_tree(year.outbox / "2026-S1") == year.s1_tree  # S2 and the year changed nothing of S1
 
 
@@ -186,6 +189,10 @@ def _expect_states(ws: Path, period: str, as_json: dict, console: str, board: st
         for code, state in states.items():
             row = next(x for x in text.splitlines() if x.startswith(f"{short[code]:<{width}} "))
             assert row[width + 1 : width + 25].rstrip() == t(f"status.{state}"), (code, row)
+    used = {code: a["file"] for code, a in as_json["agencies"].items()}
+    for code, file in used.items():  # the board names the file in use
+        row = next(x for x in board.splitlines() if x.startswith(f"{short[code]:<{width}} "))
+        assert row.rstrip().endswith(f"  {file or '-'}"), (code, row)
     folder = ws / "outbox" / period
     wb = openpyxl.load_workbook(folder / f"ringkasan_{period}.xlsx", read_only=True)
     table = {r[0]: r[1] for r in wb[t("summary.sheets.ringkasan")].iter_rows(values_only=True) if r and r[0]}
@@ -224,6 +231,22 @@ def test_the_console_counts_the_files_in_use(year):
     assert f"{rejected} baris ditolak" in header
     assert year.s1_json["agencies"][year.fixer]["state"] in ("accepted", "accepted_warnings")
     assert year.s1_json["agencies"][year.fixer]["rejected"] == 0
+
+
+def test_the_console_shows_mistakes_first_and_sums_up_the_rest(year):
+    """Errors, then warnings on rows, then what concerns an agency or a file as a whole, as
+    counts: no line per agency not received, one line for the files set aside."""
+    lines = year.s2_console.splitlines()
+    heads = [t("console.errors"), t("console.warnings"), t("console.counted_title")]
+    at = [lines.index(h) for h in heads]
+    assert at == sorted(at)
+    examples = lines[at[0] : at[2]]
+    assert all(x.startswith(("  [galat]", "  [peringatan]", "  ...", "Galat", "Peringatan")) for x in examples if x)
+    assert not [x for x in examples if "belum diterima" in x or "tidak memiliki kegiatan" in x]
+    counted = lines[at[2] + 1 :]
+    silent = sum(a["state"] == "not_received" for a in year.s2_json["agencies"].values())
+    assert any(x.startswith(f"  {silent} K/L belum diterima laporannya (") for x in counted), counted
+    assert len([x for x in counted if "sudah diolah pada periode 2026-S1" in x]) == 1
 
 
 def _docx_text(path: Path) -> list[str]:

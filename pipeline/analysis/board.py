@@ -36,7 +36,7 @@ def status_board(validation: Validation, rules: Rules, today: dt.date) -> pd.Dat
                 "peringatan": st.warnings,
                 "nihil": st.state == "nihil",
                 "belum_masuk": st.missing,
-                "terlambat": bool(st.late) or (st.missing and days_left < 0),
+                "terlambat": bool(st.late),  # sent after the deadline (as every output counts it)
                 "sisa_hari": days_left if st.missing else None,
             }
         )
@@ -70,7 +70,9 @@ def board_lines(board: pd.DataFrame, validation: Validation, today: dt.date) -> 
             )
         )
     late, errors = int(board["terlambat"].sum()), int((board["galat"] > 0).sum())
-    return [*out, "", state_line(validation), t("status_board.counts", late=late, problems=errors)]
+    overdue = int(board["belum_masuk"].sum()) if days < 0 else 0  # nothing usable, and the deadline is past
+    counts = t("status_board.counts", late=late, overdue=overdue, problems=errors)
+    return [*out, "", state_line(validation), counts]
 
 
 def state_line(validation: Validation) -> str:

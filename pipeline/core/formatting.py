@@ -41,6 +41,13 @@ def angka(x, decimals: int | None = 0) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def bilangan(x) -> str:
+    """A number as the figure it is, with no thousands separator to read two ways: 1500000 ->
+    '1500000', 2.5 -> '2,5' (what a typed '1.500.000' or 'Rp 2,5 juta' was read as)."""
+    text = f"{round(float(x), 6):f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def rupiah(x) -> str:
     """1250000 -> 'Rp 1.250.000', with a no-break space: a line never ends between them."""
     return "-" if _missing(x) else f"Rp\u00a0{angka(round(float(x)))}"

@@ -94,12 +94,17 @@ class Submission:
     rejected: bool = False
     superseded: bool = False
     label: str = ""  # the name as shown, set where the file lies in a period folder of the inbox
-    set_aside: str = ""  # why the file is not the period's (ingest.py): it is listed, never used
+    set_aside: Problem | None = None  # why the file is not the period's (ingest.py): listed, never used
 
     @property
     def name(self) -> str:
-        """The file's name as shown everywhere (escaped where it is not printable)."""
-        return self.label or display_name(self.path.name)
+        """The file's name as shown to the secretariat (escaped where it is not printable)."""
+        return self.label or self.file_name
+
+    @property
+    def file_name(self) -> str:
+        """The file's own name, as its agency knows it: without the inbox's period folder."""
+        return display_name(self.path.name)
 
     def problem(self, code: str, **kw) -> None:
         self.problems.append(Problem(self.name, code, **kw))
@@ -151,7 +156,7 @@ class AgencyStatus:
     errors: int = 0
     warnings: int = 0
     late: bool = False
-    sent: dt.date | None = None  # when the file used was sent (the date that decides lateness)
+    sent: dt.date | None = None  # when its first return of the period was sent (the date that decides lateness)
     file: str = ""  # the file in use (its name as shown), when there is one
 
     @property

@@ -28,6 +28,7 @@ RAISED_IN: dict[str, dict[str, str]] = {
         "ignored-file": WARNING,
         "set-aside": NOTICE,
         "still-copying": NOTICE,
+        "earlier-period-return": WARNING,
         "macro-present": WARNING,
         "sheet-missing": ERROR,
         "header-missing": ERROR,
@@ -86,3 +87,9 @@ RAISED_IN: dict[str, dict[str, str]] = {
 }
 
 CODES: dict[str, str] = {code: sev for codes in RAISED_IN.values() for code, sev in codes.items()}
+
+# What an agency cannot fix by editing its file: when it came, that a newer one replaced it,
+# that nothing came, that the inbox could not open it. Never a reason for a feedback workbook
+# nor on a letter's list of what to fix; a workbook made for other reasons lists them as
+# information (outputs/feedback.py).
+NOT_FIXABLE = frozenset({"late-submission", "superseded", "not-received", "unreadable-file"})

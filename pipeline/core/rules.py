@@ -88,8 +88,13 @@ class Rules:
             reasons.append(
                 t("sample.emails", n=len(fake), total=len(self.agencies), file=self.folder / "agencies.yaml")
             )
+        settings = self.folder / "settings.yaml"
         if _PLACEHOLDER.search(self.settings.contact_email):
-            reasons.append(t("sample.contact", email=self.settings.contact_email, file=self.folder / "settings.yaml"))
+            reasons.append(t("sample.contact", email=self.settings.contact_email, file=settings))
+        if sum(c in "123456789" for c in self.settings.contact_phone) <= 3:  # "(021) 0000-0000"
+            reasons.append(t("sample.phone", phone=self.settings.contact_phone, file=settings))
+        if self.settings.signature.sample:
+            reasons.append(t("sample.signature", file=settings))
         return reasons
 
     @cached_property

@@ -142,6 +142,7 @@ class Signature(Model):
     title: str = ""  # the signatory's position, e.g. Ketua Sekretariat Bersama RAN PE
     name: str = ""  # empty: a dotted line to write the name by hand
     id: str = ""  # NIP or other official number, printed under the name when given
+    sample: bool = False  # the shipped sample signatory: marks what is made CONTOH until replaced
 
 
 class Settings(Model):

@@ -106,6 +106,12 @@ def check_open(outbox: Path, period_id: str, reopen: bool, tz: str) -> None:
         con.execute("INSERT INTO events (period, event, at) VALUES (?, 'reopened', ?)", (period_id, now()))
 
 
+def finalised(outbox: Path, period_id: str) -> bool:
+    with connect(outbox) as con:
+        row = con.execute("SELECT finalised_at FROM periods WHERE period = ?", (period_id,)).fetchone()
+    return bool(row and row[0])
+
+
 def finalise(outbox: Path, period_id: str) -> str:
     """Lock a stored period; returns when (ISO, as stored)."""
     if not history_path(outbox).exists():

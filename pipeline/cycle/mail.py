@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..analysis.board import status_board
+from ..core.errors import RanpeError
 from ..core.files import write_bytes
 from ..core.formatting import dmy, waktu
 from ..core.model import Period
@@ -33,7 +34,7 @@ from ..core.texts import t
 from ..intake.validate import validate_period
 from ..outputs.feedback import feedback_path, read_problem_list
 from ..outputs.manifest import load_manifest
-from ..outputs.template import read_meta, template_path, write_templates
+from ..outputs.template import read_due, read_meta, template_path, write_templates
 from . import history
 
 KINDS = ("templates", "feedback", "reminders")
@@ -131,49 +132,66 @@ def template_letters(rules: Rules, period: Period, outbox: Path, codes: list[str
     return out
 
 
-def feedback_letters(rules: Rules, period: Period, outbox: Path, today: dt.date) -> list[Letter]:
-    """Each agency whose last run produced a feedback workbook: that workbook, and a summary
-    of what to fix read back from its 'Daftar Perbaikan' sheet (so the mail matches the file).
-    When its rows were made for another period (its _meta says which), the template of the
-    period reported instead, and what to do with it in plain words."""
+def feedback_workbooks(outbox: Path, period: Period) -> dict[str, tuple[Path, dict]]:
+    """The feedback workbooks the last run of `period` wrote, by agency, each with the items of
+    its _meta sheet (a clear error when the period was never run)."""
     folder = feedback_path(outbox, period, "_").parent
     written = [outbox / period.id / o["file"] for o in load_manifest(outbox, period.id)["outputs"]]
     metas = [(p, read_meta(p)) for p in written if p.parent == folder]
-    workbooks = {meta["agency_code"]: (p, meta) for p, meta in metas}
-    days_left = (period.deadline - today).days
+    return {meta["agency_code"]: (p, meta) for p, meta in metas}
+
+
+def feedback_letters(rules: Rules, period: Period, outbox: Path) -> list[Letter]:
+    """Each agency whose last run produced a feedback workbook: that workbook, and a summary
+    of what to fix read back from its 'Daftar Perbaikan' sheet (so the mail matches the file),
+    with the date its Identitas sheet says it is due (before the period's deadline or after).
+    When its rows were made for another period (its _meta says which), the template of the
+    period reported instead, and what to do with it in plain words."""
+    workbooks = feedback_workbooks(outbox, period)
     out = []
     for agency in [a for a in rules.agencies if a.code in workbooks]:
         path, meta = workbooks[agency.code]
+        due = dmy(read_due(path, rules))
         if meta.get("period", period.id) != period.id:
-            out.append(_other_period_letter(rules, period, outbox, agency, meta, days_left))
+            out.append(_other_period_letter(rules, period, outbox, agency, meta, due))
         else:
-            out.append(_feedback_letter(rules, period, agency, path, meta, days_left))
+            out.append(_feedback_letter(rules, period, agency, path, meta, due))
     return out
 
 
-def _feedback_letter(rules: Rules, period: Period, agency: Agency, path: Path, meta: dict, days_left: int) -> Letter:
-    severities = {t(f"severity.{k}"): k for k in (ERROR, WARNING)}
+def _feedback_letter(rules: Rules, period: Period, agency: Agency, path: Path, meta: dict, due: str) -> Letter:
+    """What to fix: the errors and warnings of the workbook's list (what the agency cannot fix
+    in its file is listed there as information only, and is not asked for here)."""
+    severities = {t(f"feedback.severity.{k}"): k for k in (ERROR, WARNING)}
     problems = [
         {"severity": r["severity"], "cell": _where(r), "column": r["column"], "message": r["message"]}
         for r in read_problem_list(path)
         if r["severity"] in severities
     ]
     n_errors = sum(severities[p["severity"]] == ERROR for p in problems)
-    counts = {"n_errors": n_errors, "n_warnings": len(problems) - n_errors}
+    counts = found(n_errors, len(problems) - n_errors)
     context = _context(
         rules,
         period,
         agency,
         path,
+        deadline=due,
         source=meta.get("source", ""),
         made_for=None,
         problems=problems[:SHOWN_PROBLEMS],
         more=max(0, len(problems) - SHOWN_PROBLEMS),
-        days_left=days_left,
-        **counts,
+        n_errors=n_errors,
+        counts=counts,
     )
-    subject = t("mail.subject.feedback", period_title=period.title, agency=agency.short, **counts)
+    kind = "feedback" if counts else "feedback_plain"  # nothing counted: no count in the subject
+    subject = t(f"mail.subject.{kind}", period_title=period.title, agency=agency.short, counts=counts)
     return Letter(agency, subject, render_body("feedback", **context), path)
+
+
+def found(n_errors: int, n_warnings: int) -> str:
+    """What a check found, as a feedback letter says it, leaving out a count of 0 ('' when
+    both are)."""
+    return ", ".join(t(f"mail.found.{k}", n=n) for k, n in (("errors", n_errors), ("warnings", n_warnings)) if n)
 
 
 def _where(problem: dict) -> str:
@@ -184,38 +202,55 @@ def _where(problem: dict) -> str:
     return problem["cell"] if on_laporan else f"{problem['sheet']}!{problem['cell']}"
 
 
-def _other_period_letter(
-    rules: Rules, period: Period, outbox: Path, agency: Agency, meta: dict, days_left: int
-) -> Letter:
+def _other_period_letter(rules: Rules, period: Period, outbox: Path, agency: Agency, meta: dict, due: str) -> Letter:
     """A return made on another period's template: nothing in it to fix, the template of the
     period reported to use instead (attached in place of the feedback workbook, which is not
-    to be sent back)."""
+    to be sent back), by the date the feedback workbook gives."""
     path = template_path(outbox, period, agency.code)
     if not path.exists():
         write_templates(rules, period, outbox, [agency.code])
     made_for = parse_period(meta["period"], rules)
-    context = _context(
-        rules, period, agency, path, source=meta.get("source", ""), made_for=made_for, days_left=days_left
-    )
+    context = _context(rules, period, agency, path, deadline=due, source=meta.get("source", ""), made_for=made_for)
     subject = t("other_period.subject", period_title=period.title, agency=agency.short)
     return Letter(agency, subject, render_body("feedback", **context), path)
 
 
 def reminder_letters(rules: Rules, period: Period, outbox: Path, board, today: dt.date) -> list[Letter]:
     """Agencies with nothing usable yet (not received, or every file rejected), with the days
-    to or past the deadline and their template attached again."""
+    to or past the deadline and their template attached again; for a rejected file, where the
+    feedback of the last run says why (its feedback workbook attached again in place of the
+    template, when that is the file to fix and send back)."""
     out = []
     days = (period.deadline - today).days
     when = t("mail.when_left", n=days) if days > 0 else t("mail.when_past", n=-days) if days else t("mail.when_today")
+    try:
+        workbooks = feedback_workbooks(outbox, period)
+    except RanpeError:  # the period was never validated: no feedback to point to
+        workbooks = {}
     for r in board[board["belum_masuk"]].itertuples():
         agency = rules.get_agency(r.kode)
-        path = template_path(outbox, period, r.kode)
+        workbook = workbooks.get(r.kode) if r.status_kode == "rejected" else None
+        said = _feedback_said(rules, period, workbook, today)
+        path = workbook[0] if said["feedback"] else template_path(outbox, period, r.kode)
         if not path.exists():
             write_templates(rules, period, outbox, [r.kode])
-        context = _context(rules, period, agency, path, status=r.status_kode, days_left=days)
+        context = _context(rules, period, agency, path, status=r.status_kode, days_left=days, **said)
         subject = t("mail.subject.reminders", period_title=period.title, agency=agency.short, when=when)
         out.append(Letter(agency, subject, render_body("reminders", **context), path))
     return out
+
+
+def _feedback_said(rules: Rules, period: Period, workbook: tuple[Path, dict] | None, today: dt.date) -> dict:
+    """What a reminder recalls of a rejected file's feedback workbook: that it is the file to
+    fix, or the period the file was made for (the template to use is attached), and its due
+    date while that is still ahead and not the period's deadline."""
+    if workbook is None:
+        return {"feedback": False, "made_for": None, "due": ""}
+    path, meta = workbook
+    due = read_due(path, rules)
+    shown = dmy(due) if due >= today and due != period.deadline else ""
+    other = meta.get("period", period.id) != period.id
+    return {"feedback": not other, "made_for": parse_period(meta["period"], rules) if other else None, "due": shown}
 
 
 # ---- sending ------------------------------------------------------------------------------
@@ -334,7 +369,7 @@ def make_drafts(
     if kind == "templates":
         letters = template_letters(rules, period, outbox, codes)
     elif kind == "feedback":
-        letters = feedback_letters(rules, period, outbox, today)
+        letters = feedback_letters(rules, period, outbox)
     else:
         board = status_board(validate_period(inbox, rules, period, seen=history.seen(outbox)), rules, today)
         letters = reminder_letters(rules, period, outbox, board, today)

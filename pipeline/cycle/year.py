@@ -42,7 +42,9 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     data = report_data(c, validation, rules, summary.name, day)
     saved = save_data(data, data_path(outbox, period.id))
     reports, note = render_report(data, report_path(outbox, period.id), template)
-    return [summary, saved, *reports], note
+    open_ = [pid for pid in ids if not history.finalised(outbox, pid)]  # figures that may still change
+    notes = [t("year.not_finalised", periods=", ".join(open_))] if open_ else []
+    return [summary, saved, *reports], "\n".join([*notes, *([note] if note else [])])
 
 
 def _files(outbox: Path, ids: list[str]) -> list[FileCount]:

@@ -20,10 +20,23 @@ def submitted_on(s: Submission, rules: Rules) -> tuple[dt.date, str]:
     return s.mtime.date(), t("validate.basis_file")
 
 
-def late(subs: list[Submission], rules: Rules, period: Period) -> list[Problem]:
-    out = []
+def first_sent(subs: list[Submission], rules: Rules) -> dict[str, tuple[dt.date, str]]:
+    """Each agency's first return of the period, whatever became of it: the date that decides
+    whether the agency was late (a correction sent after the deadline, as its feedback asked,
+    does not make a return sent on time late), and what that date is."""
+    out: dict[str, tuple[dt.date, str]] = {}
     for s in subs:
-        day, basis = submitted_on(s, rules)
+        if s.agency:
+            sent = submitted_on(s, rules)
+            out[s.agency] = min(out.get(s.agency, sent), sent, key=lambda x: x[0])
+    return out
+
+
+def late(used: list[Submission], first: dict[str, tuple[dt.date, str]], period: Period) -> list[Problem]:
+    """The files in use of the agencies whose first return came after the deadline."""
+    out = []
+    for s in used:
+        day, basis = first[s.agency]
         if day > period.deadline:
             days = (day - period.deadline).days
             detail = t("validate.late", days=days, deadline=dmy(period.deadline), basis=basis)

@@ -61,9 +61,9 @@ def ingest(inbox: Path, rules: Rules, period: Period, progress=None, seen: Seen 
     identified = functools.partial(identify, rules=rules, period=period, inbox=inbox, digests=digests)
     subs = read_all(paths, rules.limits, progress, then=identified)
     for s in subs:  # processed elsewhere by an earlier version, which did not record its period: read to tell
-        if s.path in elsewhere and not s.set_aside and s.period != period.id:
-            s.set_aside = _processed(s.name, elsewhere[s.path][0]).detail
-    notes += [Problem(s.name, "set-aside", detail=s.set_aside) for s in subs if s.set_aside]
+        if s.path in elsewhere and s.period != period.id:
+            s.set_aside = _processed(s.name, elsewhere[s.path][0])
+    notes += [s.set_aside for s in subs if s.set_aside]
     subs = [s for s in subs if not s.set_aside]
     _mark_superseded(subs)
     return Ingested(subs, notes)
@@ -81,6 +81,7 @@ SUFFIXES = ", ".join(WORKBOOK_SUFFIXES)
 
 
 def _processed(name: str, periods: list[str]) -> Problem:
+    """A file set aside for having been processed in `periods` already."""
     return Problem(name, "set-aside", detail=t("ingest.set_aside_processed", periods=", ".join(periods)))
 
 
@@ -146,17 +147,17 @@ def identify(
         _identify_without_meta(sub, rules, book)
     own, here = period_key(sub.period or "", rules), period_key(period.id, rules)
     if own and here and own > here:  # made for a later period: read when that period runs
-        sub.set_aside = t("ingest.set_aside_later", period=sub.period)
+        sub.set_aside = Problem(sub.name, "set-aside", detail=t("ingest.set_aside_later", period=sub.period))
         return sub
     if sub.agency not in rules.agency_by_code and not sub.rejected:
         sub.reject("unknown-agency", value=sub.agency or sub.name)
-    if sub.period and sub.period != period.id and not sub.rejected:
-        sub.reject("wrong-period", value=sub.period, detail=period.id)
     _find_rows(sub, book, rules)
-    if sub.period is None and not sub.rejected:
-        sub.set_aside = _dated_before(sub, rules, period)
+    if not sub.rejected and sub.period != period.id:
+        sub.set_aside = _of_an_earlier_period(sub, rules, period)
         if sub.set_aside:
             return sub
+        if sub.period:  # an earlier period's template filled with this period's activities
+            sub.reject("wrong-period", value=sub.period, detail=period.id)
     if sub.rejected and sub.identified_by != "meta":
         return sub  # not recognisably an agency's return: its identity is not worth a warning
     if sub.identified_by != "meta":
@@ -231,16 +232,22 @@ def _title(book: RawBook) -> str:
     return " ".join(str(v) for row in rows for v in row if isinstance(v, str) and v.strip())
 
 
-def _dated_before(sub: Submission, rules: Rules, period: Period) -> str:
-    """Why a file that names no period is set aside: every activity it reports ended before
-    the period began (a row with no end date may still be running: it keeps the file here)."""
+def _of_an_earlier_period(sub: Submission, rules: Rules, period: Period) -> Problem | None:
+    """A file whose every activity ended before the period began (a row with no end date may
+    still be running: it keeps the file here) is no return of this period: one that names no
+    period is set aside; one that names an earlier period is that period's report, arrived
+    after it was run, for the secretariat to process there (an earlier template filled with
+    this period's activities is a wrong-period return instead)."""
     end = next((c.end for c in rules.checks.checks if isinstance(c, WithinPeriod)), None)
     if sub.rows is None or not len(sub.rows) or end not in sub.rows:
-        return ""
+        return None
     ends = [parse_date(v).value for v in sub.rows[end]]
     if any(not isinstance(d, dt.date) or d >= period.start for d in ends):
-        return ""
-    return t("ingest.set_aside_dated", start=dmy(period.start), period=period_of(max(ends), rules))
+        return None
+    if sub.period:
+        return Problem(sub.name, "earlier-period-return", value=sub.period, detail=period.id)
+    detail = t("ingest.set_aside_dated", start=dmy(period.start), period=period_of(max(ends), rules))
+    return Problem(sub.name, "set-aside", detail=detail)
 
 
 def _agencies_in_name(path: Path, rules: Rules) -> list[str]:

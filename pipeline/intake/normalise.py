@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
-from ..core.formatting import angka, dmy
+from ..core.formatting import bilangan, dmy, tanggal
 from ..core.model import Problem
 from ..core.rules import Rules
 from ..core.schema import Column
@@ -120,7 +120,7 @@ def parse_number(value: object) -> Parsed:
     if factor != 1:
         result = round(result, 2)
     changed = text != raw or bool(word) or bool(percent) or not re.fullmatch(r"[+-]?\d+", digits)
-    return Parsed(result, changed=changed, detail=angka(result, None))
+    return Parsed(result, changed=changed, detail=bilangan(result))
 
 
 def _digits(digits: str, has_multiplier: bool) -> float | None:
@@ -161,7 +161,7 @@ def parse_date(value: object) -> Parsed:
         if not 1 <= value < 2958466 or not float(value).is_integer():
             return Parsed(error="invalid-date")
         day = EXCEL_EPOCH + dt.timedelta(days=int(value))
-        return Parsed(day, changed=True, detail=dmy(day))
+        return Parsed(day, changed=True, detail=tanggal(day))
     cleaned = clean_text(value)
     if cleaned.value is None:
         return EMPTY
@@ -180,7 +180,7 @@ def parse_date(value: object) -> Parsed:
             return Parsed(error="invalid-date")
     except ValueError:
         return Parsed(error="invalid-date")
-    return Parsed(day, changed=True, detail=dmy(day))
+    return Parsed(day, changed=True, detail=tanggal(day))
 
 
 def parse_code(value: object) -> Parsed:

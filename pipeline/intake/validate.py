@@ -64,9 +64,10 @@ def _validate(ingested: Ingested, rules: Rules, period: Period) -> Validation:
     )
     accepted = typed[~bad].reset_index(drop=True)
     problems += agency_checks.completeness(used, typed, rules)
-    problems += agency_checks.late(used, rules, period)
+    first = agency_checks.first_sent(subs, rules)
+    problems += agency_checks.late(used, first, period)
     files = _counts(subs, typed, bad)
-    agencies = _agencies(subs, files, problems, rules, period)
+    agencies = _agencies(subs, files, problems, first, rules, period)
     problems += agency_checks.not_received(agencies, period)
     return Validation(period, subs, sorted(problems, key=_order), accepted, files, typed=typed, agencies=agencies)
 
@@ -106,8 +107,9 @@ def _counts(subs: list[Submission], typed: pd.DataFrame, bad: pd.Series) -> list
     return out
 
 
-def _agencies(subs, files, problems, rules: Rules, period: Period) -> dict[str, AgencyStatus]:
-    """Each agency's status, from its file in use (at most one: the others are superseded)."""
+def _agencies(subs, files, problems, first, rules: Rules, period: Period) -> dict[str, AgencyStatus]:
+    """Each agency's status, from its file in use (at most one: the others are superseded);
+    late when its first return came after the deadline (`first`: agency_checks.first_sent)."""
     by_file = {f.file: f for f in files}
     sev = Counter((p.file, p.severity) for p in problems)
     out = {}
@@ -121,7 +123,7 @@ def _agencies(subs, files, problems, rules: Rules, period: Period) -> dict[str, 
             continue
         s = used[0]
         f = by_file[s.name]
-        sent = agency_checks.submitted_on(s, rules)[0]
+        sent = first[a.code][0]
         warnings = sev[(s.name, WARNING)]
         if s.nihil and not len(s.rows):
             state = "nihil"

@@ -9,6 +9,7 @@ import datetime as dt
 import functools
 import itertools
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from ..core.forked import Task, forked
 from ..core.layout import FIRST_DATA_ROW
 from ..core.model import Period, Problem, Submission, Validation
 from ..core.periods import parse_period
-from ..core.problems import ERROR, WARNING
+from ..core.problems import CORRECTED, ERROR, NOT_FIXABLE, NOTICE, WARNING
 from ..core.rules import Rules
 from ..core.texts import t
 from ..intake.normalise import clean_text, has_content
@@ -35,7 +36,8 @@ def feedback_path(outbox: Path, period: Period, agency: str, made_for: Period | 
 
 
 NEEDS_ACTION = (ERROR, WARNING)  # only corrections made: nothing for the agency to do
-LIST_COLUMNS = (5, 11, 11, 9, 22, 24, 100)  # widths of the Daftar Perbaikan columns, in characters
+RANK = {ERROR: 0, WARNING: 1, CORRECTED: 2, NOTICE: 3}  # the order of the Daftar Perbaikan
+LIST_COLUMNS = (5, 15, 11, 9, 22, 24, 100)  # widths of the Daftar Perbaikan columns, in characters
 LIST_WIDTH = sum(LIST_COLUMNS) - 10  # what a wrapped line across them holds
 
 
@@ -62,10 +64,17 @@ def feedback_tasks(
     for main, others in files_by_agency(validation.submissions, rules).values():
         failed_later = any(o.rejected and o.mtime > main.mtime for o in others)  # a newer return that failed
         own = _data_period(main, validation.period, rules)
-        if own and (failed_later or any(p.severity in NEEDS_ACTION for p in by_file.get(main.name, []))):
+        mine = by_file.get(main.name, [])
+        if own and (failed_later or any(shown_severity(p) in NEEDS_ACTION for p in mine)):
             others = [(o, by_file.get(o.name, [])) for o in others]
-            tasks.append(("feedback_workbooks", functools.partial(write, main, by_file[main.name], others, own)))
+            tasks.append(("feedback_workbooks", functools.partial(write, main, mine, others, own)))
     return tasks
+
+
+def shown_severity(p: Problem) -> str:
+    """A problem's severity as its agency reads it: information (notice) for what it cannot
+    fix by editing its file, such as lateness."""
+    return NOTICE if p.code in NOT_FIXABLE else p.severity
 
 
 def _data_period(sub: Submission, period: Period, rules: Rules) -> Period | None:
@@ -110,14 +119,15 @@ def _write_one(sub, problems, others, own, outbox, period, day, rules, typed) ->
     identity = {k: v for k, v in sub.identity.items() if v is not None}
     due = max(period.deadline, day + dt.timedelta(days=rules.settings.correction_days))  # never a date past
     agency = rules.get_agency(sub.agency)
-    sheet = Sheet(agency, own, day, rows, marks, identity, due, reporting=period, source=sub.name)
+    sheet = Sheet(agency, own, day, rows, marks, identity, due, reporting=period, source=sub.file_name)
     before = _list_sheet(sub, problems, others, rules, sheet)
     return write_template(feedback_path(outbox, period, sub.agency, own), rules, sheet, before=before)
 
 
 def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, typed) -> tuple[list[dict], list[Mark]]:
     """Rows at their original offset below the header: typed values where they were read,
-    what was typed (cleaned) where they could not be."""
+    what was typed where they could not be (a file not normalised, such as one made for
+    another period: its numbers and dates as the agency's workbook held them)."""
     if sub.present is None or not len(sub.present):
         return [], []
     keys = [c.key for c in rules.fields.columns if c.input and c.key in sub.present]
@@ -129,7 +139,7 @@ def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, type
         fixed = typed.xs(sub.name, level=0)[keys].reindex(index).to_numpy(dtype=object)
         known = ~pd.isna(fixed)
         values[known] = fixed[known]
-    values[~known] = [_cleaned(x) for x in raw[~known]]
+    values[~known] = [_as_typed(x) for x in raw[~known]]
     values[pd.isna(values)] = None
     offset = dict(zip(index, index - sub.header_row - 1, strict=True))
     rows: list[dict] = [{} for _ in range(max(offset.values()) + 1)]
@@ -144,8 +154,11 @@ def _rows_and_marks(sub: Submission, problems: list[Problem], rules: Rules, type
     return rows, marks
 
 
-def _cleaned(v):
-    return clean_text(v).value if has_content(v) else None
+def _as_typed(v):
+    """A value read from a workbook with its type: text cleaned, numbers and dates kept."""
+    if isinstance(v, str):
+        return clean_text(v).value
+    return v if has_content(v) else None
 
 
 def _list_sheet(sub: Submission, problems, others, rules: Rules, sheet: Sheet):
@@ -156,25 +169,26 @@ def _list_sheet(sub: Submission, problems, others, rules: Rules, sheet: Sheet):
     offset = {p.row: p.row - sub.header_row - 1 for p in problems if p.row}
     sheet_name = sub.sheet
     notice = other_period_notice(rules, sheet)
+    names = {s.name: s.file_name for s in [sub, *(o for o, _ in others)]}  # as the agency knows its files
 
     def add(wb, f) -> None:
         ws = wb.add_worksheet(t("feedback.sheet"))
         if notice:
             ws.write_string(0, 0, t("other_period.title", agency=sheet.agency.name), f["title"])
-            text = " ".join([t("other_period.source", file=sub.name), *notice])
+            text = " ".join([t("other_period.source", file=sub.file_name), *notice])
             ws.merge_range(1, 0, 1, 6, text, f["notice"])
             ws.set_row(1, GUIDE_LINE_PT * math.ceil(len(text) / LIST_WIDTH) + 2)
         else:
             ws.write_string(0, 0, t("feedback.title", period=sheet.reporting.id, agency=sheet.agency.name), f["title"])
-            ws.write_string(1, 0, t("feedback.intro", file=sub.name), f["note"])
+            information = [t("feedback.information")] if any(p.code in NOT_FIXABLE for p in problems) else []
+            ws.write_string(1, 0, " ".join([t("feedback.intro", file=sub.file_name), *information]), f["note"])
         head = t("feedback.columns")
         for j, h in enumerate(head.values()):
             ws.write_string(3, j, h, f["header"])
-        rank = {"error": 0, "warning": 1, "corrected": 2}
-        problems_sorted = sorted(problems, key=lambda p: (rank[p.severity], p.row or 0, p.cell))
+        problems_sorted = sorted(problems, key=lambda p: (RANK[shown_severity(p)], p.row or 0, p.cell))
         for i, p in enumerate(problems_sorted, start=4):
             ws.write_number(i, 0, i - 3)
-            ws.write_string(i, 1, t(f"severity.{p.severity}"))
+            ws.write_string(i, 1, t(f"feedback.severity.{shown_severity(p)}"))
             ws.write_string(i, 2, p.sheet)
             if p.row in offset and p.column in col_letter and p.sheet == sheet_name:
                 cell = f"{col_letter[p.column]}{FIRST_DATA_ROW + 1 + offset[p.row]}"
@@ -187,7 +201,7 @@ def _list_sheet(sub: Submission, problems, others, rules: Rules, sheet: Sheet):
         for j, width in enumerate(LIST_COLUMNS):
             ws.set_column(j, j, width)
         if others:
-            _list_others(ws, f, others, 5 + len(problems))
+            _list_others(ws, f, others, 5 + len(problems), names)
         ws.freeze_panes(4, 0)
         ws.autofilter(3, 0, 3 + len(problems), len(head) - 1)
         ws.set_landscape()
@@ -198,9 +212,10 @@ def _list_sheet(sub: Submission, problems, others, rules: Rules, sheet: Sheet):
     return add
 
 
-def _list_others(ws, f, others: list[tuple[Submission, list[Problem]]], top: int) -> None:
+def _list_others(ws, f, others: list[tuple[Submission, list[Problem]]], top: int, names: dict[str, str]) -> None:
     """Below the problems, after a blank row: the agency's files that were not used, each
-    with its status and the reason (the file name and the reason span several columns)."""
+    with its status and the reason (the file name and the reason span several columns); its
+    files named as it knows them (`names`: without the inbox's period folder)."""
     spans = ((0, 0), (1, 1), (2, 4), (5, 6))
 
     def put(row: int, values: list, fmt) -> None:
@@ -216,8 +231,9 @@ def _list_others(ws, f, others: list[tuple[Submission, list[Problem]]], top: int
     put(top + 1, list(t("feedback.others_columns").values()), f["header"])
     for n, (o, problems) in enumerate(sorted(others, key=lambda x: x[0].name), start=1):
         why = [p for p in problems if p.severity == ERROR or p.code == "superseded"] or problems
+        reason = " ".join(dict.fromkeys(replace(p, detail=names.get(p.detail, p.detail)).message for p in why))
         status = t(f"feedback.others_status.{'superseded' if o.superseded else 'rejected'}")
-        put(top + 1 + n, [n, status, o.name, " ".join(dict.fromkeys(p.message for p in why))], f["wrap"])
+        put(top + 1 + n, [n, status, o.file_name, reason], f["wrap"])
 
 
 def read_problem_list(path: Path) -> list[dict]:

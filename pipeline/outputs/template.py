@@ -217,8 +217,9 @@ class _Builder:
             "kl_nama": a.name,
             "periode": p.id,
             "periode_nama": p.title,
-            # rows made for another period: by when the right template is due, not that period's past deadline
-            "tenggat": (self.s.due or self.s.reporting.deadline) if self.notice else p.deadline,
+            # a feedback workbook's own due date, the one its Petunjuk and its letter give (for rows
+            # made for another period, by when the right template is due, not that period's deadline)
+            "tenggat": self.s.due or p.deadline,
         }
         values = {**self.s.identity, **fixed}  # the locked items are the workbook's own, never as a file typed them
         row = 2
@@ -440,6 +441,14 @@ def read_meta(path: Path) -> dict[str, str]:
     period and source file), as text."""
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(t("sheets.meta")).to_python()
     return {str(r[0]): str(r[1]) for r in rows[1:] if len(r) >= 2 and r[0] != ""}
+
+
+def read_due(path: Path, rules: Rules) -> dt.date:
+    """By when a workbook written here is to be sent back, as its Identitas sheet shows it
+    (a feedback workbook's due date: the one date its letters give)."""
+    label = next(i.label for i in rules.fields.identity if i.key == "tenggat")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(t("sheets.identitas")).to_python()
+    return next(r[1] for r in rows if r[0] == label)
 
 
 def write_templates(
