@@ -353,7 +353,7 @@ def _outbox_if_any(ctx, param, value):
 @click.pass_context
 def status(ctx: click.Context, period: str, inbox: Path, outbox: Path | None, today) -> None:
     from .analysis.board import board_lines, status_board
-    from .cycle.history import seen
+    from .cycle.history import largest, seen
     from .intake.validate import validate_period
 
     rules = _rules(ctx)
@@ -361,7 +361,8 @@ def status(ctx: click.Context, period: str, inbox: Path, outbox: Path | None, to
     if not inbox.is_dir():
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     day = _today(today)
-    validation = validate_period(inbox, rules, per, seen=seen(outbox))  # writes nothing
+    earlier = largest(outbox, per.id, rules)
+    validation = validate_period(inbox, rules, per, seen=seen(outbox), earlier=earlier)  # writes nothing
     for line in board_lines(status_board(validation, rules, day), validation, day):
         click.echo(line)
 

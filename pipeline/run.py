@@ -5,7 +5,6 @@ export, manifest; a consolidation is then stored in the history."""
 from __future__ import annotations
 
 import functools
-import getpass
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +14,14 @@ from .analysis.compare import compare
 from .analysis.consolidate import consolidate
 from .core.clock import output_date
 from .core.forked import forked
-from .core.formatting import angka
+from .core.formatting import angka, poin
 from .core.model import Comparison, Consolidation, Period, Validation
 from .core.periods import previous_period_id
 from .core.rules import Rules
 from .core.stopwatch import Stopwatch, stage
 from .core.texts import t
 from .cycle import history
-from .intake.review_sheet import read_decisions
+from .cycle.decisions import read_back
 from .intake.validate import validate_period
 from .outputs.feedback import feedback_tasks, remove_stale
 from .outputs.ikhub import write_ikhub
@@ -69,18 +68,13 @@ class Result:
             out.append(t("review.lines.taken", n=self.taken))
         for key, amount in r.provisional.items():
             out.append(t("review.lines.provisional", figure=t(f"summary.headline.{key}").strip(), amount=angka(amount)))
+        for code, points in r.achievement.items():
+            figure = t("review.capaian", code=code)
+            out.append(t("review.lines.provisional_achievement", figure=figure, points=poin(points, signed=False)))
         for p in r.problems:
             where = f"{p.file} {p.sheet}!{p.cell}" if p.sheet else p.file
             out.append(t("review.lines.problem", where=where, message=p.message))
         return out
-
-
-def _user() -> str:
-    """Who runs the tool, for a decision whose maker the workbook does not name."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some services, containers)
-        return ""
 
 
 def run(
@@ -96,7 +90,8 @@ def run(
     reopen: bool = False,
 ) -> Result:
     history.check_open(outbox, period.id, reopen, rules.settings.timezone)  # a finalised period is not overwritten
-    validation = validate_period(inbox, rules, period, progress, watch, seen=history.seen(outbox))
+    earlier = history.largest(outbox, period.id, rules)  # what the agencies reported before, for the checks
+    validation = validate_period(inbox, rules, period, progress, watch, seen=history.seen(outbox), earlier=earlier)
     history.record_inputs(outbox, period.id, validation.submissions)  # later periods set these aside
     day = output_date(validation)
     folder = outbox / period.id
@@ -106,12 +101,7 @@ def run(
     decided, new, problems = stored, [], []
     if consolidation:  # the review workbook is read back first: its decisions count in this run
         with stage(watch, "review"):
-            path = review_path(outbox, period.id)
-            entries, problems = read_decisions(path)
-            if problems:  # unreadable: kept aside, never overwritten, for the secretariat to redo
-                path.replace(path.with_name(t("review.unreadable_copy", name=path.stem)))
-            decided, new, more = review.take(entries, stored, path.name, _user(), history.now())
-            problems += more
+            decided, new, problems = read_back(review_path(outbox, period.id), stored)
     # The feedback workbooks need only the validation and the values sent back to their
     # agency: their workers start now, beside the consolidation; the summary workbook gets a
     # worker of its own once that is done.
@@ -159,5 +149,6 @@ def run(
     if consolidation:
         with stage(watch, "history"):
             data = json.loads(manifest.read_text(encoding="utf-8"))
-            result.stored = history.store(outbox, data, result.consolidation.activities, validation.agencies)
+            flags = [p for p in validation.problems if p.code in rules.review.codes]  # the year lists them again
+            result.stored = history.store(outbox, data, result.consolidation.activities, validation.agencies, flags)
     return result

@@ -168,6 +168,12 @@ def _not_assigned(inbox, rules, period):
     return _workbook(inbox, rules, period, [{"kode_aksi": other}]), _cell(rules, "kode_aksi", 5)
 
 
+def _role_mismatch(inbox, rules, period):
+    fa, role = rules.assigned_actions("KEMENAG")[0]
+    other = next(v for v in rules.lists.lists["peran"].values if v != role)
+    return _workbook(inbox, rules, period, [{"kode_aksi": fa.code, "peran": other}]), _cell(rules, "peran", 5)
+
+
 def _code_reformatted(inbox, rules, period):
     typed = f"Aksi {_first_action(rules)}."
     return _workbook(inbox, rules, period, [{"kode_aksi": typed}]), _cell(rules, "kode_aksi", 5)
@@ -236,8 +242,11 @@ CASES: dict[str, Callable] = {
     "outside-period": row("tanggal_mulai", tanggal_mulai=dt.date(2026, 8, 1)),
     "duplicate-row": _duplicate,
     "action-not-assigned": _not_assigned,
+    "role-mismatch": _role_mismatch,
     "invalid-url": row("tautan_bukti", tautan_bukti="www.kemenag.go.id/berita"),
     "outlier": _outlier,
+    "participants-far-above": row("jumlah_peserta", jumlah_peserta=1200, satuan="orang", target=120),
+    "twin-value": row("jumlah_peserta", target=10, realisasi=40, jumlah_peserta=40, satuan="orang"),
     "realisation-over-target": row("realisasi", target=10, realisasi=40),
     "overspent": row("realisasi_anggaran", anggaran=1_000_000, realisasi_anggaran=1_500_000),
     "obstacle-without-solution": row("upaya_penyelesaian", hambatan="Cuaca buruk"),

@@ -17,7 +17,7 @@ from docx import Document
 
 from pipeline.analysis.consolidate import consolidate
 from pipeline.analysis.findings import findings
-from pipeline.core.formatting import persen
+from pipeline.core.formatting import angka, persen
 from pipeline.core.model import REPORTED
 from pipeline.core.rules import load_rules
 from pipeline.outputs import office
@@ -123,9 +123,10 @@ def test_tables_repeat_their_header_and_never_split_a_row(demo):
     assert 'w:lang w:val="id-ID"' in xml or "id-ID" in doc.core_properties.language
 
 
-def test_every_chart_of_the_summary_points_at_its_table(demo):
+def test_every_chart_of_the_summary_points_at_its_table(demo, rules):
     """Every chart of every sheet, read back: its categories are the labels and its values the
-    figures of one table (header row excluded, every row of it), on a sheet that exists."""
+    figures of one table (header row excluded, every row of it but the places that are not
+    provinces), on a sheet that exists."""
     out, _ = demo
     wb = openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")
     seen = 0
@@ -146,9 +147,27 @@ def test_every_chart_of_the_summary_points_at_its_table(demo):
                 header = target.cell(first - 1, target[cells.split(":")[0].replace("$", "")].column).value
                 assert isinstance(header, str)  # the row above is the table's header
                 if sheet.strip("'") != "Ringkasan":
-                    assert first == 2 and last == target.max_row, (sheet, cells)  # the whole table
+                    places = len(rules.provinces.special) if sheet.strip("'") == "Per Provinsi" else 0
+                    assert first == 2 and last == target.max_row - places, (sheet, cells)  # the whole table
                 seen += 1
     assert seen == 3
+
+
+def test_the_province_chart_plots_the_provinces_only(demo, rules):
+    """As in the report (issue 26, item 12): no bar for "Nasional" (the longest) or "Luar
+    Negeri", and the chart's title says how many activities it leaves out."""
+    out, _ = demo
+    wb = openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")
+    chart = next(ch for ch in wb["Ringkasan"]._charts if ch.series[0].val.numRef.f.startswith("'Per Provinsi'!"))
+    table, cat = wb["Per Provinsi"], chart.series[0].cat
+    labels = [c.value for row in table[(cat.strRef or cat.numRef).f.rsplit("!", 1)[1].replace("$", "")] for c in row]
+    assert labels == [p.name for p in rules.provinces.provinces]
+    assert not {"Nasional", "Luar Negeri"} & set(labels)
+    elsewhere = sum(r[2] for r in table.iter_rows(min_row=2, values_only=True) if r[0] in ("", None))
+    title = "".join(run.t for p in chart.title.tx.rich.p for run in p.r or [])
+    assert elsewhere > 0  # the sample has national activities
+    said = f"{angka(elsewhere)} kegiatan tingkat nasional atau di luar negeri tidak termasuk"
+    assert title == f"Kegiatan per provinsi ({said})"
 
 
 # ---- findings ----------------------------------------------------------------------------

@@ -19,8 +19,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.analysis.consolidate import headline
+from pipeline.analysis.consolidate import consolidate, headline
+from pipeline.core.model import Decision
 from pipeline.core.problems import RAISED_IN
+from pipeline.intake.validate import validate_period
+from pipeline.outputs.ikhub import write_ikhub
 from pipeline.run import run
 
 from .conftest import libreoffice_convert
@@ -154,8 +157,9 @@ def test_a_confirmed_pair_is_counted_once_even_against_the_chain_rule(rules):
 
     from pipeline.analysis.overlap import DUPLICATE, OVERLAP, duplicate_clusters
 
-    lead, support = rules.lists.lists["peran"].values[:2]
-    acts = pd.DataFrame({"peran": [lead, support, support]})
+    fa = rules.actions[0]  # A is the action's lead's row
+    others = [a.code for a in rules.agencies if a.code not in fa.action.lead][:2]
+    acts = pd.DataFrame({"_agency": [fa.action.lead[0], *others], "kode_aksi": [fa.code] * 3})
     pairs = pd.DataFrame({"a": [0, 1], "b": [1, 2], "kind": [DUPLICATE, OVERLAP]})
     cluster, kept = duplicate_clusters(acts, pairs, rules, np.array([True, True]), np.array([False, True]))
     assert cluster[1] == cluster[2] > 0 and kept[1] + kept[2] == 1
@@ -376,6 +380,52 @@ def _reconciles(result, out: Path) -> None:
     text = _report_text(out)
     reported = f"{h['baris_dibaca'] - h['baris_kosong']:,}".replace(",", ".")
     assert f"Dari {reported} kegiatan yang dilaporkan" in text
+
+
+def test_the_ikhub_export_tells_an_excluded_value_from_one_never_reported(demo_sample, rules, period, tmp_path):
+    """Issue 26, item 13: the outlier the secretariat excluded is blank in the I-KHub export
+    like a value never reported, but named in `dikecualikan` (format 2), as is an overspent
+    realised budget with the budget excluded together with it; a blank value nobody
+    excluded stays plainly blank. Whole numbers are written as integers, booleans as in
+    the JSON."""
+    validation = validate_period(demo_sample.inbox, rules, period)
+    items = consolidate(validation, rules).review.items
+    items = items[(items["code"] == "overspent") | (items["cell"] == OUTLIER_CELL)]
+    assert sorted(items["code"]) == ["outlier", "overspent"]
+    taken = {
+        i.item: Decision(i.item, "exclude", "Salah ketik", "Rina (Sekber)", "", i.fingerprint)
+        for i in items.itertuples()
+    }
+    c = consolidate(validation, rules, decisions=taken)  # as run() passes the decisions read back
+    acts = c.activities
+    at = {
+        code: acts.index[(acts["_file"] == f) & (acts["_row"] == r)][0]
+        for code, f, r in items[["code", "_file", "_row"]].to_numpy()
+    }
+    pos, budget = at["outlier"], at["overspent"]
+    acts.loc[pos + 1, "realisasi"] = 87.5  # a number that is not whole keeps its decimals
+    csv_path, json_path = write_ikhub(c, rules, tmp_path)
+    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    doc = json.loads(json_path.read_text(encoding="utf-8"))
+    assert doc["format_version"] == 2 and list(table.columns) == list(doc["kegiatan"][0])
+    rows = {k: (table.iloc[i], doc["kegiatan"][i]) for k, i in (("excluded", pos), ("decimal", pos + 1))}
+    for row in rows["excluded"]:
+        assert (row["jumlah_peserta"] or None, row["dikecualikan"]) == (None, "jumlah_peserta")
+    for row in (table.iloc[budget], doc["kegiatan"][budget]):
+        assert [row["anggaran"] or None, row["realisasi_anggaran"] or None] == [None, None]
+        assert row["dikecualikan"] == "anggaran;realisasi_anggaran"
+    never = acts["realisasi"].isna().to_numpy()  # reported blank: no realisation yet
+    assert never.sum() > 5
+    assert (table.loc[never, "realisasi"] == "").all() and (table.loc[never, "dikecualikan"] == "").all()
+    records = [r for r, n in zip(doc["kegiatan"], never, strict=True) if n]
+    assert {(r["realisasi"], r["dikecualikan"]) for r in records} == {(None, None)}
+    assert (table["dikecualikan"] != "").sum() == 2
+    assert rows["decimal"][0]["realisasi"] == "87.5" and rows["decimal"][1]["realisasi"] == 87.5
+    numbers = table[["jumlah_peserta", "target", "realisasi", "anggaran", "realisasi_anggaran"]].drop(index=pos + 1)
+    assert not numbers.apply(lambda col: col.str.contains(".", regex=False)).any().any()  # 90, not 90.0
+    assert table.loc[0, "anggaran"] == str(int(acts.loc[0, "anggaran"]))  # 45000000, not 45000000.0
+    assert set(table["dihitung_sekali"]) == {"true", "false"}  # as documented, not Python's True and False
+    assert {type(r["target"]) for r in doc["kegiatan"]} == {int}
 
 
 def test_every_review_code_is_produced_here():

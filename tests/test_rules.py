@@ -81,6 +81,13 @@ def _edit(folder, name, change):
             "fields.yaml tidak sah pada kunci 'columns.5.type'",
         ),
         ("fields.yaml", lambda d: d["columns"][1].update(colour="red"), "'columns.1.colour': kunci tidak dikenal"),
+        # a workspace's overlap.yaml copied before merge_columns was removed (issue 26): what to do
+        (
+            "overlap.yaml",
+            lambda d: d.update(merge_columns=["jumlah_peserta"]),
+            "overlap.yaml tidak sah pada kunci 'merge_columns': kunci tidak dikenal (salah ketik, atau tidak "
+            "dipakai lagi oleh versi ini: hapus barisnya)",
+        ),
         ("settings.yaml", lambda d: d.update(open_rows="banyak"), "'open_rows': harus berupa bilangan bulat"),
         (
             "catalogue.yaml",

@@ -42,6 +42,41 @@ def fold_each(values: pd.Series) -> np.ndarray:
     return np.array([fold(u) for u in uniques], dtype=object)[codes]
 
 
+def fold_places(values: pd.Series, rules: Rules) -> np.ndarray:
+    """fold_each() with the abbreviations of rules/overlap.yaml expanded, so that "Kab. Poso"
+    and "Kabupaten Poso" are one place."""
+    expand = {fold(k): fold(v) for k, v in rules.overlap.names.abbreviations.items()}
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([_expanded(fold(u), expand) for u in uniques], dtype=object)[codes]
+
+
+def _expanded(folded: str, expand: dict[str, str]) -> str:
+    return " ".join(expand.get(w, w) for w in folded.split())
+
+
+def agencies_named(texts: pd.Series, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """Which agencies of the rules each text names: (each text's row of the table, a table
+    with a row per distinct text and a column per agency in the rules' order). An agency is
+    named by its code, short name, name, an alias or one of its regional offices
+    (agencies.yaml `offices`: "Polda" in "Polda Jatim"), compared folded with the
+    abbreviations of rules/overlap.yaml expanded. A name several agencies share names none."""
+    expand = {fold(k): fold(v) for k, v in rules.overlap.names.abbreviations.items()}
+    owners: dict[str, set[int]] = {}
+    for k, a in enumerate(rules.agencies):
+        for written in (a.code, a.short, a.name, *a.aliases, *a.offices):
+            if phrase := _expanded(fold(written), expand):
+                owners.setdefault(phrase, set()).add(k)
+    owner = {phrase: ks.pop() for phrase, ks in owners.items() if len(ks) == 1}
+    words = sorted(owner, key=len, reverse=True)  # the longest first: "kemenag kota" before "kemenag"
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b")
+    codes, uniques = pd.factorize(texts.fillna("").astype(str))
+    table = np.zeros((len(uniques), len(rules.agencies)), dtype=bool)
+    for u, text in enumerate(uniques if words else []):
+        for m in pattern.finditer(_expanded(fold(text), expand)):
+            table[u, owner[m.group(1)]] = True
+    return codes, table
+
+
 class ActivityNames:
     """Normalise activity names with the domain knowledge of rules/overlap.yaml."""
 

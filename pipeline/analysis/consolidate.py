@@ -1,6 +1,7 @@
 """Add up the accepted activities of a period: by catalogue level and action, by agency,
 by province, an agency x action completeness matrix, and overlaps between agencies.
-Pure DataFrame functions: every figure is a sum over rows of `activities`."""
+Pure DataFrame functions over the rows of `activities`; what each figure means is written
+once in docs/angka.md, which this module follows (tests/reference.py recounts it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..core.rules import Rules
 from ..core.stopwatch import stage
 from ..core.texts import t
 from . import review
-from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, strongest
+from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, priority, strongest
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
 
@@ -24,13 +25,15 @@ def consolidate(
     acts: pd.DataFrame | None = None,
     decisions: dict[str, Decision] | None = None,
     check_content: bool = True,
+    targets: dict[str, float] | None = None,
 ) -> Consolidation:
     """Figures, overlaps and duplicates of the validation's accepted rows, or of `acts` when
     given (activities already built, as the history stores them), honouring the
     secretariat's `decisions`: excluded values leave every total, a pair that is not one
     activity is not merged (a likely duplicate leaves the overlaps, overlapping work stays
     listed), a confirmed one is counted once. `check_content`
-    False takes the decisions as they were when `acts` were stored (the year's report)."""
+    False takes the decisions as they were when `acts` were stored (the year's report).
+    `targets`: the matrix targets, when not the catalogue's for one period (the year's)."""
     decisions = decisions or {}
     with stage(watch, "consolidate"):
         acts = activities(validation, rules) if acts is None else acts
@@ -44,6 +47,7 @@ def consolidate(
         merge = (pairs["kind"] == DUPLICATE).to_numpy() | confirmed
         cluster, kept = duplicate_clusters(acts, pairs[keep], rules, merge[keep], confirmed[keep])
         acts["duplikat"] = (cluster > 0) & ~kept  # every row of a cluster but the one kept
+        acts["klaster"] = cluster
         a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
         same = (cluster[a] == cluster[b]) & (cluster[a] > 0) & merge & keep
         merged = same & (kept[a] | kept[b])  # the pairs that merge a row into its kept one
@@ -57,11 +61,12 @@ def consolidate(
     with stage(watch, "consolidate"):
         values = review.states(review.value_items(validation, rules), decisions, check_content)
         acts = review.exclude(acts, values, rules)
+        acts["_urutan"] = priority(acts, rules)  # the order of a cluster's rows (docs/angka.md, section 2)
         c = Consolidation(
             period=validation.period.id,
             levels=list(rules.catalogue.levels),
             activities=acts,
-            by_action=(actions := by_action(acts, rules)),
+            by_action=(actions := by_action(acts, rules, targets)),
             by_level=[by_level(acts, rules, depth, actions) for depth in range(len(rules.catalogue.levels))],
             by_agency=by_agency(acts, validation, rules),
             by_province=by_province(acts, rules),
@@ -69,9 +74,142 @@ def consolidate(
             overlaps=pairs,
         )
         figures = _figures(acts)
-        items = review.effects(pd.concat([values, pair_list], ignore_index=True), acts, figures, cluster, kept)
-        c.review = Review(items, provisional=review.provisional(items, figures, rules.review.provisional_share))
+        items = review.effects(pd.concat([values, pair_list], ignore_index=True), acts, figures, cluster, kept, rules)
+        matrix = actions.set_index("kode_aksi")["target_katalog"].to_dict()
+        moved = achievement_moves(items, acts, rules, matrix)
+        items["moves"] = [m | a for m, a in zip(items["moves"], moved, strict=True)]
+        items["affects"] = [tuple(dict.fromkeys([*k, *a])) for k, a in zip(items["affects"], moved, strict=True)]
+        share = rules.review.provisional_share
+        actions_moved, pillars_moved = provisional_achievement(items, c, rules, share)
+        c.review = Review(items, provisional=review.provisional(items, figures, share), achievement=actions_moved,
+                          pillars=pillars_moved)  # fmt: skip
         return c
+
+
+CAPAIAN = review.CAPAIAN
+
+
+def achievement_moves(
+    items: pd.DataFrame, acts: pd.DataFrame, rules: Rules, targets: dict[str, float]
+) -> list[dict[str, float]]:
+    """For each review item, the achievement of the action it can move and by how much (a
+    ratio: 0.6 is 60 points), were it decided otherwise than by default (docs/angka.md,
+    section 8): a value excluded with the columns excluded with it, a merged pair counted
+    apart. Computed from each action's sums, with the item's row taken out or put in."""
+    if items.empty or acts.empty:
+        return [{} for _ in range(len(items))]
+    sums = _action_sums(acts, rules, targets)
+    joined = review.together(rules)
+    unit = acts["satuan_sesuai"].to_numpy(dtype=bool)
+    counted = ~acts["duplikat"].to_numpy(dtype=bool)
+    target = pd.to_numeric(acts["target"], errors="coerce").to_numpy(dtype=float)
+    real = pd.to_numeric(acts["realisasi"], errors="coerce").to_numpy(dtype=float)
+    codes = acts["kode_aksi"].to_numpy()
+    out = []
+    for r in items.itertuples():
+        pos = int(r.pos)
+        if pos < 0 or not unit[pos] or codes[pos] not in sums:
+            out.append({})
+            continue
+        s = sums[codes[pos]]
+        if r.kind == review.VALUE:  # the value (and its partners) taken out of a counted row
+            gone = joined[r.column] | {r.column}
+            if not counted[pos] or not gone & {"target", "realisasi"}:
+                out.append({})
+                continue
+            t_out = target[pos] if "target" in gone else np.nan
+            changed = s.without(real[pos] if "realisasi" in gone else np.nan, target[pos], t_out)
+        elif "kegiatan_unik" in r.moves:  # a merged pair apart: the row merged away counted on its own
+            changed = s.with_row(real[pos], target[pos])
+        elif counted[pos]:  # a pair apart merged: one of its rows no longer counted
+            changed = s.without(real[pos], target[pos], target[pos])
+        else:
+            out.append({})
+            continue
+        move = abs(np.nan_to_num(changed.ratio()) - np.nan_to_num(s.ratio()))  # to or from "not measurable": all of it
+        out.append({f"{CAPAIAN}{codes[pos]}": move} if move else {})
+    return out
+
+
+class _Sums:
+    """An action's achievement from its sums (docs/angka.md, section 4), to see what one row changes."""
+
+    def __init__(self, matrix: float, rate: bool, real: float, n_real: int, paired_target: float, paired_real: float):
+        self.matrix, self.rate = matrix, rate
+        self.real, self.n_real, self.paired_target, self.paired_real = real, n_real, paired_target, paired_real
+
+    def ratio(self) -> float:
+        if self.matrix > 0:
+            real = (self.real / self.n_real if self.n_real else 0.0) if self.rate else self.real
+            return real / self.matrix
+        return self.paired_real / self.paired_target if self.paired_target > 0 else np.nan
+
+    def without(self, real: float, target: float, target_out: float) -> _Sums:
+        """This row's realisation (nan: kept) and, when `target_out` is not nan, its target taken out."""
+        paired = target > 0
+        keep_real = 0.0 if np.isnan(real) else real
+        return _Sums(
+            self.matrix, self.rate, self.real - keep_real, self.n_real - (0 if np.isnan(real) else 1),
+            self.paired_target - (target if paired and not np.isnan(target_out) else 0.0),
+            self.paired_real - (keep_real if paired else 0.0),
+        )  # fmt: skip
+
+    def with_row(self, real: float, target: float) -> _Sums:
+        value = 0.0 if np.isnan(real) else real
+        paired = target > 0
+        return _Sums(
+            self.matrix, self.rate, self.real + value, self.n_real + (0 if np.isnan(real) else 1),
+            self.paired_target + (target if paired else 0.0), self.paired_real + (value if paired else 0.0),
+        )  # fmt: skip
+
+
+def _action_sums(acts: pd.DataFrame, rules: Rules, targets: dict[str, float]) -> dict[str, _Sums]:
+    m = measure(acts, rules, ["kode_aksi"]).set_index("kode_aksi")
+    counted = acts["satuan_sesuai"].astype(bool) & ~acts["duplikat"].astype(bool)
+    real = once(acts, "realisasi").where(counted)
+    n_real = real.notna().groupby(acts["kode_aksi"]).sum()
+    rates = {u.casefold() for u in rules.report.mean_units}
+    out = {}
+    for fa in rules.actions:
+        if fa.code not in m.index:
+            continue
+        row, rate = m.loc[fa.code], fa.action.unit.casefold() in rates
+        n = int(n_real.get(fa.code, 0))
+        total = row["realisasi_matriks"] * n if rate else row["realisasi_matriks"]  # a mean back to its sum
+        paired_n = row["berpasangan"] or 1
+        out[fa.code] = _Sums(
+            float(np.nan_to_num(targets.get(fa.code) or 0)), rate, float(np.nan_to_num(total)), n,
+            float(np.nan_to_num(row["target"] * (paired_n if rate else 1))),
+            float(np.nan_to_num(row["realisasi"] * (paired_n if rate else 1))),
+        )  # fmt: skip
+    return out
+
+
+def provisional_achievement(items: pd.DataFrame, c: Consolidation, rules: Rules, share: float):
+    """The achievements undecided items can move by more than `share` (as points: 0.05 is 5),
+    with by how much: of the actions (code -> move), and of the top level's groups (the mean
+    of its actions', each capped like the figure)."""
+    if items.empty:
+        return {}, {}
+    undecided = items[
+        items["state"].isin(review.UNDECIDED) & ((items["kind"] == review.VALUE) | items["default_moves"])
+    ]
+    moved: dict[str, float] = {}
+    seen: set[tuple[str, int]] = set()
+    for r in undecided.itertuples():
+        for key, value in r.moves.items():
+            if key.startswith(CAPAIAN) and (key, r.pos) not in seen:
+                seen.add((key, r.pos))
+                moved[key[len(CAPAIAN) :]] = moved.get(key[len(CAPAIAN) :], 0.0) + value
+    cap = rules.report.action_cap
+    pillar_of = c.by_action.set_index("kode_aksi")["level0_code"]
+    measured = c.by_level[0].set_index("level0_code")["aksi_terukur"]
+    pillars: dict[str, float] = {}
+    for code, value in moved.items():
+        p = pillar_of[code]
+        pillars[p] = pillars.get(p, 0.0) + min(value, cap) / max(int(measured.get(p, 0)), 1)
+    actions = {k: v for k, v in sorted(moved.items()) if v > share}
+    return actions, {k: v for k, v in sorted(pillars.items()) if v > share}
 
 
 def _figures(acts: pd.DataFrame) -> dict[str, float]:
@@ -80,7 +218,7 @@ def _figures(acts: pd.DataFrame) -> dict[str, float]:
     return {
         "kegiatan_unik": float(len(unique)),
         "peserta": float(acts["jumlah_peserta"].sum()) if len(acts) else 0.0,
-        "peserta_unik": float(unique["jumlah_peserta"].sum()) if len(acts) else 0.0,
+        "peserta_unik": float(once(acts, "jumlah_peserta").sum()) if len(acts) else 0.0,
         "anggaran": float(acts["anggaran"].sum()) if len(acts) else 0.0,
         "realisasi_anggaran": float(acts["realisasi_anggaran"].sum()) if len(acts) else 0.0,
     }
@@ -120,10 +258,7 @@ def _metrics(df: pd.DataFrame, by: list[str], statuses: list[str]) -> pd.DataFra
     achievement is `measure`'s and `achievement`'s)."""
     if df.empty:
         return pd.DataFrame(columns=[*by, *METRIC_COLUMNS, *statuses])
-    x = df.assign(
-        unik=~df["duplikat"],
-        peserta_unik=df["jumlah_peserta"].astype("Float64").where(~df["duplikat"], 0),
-    )
+    x = df.assign(unik=~df["duplikat"], peserta_unik=once(df, "jumlah_peserta").fillna(0), **_budget_pairs(df))
     g = x.groupby(by, sort=False, dropna=False)
     out = pd.DataFrame(
         {
@@ -134,9 +269,11 @@ def _metrics(df: pd.DataFrame, by: list[str], statuses: list[str]) -> pd.DataFra
             "peserta_unik": g["peserta_unik"].sum().astype("float64"),
             "anggaran": g["anggaran"].sum(),
             "realisasi_anggaran": g["realisasi_anggaran"].sum(),
+            "realisasi_tanpa_pagu": g["realisasi_tanpa_pagu"].sum(),
         }
     )
-    out["serapan"] = (out["realisasi_anggaran"] / out["anggaran"]).where(out["anggaran"] > 0)
+    paired = g[["pagu_berpasangan", "realisasi_berpasangan"]].sum()
+    out["serapan"] = absorption(paired["pagu_berpasangan"], paired["realisasi_berpasangan"])
     counts = pd.crosstab([x[b] for b in by], x["status"]).reindex(columns=statuses, fill_value=0)
     return out.join(counts).fillna({s: 0 for s in statuses}).reset_index()
 
@@ -149,31 +286,90 @@ METRIC_COLUMNS = [
     "peserta_unik",
     "anggaran",
     "realisasi_anggaran",
+    "realisasi_tanpa_pagu",
     "serapan",
 ]
 
 
-def measure(acts: pd.DataFrame, rules: Rules, by: list[str]) -> pd.DataFrame:
-    """Target and realisation of groups of activities of one action each (`by` holds
-    kode_aksi), over the rows whose unit is the action's: summed, or averaged where the
-    action's unit is a rate (report.yaml mean_units); and the rows in another unit."""
-    columns = ["target", "realisasi", "satuan_berbeda"]
+def once(acts: pd.DataFrame, column: str) -> pd.Series:
+    """`column` with every duplicate cluster counted once (docs/angka.md, section 2): on the
+    row kept, the cluster's first value in its order (`_urutan`: the kept row's, else the
+    next row's that has one, say when the kept row's was excluded); nothing on the cluster's
+    other rows. Rows outside a cluster keep their value."""
+    values = pd.to_numeric(acts[column], errors="coerce").astype("float64").to_numpy(copy=True)
+    cluster = acts["klaster"].to_numpy(dtype=np.int64) if "klaster" in acts else np.zeros(len(acts), np.int64)
+    inside = cluster > 0
+    if inside.any():
+        order = acts["_urutan"].to_numpy() if "_urutan" in acts else np.arange(len(acts))
+        members = pd.DataFrame({"c": cluster[inside], "o": order[inside], "v": values[inside]})
+        first = members.sort_values(["c", "o"], kind="stable").groupby("c")["v"].first()  # the first value there is
+        kept = inside & ~acts["duplikat"].to_numpy(dtype=bool)
+        values[inside] = np.nan
+        values[kept] = first.reindex(cluster[kept]).to_numpy()
+    return pd.Series(values, index=acts.index)
+
+
+def _budget_pairs(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Budget absorption's pairs (docs/angka.md, section 3): a row's budget with its own
+    realised budget (blank 0); a realised budget without a budget is counted apart."""
+    budget, spent = (
+        pd.to_numeric(df[c], errors="coerce").astype("float64") for c in ["anggaran", "realisasi_anggaran"]
+    )
+    paired = budget > 0
+    return {
+        "pagu_berpasangan": budget.where(paired, 0),
+        "realisasi_berpasangan": spent.fillna(0).where(paired, 0),
+        "realisasi_tanpa_pagu": spent.notna() & ~paired,
+    }
+
+
+def absorption(budget, spent):
+    """Realised budget over budget, of the pairs; none without a budget."""
+    return (spent / budget).where(budget > 0) if isinstance(budget, pd.Series) else (spent / budget if budget else None)
+
+
+MEASURE_COLUMNS = ["target", "realisasi", "realisasi_matriks", "baris_satuan", "berpasangan", "tanpa_target",
+                   "satuan_berbeda"]  # fmt: skip
+
+
+def measure(acts: pd.DataFrame, rules: Rules, by: list[str], as_reported: bool = False) -> pd.DataFrame:
+    """Target and realisation of groups of rows of one action each (`by` holds kode_aksi), as
+    docs/angka.md section 4 counts them: the rows in the action's unit, each duplicate cluster
+    once (`as_reported`: every row, for an agency's own figures). `realisasi_matriks`: against
+    the matrix target, summed (blank 0); `target`, `realisasi`: the agencies' basis, the rows
+    with a target and their own realisation (blank 0); either averaged for a rate unit
+    (report.yaml mean_units). Also the rows in the action's unit as reported (`baris_satuan`),
+    those counted with a target (`berpasangan`), counted with a realisation and no target
+    (`tanpa_target`), and in another unit as reported (`satuan_berbeda`)."""
     if acts.empty:
-        return pd.DataFrame(columns=[*by, *columns])
+        return pd.DataFrame(columns=[*by, *MEASURE_COLUMNS])
     rates = {u.casefold() for u in rules.report.mean_units}
-    rate = acts["kode_aksi"].map({fa.code: fa.action.unit.casefold() in rates for fa in rules.actions})
-    x = acts.assign(
-        target=acts["target"].where(acts["satuan_sesuai"]),
-        realisasi=acts["realisasi"].where(acts["satuan_sesuai"]),
-        satuan_berbeda=~acts["satuan_sesuai"],
-        rate=rate.astype(bool),
+    unit = acts["satuan_sesuai"].astype(bool)
+    counted = unit if as_reported or "duplikat" not in acts else unit & ~acts["duplikat"].astype(bool)
+    value = (lambda c: acts[c].astype("float64")) if as_reported else (lambda c: once(acts, c))
+    target, real = value("target").where(counted), value("realisasi").where(counted)
+    paired = counted & (target > 0)
+    x = acts[by].assign(
+        baris_satuan=unit,
+        berpasangan=paired,
+        tanpa_target=counted & real.notna() & ~paired,
+        satuan_berbeda=~unit,
+        real_sum=real.fillna(0).where(counted),
+        real_mean=real,
+        target_pair=target.where(paired),
+        real_pair=real.fillna(0).where(paired),
+        rate=acts["kode_aksi"].map({fa.code: fa.action.unit.casefold() in rates for fa in rules.actions}).astype(bool),
     )
     g = x.groupby(by, sort=False)
-    out = g[["target", "realisasi"]].sum(min_count=1)
-    means = g[["target", "realisasi"]].mean()
-    rated = g["rate"].first()
-    out.loc[rated.to_numpy()] = means.loc[rated.to_numpy()]
-    out["satuan_berbeda"] = g["satuan_berbeda"].sum()
+    out = g[["baris_satuan", "berpasangan", "tanpa_target", "satuan_berbeda"]].sum()
+    sums, means = (
+        g[["real_sum", "target_pair", "real_pair"]].sum(min_count=1),
+        g[["real_mean", "target_pair", "real_pair"]].mean(),
+    )
+    rated = g["rate"].first().to_numpy()
+    out["realisasi_matriks"] = np.where(rated, means["real_mean"], sums["real_sum"])
+    out["target"] = np.where(rated, means["target_pair"], sums["target_pair"])
+    out["realisasi"] = np.where(rated, means["real_pair"], sums["real_pair"])
     return out.reset_index()
 
 
@@ -189,7 +385,7 @@ def group_achievement(actions: pd.DataFrame, by: str, cap: float) -> pd.DataFram
     return pd.DataFrame({"capaian": g.mean(), "aksi_terukur": g.count()})
 
 
-def _catalogue_frame(rules: Rules) -> pd.DataFrame:
+def _catalogue_frame(rules: Rules, targets: dict[str, float] | None = None) -> pd.DataFrame:
     rows = []
     for fa in rules.actions:
         row = {f"level{d}_{k}": fa.path[d][i] for d in range(len(fa.path)) for i, k in enumerate(("code", "name"))}
@@ -201,7 +397,7 @@ def _catalogue_frame(rules: Rules) -> pd.DataFrame:
             satuan=fa.action.unit,
             pj=lead,
             pendukung=support,
-            target_katalog=fa.action.target,
+            target_katalog=(targets or {}).get(fa.code, fa.action.target),
         )
         rows.append(row)
     return pd.DataFrame(rows)
@@ -218,24 +414,26 @@ def _zeros(df: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
     return filled.astype(dict.fromkeys([*COUNTS, *counts], "int64"))
 
 
-def by_action(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def by_action(acts: pd.DataFrame, rules: Rules, targets: dict[str, float] | None = None) -> pd.DataFrame:
     """Every action of the catalogue, in catalogue order; unreported actions have zeros.
     Achievement is against the matrix target where the action has one (nothing realised
     counts 0), otherwise against the agencies' stated targets; `dasar_capaian` says which."""
     statuses = rules.choices("list:status")
     figures = _metrics(acts, ["kode_aksi"], statuses)
-    out = _catalogue_frame(rules).merge(figures, on="kode_aksi", how="left")
+    out = _catalogue_frame(rules, targets).merge(figures, on="kode_aksi", how="left")
     out = out.merge(measure(acts, rules, ["kode_aksi"]), on="kode_aksi", how="left")
-    out = _zeros(out, [*statuses, "satuan_berbeda"])
-    matrix = out["target_katalog"].fillna(0) > 0
-    out["capaian"] = achievement(out["target_katalog"], out["realisasi"].fillna(0)).where(
-        matrix, achievement(out["target"], out["realisasi"])
+    out = _zeros(
+        out, [*statuses, "satuan_berbeda", "baris_satuan", "berpasangan", "tanpa_target", "realisasi_tanpa_pagu"]
     )
-    basis = np.where(
-        matrix, t("consolidate.basis.matrix"), np.where(out["target"] > 0, t("consolidate.basis.agencies"), "")
-    )
-    out["dasar_capaian"] = basis
-    out["target_dasar"] = out["target_katalog"].where(matrix, out["target"])
+    matrix = (out["target_katalog"].fillna(0) > 0).to_numpy()
+    reported = (out["kegiatan"] > 0).to_numpy()
+    measurable = np.where(matrix, ~reported | (out["baris_satuan"] > 0), out["berpasangan"] > 0)
+    on_matrix = achievement(out["target_katalog"], out["realisasi_matriks"].fillna(0))
+    out["capaian"] = on_matrix.where(matrix, achievement(out["target"], out["realisasi"])).where(measurable)
+    basis = np.where(matrix, t("consolidate.basis.matrix"), t("consolidate.basis.agencies"))
+    out["dasar_capaian"] = np.where(measurable, basis, np.where(reported, t("consolidate.basis.unmeasurable"), ""))
+    out["target_dasar"] = out["target_katalog"].where(matrix, out["target"].where(measurable))
+    out["realisasi"] = out["realisasi_matriks"].where(matrix, out["realisasi"]).where(measurable | matrix)
     return out
 
 
@@ -272,7 +470,7 @@ def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.Da
                 "nama": a.name,
                 "status": t(f"status.{st.state}"),
                 "tepat_waktu": t("consolidate.late") if st.late else "" if st.missing else t("consolidate.on_time"),
-                "terlambat_hari": (st.sent - validation.period.deadline).days if st.late and st.sent else None,
+                "terlambat_hari": st.days_late if st.late else None,
                 "berkas": len(st.files),
                 "diterima": st.accepted,
                 "ditolak": st.rejected,
@@ -301,9 +499,9 @@ def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     codes = [a.code for a in rules.agencies]
     figures = _metrics(acts, ["_agency"], rules.choices("list:status")).set_index("_agency")
     out = figures.reindex(codes)[["kegiatan", "serapan"]].fillna({"kegiatan": 0}).astype({"kegiatan": "int64"})
-    own = measure(acts, rules, ["_agency", "kode_aksi"])
+    own = measure(acts, rules, ["_agency", "kode_aksi"], as_reported=True)
     if len(own):
-        own["capaian"] = achievement(own["target"], own["realisasi"])
+        own["capaian"] = achievement(own["target"], own["realisasi"]).where(own["berpasangan"] > 0)
         out["capaian"] = group_achievement(own, "_agency", rules.report.action_cap)["capaian"].reindex(codes)
     else:
         out["capaian"] = np.nan
@@ -364,7 +562,9 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
     p = c.overlaps
     sim = p["name_similarity"].round().astype(int)
     reasons = sim.map({v: t("consolidate.reason.name", sim=v) for v in sim.unique()})
-    for flag, key in (("same_regency", "regency"), ("dates_overlap", "dates"), ("same_target_group", "group")):
+    flags = (("same_regency", "regency"), ("dates_overlap", "dates"), ("same_target_group", "group"),
+             ("partner_named", "partner"))  # fmt: skip
+    for flag, key in flags:
         reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
     kinds = {k: t(f"consolidate.kind.{k}") for k in p["kind"].unique()}
     advice = {k: t(f"consolidate.advice.{k}") for k in p["kind"].unique()}
@@ -376,6 +576,14 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
     a = acts.loc[p["a"].to_numpy(), cols].reset_index(drop=True).add_prefix("a_")
     b = acts.loc[p["b"].to_numpy(), cols].reset_index(drop=True).add_prefix("b_")
     return pd.concat([out.reset_index(drop=True), a, b], axis=1)
+
+
+def _headline_absorption(acts: pd.DataFrame) -> dict:
+    pairs = {k: v.sum() for k, v in _budget_pairs(acts).items()} if len(acts) else {}
+    return {
+        "serapan": absorption(float(pairs.get("pagu_berpasangan", 0)), float(pairs.get("realisasi_berpasangan", 0))),
+        "realisasi_tanpa_pagu": int(pairs.get("realisasi_tanpa_pagu", 0)),
+    }
 
 
 def headline(c: Consolidation, validation: Validation) -> dict:
@@ -400,8 +608,9 @@ def headline(c: Consolidation, validation: Validation) -> dict:
         "aksi_katalog": len(c.by_action),
         "aksi_dilaporkan": int((c.by_action["kegiatan"] > 0).sum()),
         "peserta": float(acts["jumlah_peserta"].sum()) if len(acts) else 0.0,
-        "peserta_unik": float(acts.loc[~acts["duplikat"], "jumlah_peserta"].sum()) if len(acts) else 0.0,
+        "peserta_unik": float(once(acts, "jumlah_peserta").sum()) if len(acts) else 0.0,
         "anggaran": float(acts["anggaran"].sum()) if len(acts) else 0.0,
         "realisasi_anggaran": float(acts["realisasi_anggaran"].sum()) if len(acts) else 0.0,
+        **_headline_absorption(acts),
         **validation.row_counts(),
     }

@@ -1,11 +1,15 @@
-"""Find where agencies report the same activity twice, or overlapping work.
+"""Find where agencies report the same activity twice, a joint activity, or overlapping work.
 
 Candidate pairs are rows of different agencies that one of the blocking rules of
 rules/overlap.yaml puts together (same action and province; same province within days;
 same regency within a week ...): the union of their pairs, each scored once, so the work
 grows with the block sizes, not with the square of all activities. Names are compared
 after `ActivityNames` normalised them, with rapidfuzz's cpdist (one call per batch of
-pairs); rows whose batch numbers differ are never duplicates.
+pairs); rows whose batch numbers differ are never duplicates. A pair that is no likely
+duplicate, of one day and one regency, one row's partner column naming the other's agency,
+is a candidate joint activity, whatever its actions and names: offered for review, counted
+once only when the secretariat decides so. Places are compared folded with the names'
+abbreviations expanded ("Kab. Poso" is "Kabupaten Poso").
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist, cpdist
 
 from ..core.rules import Rules
-from .activity_names import ActivityNames, batches_differ, fold_each
+from .activity_names import ActivityNames, agencies_named, batches_differ, fold_places
 
-DUPLICATE, OVERLAP = "likely-duplicate", "overlapping-work"
+DUPLICATE, JOINT, OVERLAP = "likely-duplicate", "joint-activity", "overlapping-work"
+RANK = {DUPLICATE: 2, JOINT: 1, OVERLAP: 0}  # which kind of pair an activity's list holds first
 
-COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group"]
+COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group",
+           "partner_named"]  # fmt: skip
 BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however many there are
 
 
@@ -31,7 +37,7 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     df = activities.reset_index(drop=True)
     names, batches = ActivityNames(rules).normalise(df[cfg.name_column], df["provinsi"], df["kabupaten_kota"])
-    signals = _Signals(df, batches)
+    signals = _Signals(df, batches, rules)
     a, b, sim = candidates(df, names, rules)
     found = [
         signals.pairs(a[k : k + BATCH], b[k : k + BATCH], sim[k : k + BATCH], cfg) for k in range(0, len(a), BATCH)
@@ -52,7 +58,7 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
     day = (pd.to_datetime(df["tanggal_mulai"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
     scorer = getattr(fuzz, rules.overlap.scorer)
     whole = [r for r in rules.overlap.blocking if r.within_days is None]
-    codes = [_group_codes(df, r.by) for r in whole]
+    codes = [_group_codes(df, r.by, rules) for r in whole]
     parts, windowed = [], []
     for k in range(len(whole)):
         for idx in _blocks(codes[k], agency):
@@ -62,7 +68,8 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
             parts.append((idx[i[keep]], idx[j[keep]], sim[i[keep], j[keep]]))
     for rule in rules.overlap.blocking:
         if rule.within_days is not None:
-            windowed += [_window(idx, day, rule.within_days) for idx in _blocks(_group_codes(df, rule.by), agency)]
+            blocks = _blocks(_group_codes(df, rule.by, rules), agency)
+            windowed += [_window(idx, day, rule.within_days) for idx in blocks]
     if windowed:
         a = np.concatenate([w[0] for w in windowed])
         b = np.concatenate([w[1] for w in windowed])
@@ -84,9 +91,10 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
     return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
 
 
-def _group_codes(df: pd.DataFrame, by: list[str]) -> np.ndarray:
-    """One integer per distinct combination of the `by` values; -1 where one is blank."""
-    keys = pd.DataFrame({c: fold_each(df[c]) for c in by})
+def _group_codes(df: pd.DataFrame, by: list[str], rules: Rules) -> np.ndarray:
+    """One integer per distinct combination of the `by` values, folded with the names'
+    abbreviations expanded ("Kab. Poso" is "Kabupaten Poso"); -1 where one is blank."""
+    keys = pd.DataFrame({c: fold_places(df[c], rules) for c in by})
     codes = pd.MultiIndex.from_frame(keys).factorize()[0] if len(by) > 1 else pd.factorize(keys[by[0]])[0]
     return np.where((keys != "").all(axis=1).to_numpy(), codes, -1)
 
@@ -124,18 +132,22 @@ def _window(rows: np.ndarray, day: np.ndarray, days: int) -> tuple[np.ndarray, n
 class _Signals:
     """What decides a pair besides the names, as compact arrays (codes, not strings)."""
 
-    def __init__(self, df: pd.DataFrame, batches: np.ndarray) -> None:
+    def __init__(self, df: pd.DataFrame, batches: np.ndarray, rules: Rules) -> None:
         self.batch = pd.factorize(batches)[0]
         self.batches_differ = batches_differ(batches)
         self.start = pd.to_datetime(df["tanggal_mulai"]).to_numpy()
         self.end = pd.to_datetime(df["tanggal_selesai"].where(df["tanggal_selesai"].notna(), df["tanggal_mulai"]))
         self.end = self.end.to_numpy()
-        self.regency = _codes(pd.Series(fold_each(df["kabupaten_kota"])))
+        self.regency = _codes(pd.Series(fold_places(df["kabupaten_kota"], rules)))
         self.group = _codes(df["sasaran"].fillna("").astype(str))
         self.action = _codes(df["kode_aksi"].fillna("").astype(str))
+        joint = rules.overlap.joint
+        self.agency = df["_agency"].map({a.code: k for k, a in enumerate(rules.agencies)}).to_numpy(dtype=int)
+        texts = df[joint.partner_column] if joint and joint.partner_column in df else pd.Series("", index=df.index)
+        self.partners, self.named = agencies_named(texts, rules)  # the agencies each row's partner column names
 
     def pairs(self, a: np.ndarray, b: np.ndarray, sim: np.ndarray, cfg) -> pd.DataFrame:
-        """Score candidate pairs and keep the duplicates and overlapping work."""
+        """Score candidate pairs and keep the duplicates, candidate joint activities and overlapping work."""
         sim = sim.astype(float)
         gap_days = (np.maximum(self.start[a], self.start[b]) - np.minimum(self.end[a], self.end[b])) / np.timedelta64(
             1, "D"
@@ -153,25 +165,31 @@ class _Signals:
             dup &= dates
         if cfg.duplicate.require_same_regency:
             dup &= regency_ok
+        named, agency = self.named, self.agency
+        partner = named[self.partners[a], agency[b]] | named[self.partners[b], agency[a]]  # one names the other
+        days_apart = np.abs((self.start[a] - self.start[b]) / np.timedelta64(1, "D"))
+        joint = ~dup & partner & same_regency & (days_apart <= (cfg.joint.max_gap_days if cfg.joint else -1))
         work = (
             ~dup
+            & ~joint
             & (self.action[a] == self.action[b])  # overlapping work is one action's; duplicates need not be
             & regency_ok  # the same place: two named regencies must be one
             & (gap_days <= cfg.overlap.max_gap_days)
             & (same_regency | same_group)
             & (score >= cfg.overlap.min_score)
         )
-        k = dup | work
+        k = dup | joint | work
         return pd.DataFrame(
             {
                 "a": a[k],
                 "b": b[k],
-                "kind": np.where(dup[k], DUPLICATE, OVERLAP),
+                "kind": np.where(dup[k], DUPLICATE, np.where(joint[k], JOINT, OVERLAP)),
                 "score": score[k],
                 "name_similarity": sim[k].round(1),
                 "same_regency": same_regency[k],
                 "dates_overlap": dates[k],
                 "same_target_group": same_group[k],
+                "partner_named": partner[k],
             }
         )
 
@@ -183,15 +201,33 @@ def _codes(values: pd.Series) -> np.ndarray:
 
 
 def strongest(pairs: pd.DataFrame, k: int) -> np.ndarray:
-    """Which pairs are among the k strongest of either of their activities (duplicates before
-    overlapping work): the list stays proportional to the activities however many agencies
-    work at one place. Totals merge duplicates over all pairs, not just these."""
+    """Which pairs are among the k strongest of either of their activities (duplicates, then
+    candidate joint activities, before overlapping work): the list stays proportional to the
+    activities however many agencies work at one place. Totals merge duplicates over all
+    pairs, not just these."""
     if pairs.empty:
         return np.zeros(0, dtype=bool)
-    rank_key = pairs["score"] + (pairs["kind"] == DUPLICATE)
+    rank_key = pairs["score"] + pairs["kind"].map(RANK)
     rank_a = rank_key.groupby(pairs["a"]).rank(method="first", ascending=False)
     rank_b = rank_key.groupby(pairs["b"]).rank(method="first", ascending=False)
     return ((rank_a <= k) | (rank_b <= k)).to_numpy()
+
+
+NOT_LEAD = 1_000  # after every lead agency of an action
+
+
+def priority(activities: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """The order in which the rows of a duplicate cluster are taken (docs/angka.md, section 2):
+    the rows of the action's lead agencies first, in the order the matrix lists them, then
+    the others; within each, the rows' order (agency code, file, row). The first is the row
+    kept; the next ones give a value the kept row lacks."""
+    df = activities.reset_index(drop=True)
+    leads = {fa.code: fa.action.lead for fa in rules.actions}
+    rank = [
+        lead.index(agency) if agency in (lead := leads.get(code, [])) else NOT_LEAD
+        for agency, code in zip(df["_agency"], df["kode_aksi"], strict=True)
+    ]
+    return np.argsort(np.lexsort((np.arange(len(df)), np.array(rank, dtype=np.int64))), kind="stable")
 
 
 def duplicate_clusters(
@@ -202,7 +238,7 @@ def duplicate_clusters(
     confirmed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's duplicate cluster (1, 2, ... in the order of their kept rows; 0 for none)
-    and whether it is the row kept: the lead agency's when there is one, else the first.
+    and whether it is the row kept: the first by `priority` (the catalogue's lead agency's).
     A row joins a cluster only as a likely duplicate of the kept row itself, so a chain of
     pairs (A like B, B like C) does not join activities A and C that are not alike: rows
     are taken lead rows first, each not yet in a cluster keeps a new one, with those of
@@ -210,7 +246,7 @@ def duplicate_clusters(
     of `merge` when given; the pairs the secretariat `confirmed` are one activity whatever
     the others say: they are joined first, chains included."""
     n = len(activities)
-    lead = (activities.reset_index(drop=True)["peran"] == rules.lists.lists["peran"].values[0]).to_numpy()
+    first = priority(activities, rules)  # rank of each row: the smaller, the sooner it is kept
     if merge is None:
         merge = (pairs["kind"] == DUPLICATE).to_numpy() if len(pairs) else np.zeros(0, dtype=bool)
     dup = pairs.loc[merge, ["a", "b"]].to_numpy(dtype=np.int64) if len(pairs) else None
@@ -232,14 +268,14 @@ def duplicate_clusters(
         for r in sorted(root):
             together.setdefault(find(r), []).append(r)
         for members in together.values():
-            ordered = sorted(members, key=lambda r: (not lead[r], r))
+            ordered = sorted(members, key=lambda r: first[r])
             cluster[ordered] = -1
             groups.append((ordered[0], ordered[1:]))
     partners: dict[int, list[int]] = {}
     for a, b in dup.tolist():
         partners.setdefault(a, []).append(b)
         partners.setdefault(b, []).append(a)
-    for keeper in sorted(partners, key=lambda r: (not lead[r], r)):
+    for keeper in sorted(partners, key=lambda r: first[r]):
         if cluster[keeper]:
             continue
         members = [r for r in partners[keeper] if not cluster[r]]

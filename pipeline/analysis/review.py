@@ -35,6 +35,17 @@ PAIR_SIDE = ["id_kegiatan", "kl", "_agency", "kode_aksi", "nama_kegiatan", "prov
              "tanggal_mulai", "jumlah_peserta", "_file", "_row"]  # fmt: skip
 
 
+def _value(cell, shown: str):
+    """The value flagged: the row's, else (a value the period excluded, as the year's report
+    meets it again) the one the problem showed ("250.000")."""
+    if not pd.isna(cell):
+        return cell
+    try:
+        return float(str(shown).replace(".", "").replace(",", "."))
+    except ValueError:
+        return np.nan
+
+
 def _sha(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
@@ -72,9 +83,10 @@ def value_items(validation: Validation, rules: Rules) -> pd.DataFrame:
     at = pd.Series(np.arange(len(acc)), index=pd.MultiIndex.from_arrays([acc["_file"], acc["_row"].astype(int)]))
     at = at[~at.index.duplicated()]
     probs = pd.DataFrame(
-        [(p.file, int(p.row), p.code, key_of[p.column], p.column, p.detail, p.message, p.sheet, p.cell) for p in found],
-        columns=["_file", "_row", "code", "column", "label", "detail", "message", "sheet", "cell"],
-    )
+        [(p.file, int(p.row), p.code, key_of[p.column], p.column, p.detail, p.message, p.sheet, p.cell, p.value)
+         for p in found],
+        columns=["_file", "_row", "code", "column", "label", "detail", "message", "sheet", "cell", "value"],
+    )  # fmt: skip
     probs["pos"] = at.reindex(pd.MultiIndex.from_arrays([probs["_file"], probs["_row"]])).to_numpy()
     probs = probs[probs["pos"].notna()].reset_index(drop=True)
     rows = acc.iloc[probs["pos"].astype(int).to_numpy()].reset_index(drop=True)
@@ -82,7 +94,9 @@ def value_items(validation: Validation, rules: Rules) -> pd.DataFrame:
     ident = digest(rows, IDENTITY, 40) + "|" + probs["code"] + "|" + probs["column"]
     base = "N-" + rows["_agency"] + "-" + ident.map(lambda s: _sha(s)[:10].upper())
     names = {a.code: a.short for a in rules.agencies}
-    values = [rows.at[i, c] for i, c in enumerate(probs["column"])]
+    values = [
+        _value(rows.at[i, c], shown) for i, (c, shown) in enumerate(zip(probs["column"], probs["value"], strict=True))
+    ]
     out = pd.DataFrame(
         {
             "item": _numbered(base, fingerprint),
@@ -105,11 +119,25 @@ def value_items(validation: Validation, rules: Rules) -> pd.DataFrame:
             "fingerprint": fingerprint,
         }
     )
+    out["twin"] = _twins(out, rules)
     return out.sort_values(["_agency", "_file", "_row", "item"], kind="stable").reset_index(drop=True)
 
 
 VALUE_COLUMNS = ["item", "kind", "code", "kl", "_agency", "kode_aksi", "nama_kegiatan", "provinsi", "column", "label",
-                 "value", "detail", "message", "_file", "sheet", "cell", "_row", "fingerprint"]  # fmt: skip
+                 "value", "detail", "message", "_file", "sheet", "cell", "_row", "fingerprint", "twin"]  # fmt: skip
+
+
+def _twins(items: pd.DataFrame, rules: Rules) -> pd.Series:
+    """Each value item's twin ("" for none): the first other item of its row holding the same
+    number in another column of a checks.yaml `twins` entry (one number typed into both
+    columns), whose decision it follows until it has its own (`states`)."""
+    twin = pd.Series("", index=items.index)
+    for spec in (s for s in rules.checks.checks if s.check == "twins"):
+        mine = items[items["column"].isin(spec.columns) & items["value"].notna()].reset_index()
+        both = mine.merge(mine, on=["_file", "_row", "value"])
+        first = both[both["column_x"] != both["column_y"]].groupby("index_x")["item_y"].min()
+        twin[first.index] = twin[first.index].where(twin[first.index] != "", first)
+    return twin
 
 
 def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -145,8 +173,10 @@ def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Data
 def states(items: pd.DataFrame, decisions: dict[str, Decision], check_content: bool = True) -> pd.DataFrame:
     """`items` with their decision (if any, and the one before when it is stale) and state:
     decided, waiting (for the agency), stale (taken on rows since changed) or open.
-    `check_content` False: no decision is stale (rows as stored with their decisions)."""
-    got = [decisions.get(i) for i in items["item"]]
+    `check_content` False: no decision is stale (rows as stored with their decisions). A value
+    without a decision of its own takes its twin's (`_twins`): one number, decided once."""
+    twins = items["twin"].fillna("") if "twin" in items else [""] * len(items)
+    got = [decisions.get(i) or decisions.get(w) for i, w in zip(items["item"], twins, strict=True)]
     got = [d if d and d.decision in CHOICES[k] else None for d, k in zip(got, items["kind"], strict=True)]
     fingerprints = items["fingerprint"] if check_content else [d.fingerprint if d else "" for d in got]
     fresh = [d if d and d.fingerprint == f else None for d, f in zip(got, fingerprints, strict=True)]
@@ -181,10 +211,7 @@ def exclude(acts: pd.DataFrame, items: pd.DataFrame, rules: Rules) -> pd.DataFra
     out = items[(items["state"] == DECIDED) & (items["decision"] == EXCLUDE)]
     if out.empty:
         return acts
-    together = defaultdict(set)
-    for group in rules.review.exclude_together:
-        for col in group:
-            together[col].update(group)
+    joined = together(rules)
     where = pd.Series(np.arange(len(acts)), index=pd.MultiIndex.from_arrays([acts["_file"], acts["_row"]]))
     labels = {c.key: c.label for c in rules.fields.columns}
     gone: dict[str, list[int]] = defaultdict(list)
@@ -193,10 +220,11 @@ def exclude(acts: pd.DataFrame, items: pd.DataFrame, rules: Rules) -> pd.DataFra
         pos = where.get((r.file, r.row))
         if pos is None:
             continue
-        for col in together[r.column] | {r.column}:
+        for col in joined[r.column] | {r.column}:
             gone[col].append(pos)
         said = t("review.excluded_note", column=labels[r.column], value=number(r.value), item=r.item)
-        notes[pos] = f"{notes[pos]}; {said}" if notes[pos] else said
+        if said not in str(notes[pos]):  # the year's report applies a stored period's exclusions again
+            notes[pos] = f"{notes[pos]}; {said}" if notes[pos] else said
     for col, positions in sorted(gone.items()):
         mask = np.zeros(len(acts), dtype=bool)
         mask[positions] = True
@@ -205,47 +233,97 @@ def exclude(acts: pd.DataFrame, items: pd.DataFrame, rules: Rules) -> pd.DataFra
     return acts
 
 
+def together(rules: Rules) -> dict[str, set[str]]:
+    """Each column with the columns excluded with it (review.yaml exclude_together)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for group in rules.review.exclude_together:
+        for col in group:
+            out[col].update(group)
+    return out
+
+
 def effects(
-    items: pd.DataFrame, acts: pd.DataFrame, figures: dict, cluster: np.ndarray, kept: np.ndarray
+    items: pd.DataFrame, acts: pd.DataFrame, figures: dict, cluster: np.ndarray, kept: np.ndarray, rules: Rules
 ) -> pd.DataFrame:
-    """`items` with what each changes: the headline figures it moves (`affects`), by how much
-    (`amount`) and as a share of the figure (`share`); `default_moves`: whether its default
-    handling (a value counted, a likely duplicate counted once) moves a headline figure."""
+    """`items` with what each changes when decided otherwise than its default handling (a
+    value counted, a likely duplicate counted once; docs/angka.md section 8): the headline
+    figures it moves with the columns excluded with it (`moves`: key -> amount; `affects`
+    its keys), the row it moves them on (`pos`: no figure counts a row twice), the main
+    amount and its share of that figure (`amount`, `share`); `default_moves`: whether its
+    default handling moves a headline figure. A value on a row not counted once (merged into
+    another) moves the reported figures only."""
     out = items.copy()
     if out.empty:
-        return out.assign(affects=[], amount=[], share=[], default_moves=[])
-    affects, amount, moves = [], [], []
+        return out.assign(affects=[], amount=[], share=[], default_moves=[], moves=[], pos=[])
+    joined = together(rules)
+    counted = ~acts["duplikat"].to_numpy(dtype=bool)
+    where = pd.Series(np.arange(len(acts)), index=pd.MultiIndex.from_arrays([acts["_file"], acts["_row"]]))
+    where = where[~where.index.duplicated()]
     people = acts["jumlah_peserta"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    for r in out.itertuples():
+    affects, amount, moves, default, at = [], [], [], [], []
+    for r in out.rename(columns={"_file": "file", "_row": "row"}).itertuples():
         if r.kind == VALUE:
-            keys = FIGURES.get(r.column, ())
-            affects.append(keys)
+            pos = where.get((r.file, r.row))
+            found: dict[str, float] = {}
+            for col in sorted(joined[r.column] | {r.column}):
+                value = float(r.value) if col == r.column and not pd.isna(r.value) else _at(acts, col, pos)
+                for key in FIGURES.get(col, ()):
+                    if key != "peserta_unik" or (pos is not None and counted[pos]):
+                        found[key] = value
+            main = FIGURES.get(r.column, ())
             amount.append(float(r.value) if not pd.isna(r.value) else 0.0)
-            moves.append(bool(keys))
+            default.append(bool(found))
+            at.append(-1 if pos is None else int(pos))
         else:
             pa, pb = int(r.pos_a), int(r.pos_b)
             dropped = pb if kept[pa] or not kept[pb] else pa
             merged = cluster[pa] == cluster[pb] > 0  # this pair's rows are counted once
-            affects.append(("kegiatan_unik", "peserta_unik"))
+            found = {"kegiatan_unik": 1.0, "peserta_unik": float(people[dropped])} if merged else {}
+            main = ("kegiatan_unik", "peserta_unik")
             amount.append(float(people[dropped]))
-            moves.append(bool(merged) and r.code == "likely-duplicate")
-    out["affects"], out["amount"], out["default_moves"] = affects, amount, moves
-    main = [k[-1] if r.kind == PAIR else (k[0] if k else "") for k, r in zip(affects, out.itertuples(), strict=True)]
-    total = pd.Series([figures.get(k) or np.nan for k in main], dtype=float)
+            default.append(bool(merged) and r.code == "likely-duplicate")
+            at.append(dropped)
+        affects.append(tuple(dict.fromkeys([*main, *found])))
+        moves.append(found)
+    out["affects"], out["amount"], out["default_moves"], out["moves"], out["pos"] = affects, amount, default, moves, at
+    head = [k[-1] if r.kind == PAIR else (k[0] if k else "") for k, r in zip(affects, out.itertuples(), strict=True)]
+    total = pd.Series([figures.get(k) or np.nan for k in head], dtype=float)
     excluded = ((out["state"] == DECIDED) & (out["decision"] == EXCLUDE)).to_numpy()
     out["share"] = (out["amount"] / (total + np.where(excluded, out["amount"], 0))).where(total > 0).to_numpy()
     return out
 
 
+def figure_label(key: str) -> str:
+    """The name of a figure an item moves: a headline figure, or an action's achievement."""
+    if key.startswith(CAPAIAN):
+        return t("review.capaian", code=key[len(CAPAIAN) :])
+    return t(f"summary.headline.{key}").strip()
+
+
+CAPAIAN = "capaian:"  # the key of an action's achievement among the figures an item moves
+
+
+def _at(acts: pd.DataFrame, column: str, pos) -> float:
+    if pos is None or column not in acts:
+        return 0.0
+    value = pd.to_numeric(pd.Series([acts[column].iat[int(pos)]]), errors="coerce").iat[0]
+    return 0.0 if pd.isna(value) else float(value)
+
+
 def provisional(items: pd.DataFrame, figures: dict, share: float) -> dict[str, float]:
-    """Headline figures that undecided items move by more than `share` of them: key -> amount."""
+    """Headline figures that undecided items can move by more than `share` of them, with the
+    amount: each item's moves added up, a row counted once per figure (a cluster of n rows
+    moves at most n-1 activities; a value and a pair on one row are not added twice)."""
     if items.empty:
         return {}
     undecided = items[items["state"].isin(UNDECIDED) & items["default_moves"]]
     amounts: dict[str, float] = defaultdict(float)
+    seen: set[tuple[str, int]] = set()
     for r in undecided.itertuples():
-        for key in r.affects:
-            amounts[key] += 1 if key == "kegiatan_unik" else r.amount
+        for key, value in r.moves.items():
+            if (key, r.pos) not in seen:
+                seen.add((key, r.pos))
+                amounts[key] += value
     return {k: v for k, v in sorted(amounts.items()) if figures.get(k) and v > share * abs(figures[k])}
 
 

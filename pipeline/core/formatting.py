@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from zoneinfo import ZoneInfo
 
@@ -29,15 +30,23 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def bulat(x, decimals: int = 0) -> float:
+    """`x` rounded half away from zero (docs/angka.md, section 10: 0.0625 to 3 decimals is
+    0.063, 2.5 is 3), from its shortest decimal form, so that 2.675 is 2.68 as it is written:
+    the one rounding of the text and of the workbook's cells."""
+    step = decimal.Decimal(1).scaleb(-decimals)
+    return float(decimal.Decimal(repr(float(x))).quantize(step, rounding=decimal.ROUND_HALF_UP))
+
+
 def angka(x, decimals: int | None = 0) -> str:
     """1250000 -> '1.250.000'; 1234.5 with decimals=1 -> '1.234,5'; decimals=None: as many
     as the number needs, at most two (1500 -> '1.500', 2.5 -> '2,5', 1234.567 -> '1.234,57')."""
     if _missing(x):
         return "-"
     if decimals is None:
-        x = round(float(x), 2)
-        decimals = next(d for d in (0, 1, 2) if round(x, d) == x or d == 2)
-    text = f"{float(x):,.{decimals}f}"
+        x = bulat(x, 2)
+        decimals = next(d for d in (0, 1, 2) if bulat(x, d) == x or d == 2)
+    text = f"{bulat(x, decimals):,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
@@ -53,11 +62,14 @@ def rupiah(x) -> str:
     return "-" if _missing(x) else f"Rp\u00a0{angka(round(float(x)))}"
 
 
-def persen(ratio, decimals: int = 1) -> str:
+PERCENT_DECIMALS = 1  # of every percentage shown, in text and in the workbooks' cells ("0.0%")
+
+
+def persen(ratio, decimals: int = PERCENT_DECIMALS) -> str:
     """0.755 -> '75,5%'."""
     if _missing(ratio):
         return "-"
-    return f"{angka(float(ratio) * 100, decimals)}%"
+    return f"{angka(bulat(ratio, decimals + 2) * 100, decimals)}%"
 
 
 def tanggal(day) -> str:
@@ -90,10 +102,11 @@ def waktu(at, tz: str, long: bool = False) -> str:
     return f"{at:%d/%m/%Y %H.%M}"
 
 
-def poin(change, decimals: int = 1) -> str:
-    """A change of a ratio in percentage points: 0.052 -> '+5,2'; -0.1 -> '−10,0'."""
+def poin(change, decimals: int = 1, signed: bool = True) -> str:
+    """A change of a ratio in percentage points: 0.052 -> '+5,2'; -0.1 -> '−10,0'; unsigned
+    (a range, not a change): 0.2 -> '20,0'."""
     if _missing(change):
         return "-"
     value = float(change) * 100
-    sign = "+" if value > 0 else "−" if value < 0 else ""
+    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
     return f"{sign}{angka(abs(value), decimals)}"

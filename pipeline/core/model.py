@@ -158,6 +158,7 @@ class AgencyStatus:
     late: bool = False
     sent: dt.date | None = None  # when its first return of the period was sent (the date that decides lateness)
     file: str = ""  # the file in use (its name as shown), when there is one
+    days_late: int = 0  # how many days after the deadline its first return came, when late
 
     @property
     def missing(self) -> bool:
@@ -226,6 +227,7 @@ class Snapshot:
     period: str
     activities: pd.DataFrame
     agencies: dict[str, AgencyStatus]
+    flags: list[Problem] = field(default_factory=list)  # the problems that made its review items
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,8 @@ class Review:
     orphans: list[Decision] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     provisional: dict[str, float] = field(default_factory=dict)
+    achievement: dict[str, float] = field(default_factory=dict)  # action code -> the points it may move
+    pillars: dict[str, float] = field(default_factory=dict)  # top-level group code -> the points it may move
 
 
 @dataclass

@@ -61,8 +61,11 @@ RAISED_IN: dict[str, dict[str, str]] = {
         "outside-period": ERROR,
         "duplicate-row": ERROR,
         "action-not-assigned": WARNING,
+        "role-mismatch": WARNING,
         "invalid-url": WARNING,
         "outlier": WARNING,
+        "participants-far-above": WARNING,
+        "twin-value": WARNING,
     },
     "rules/checks.yaml": {  # named by the `code` of a checks.yaml entry (checks at_most, requires)
         "realisation-over-target": WARNING,

@@ -26,6 +26,7 @@ class Agency(Model):
     aliases: list[str] = []
     email: str
     pillars: list[str] = []
+    offices: list[str] = []  # how its regional offices are named ("Polda", "Kanwil Kemenag"), in a partner column
 
 
 class Action(Model):
@@ -35,7 +36,8 @@ class Action(Model):
     output: str = ""
     indicator: str = ""
     unit: str = ""
-    target: float | None = None
+    target: float | None = None  # for one reporting period (docs/angka.md, section 4)
+    annual_target: float | None = None  # for the year, when not the periods' targets added (section 9)
     lead: list[str]
     support: list[str] = []
 
@@ -204,7 +206,7 @@ class CheckParams(Model):
         """The columns this check names."""
         named = []
         for key, value in self:
-            if key in ("check", "code", "detail") or value is None:
+            if key in ("check", "code", "detail", "unit") or value is None:
                 continue
             if isinstance(value, str):
                 named.append(value)
@@ -257,6 +259,7 @@ class DuplicateRows(CheckParams):
 class AssignedAction(CheckParams):
     check: Literal["assigned_action"]
     column: str
+    role: str | None = None  # the column of the agency's role, checked against the matrix
 
 
 class Outlier(CheckParams):
@@ -269,10 +272,35 @@ class Outlier(CheckParams):
     min_group: int = 5
 
 
+class FarAbove(CheckParams):
+    """Where few agencies reported an action (the outlier check has little to compare with):
+    `column` far above the row's own `target` (the row counted in `unit`), or above the
+    largest value the agency reported for the action in earlier periods."""
+
+    check: Literal["far_above"]
+    column: str
+    target: str
+    unit_column: str
+    unit: str  # a unit, not a column: the row's own (`unit_column`), else its action's
+    factor: float = Field(5.0, gt=1)
+    few_agencies: int = Field(3, ge=1)
+
+
+class Twins(CheckParams):
+    """One number typed into two `columns` of a row counted in `unit` (participants copied
+    into Realisasi): when one is flagged for review, the other is flagged too."""
+
+    check: Literal["twins"]
+    columns: list[str] = Field(min_length=2)
+    unit_column: str
+    unit: str
+
+
 CheckSpec = Annotated[
-    EndBeforeStart | WithinPeriod | AtMost | Requires | Url | DuplicateRows | AssignedAction | Outlier,
+    EndBeforeStart | WithinPeriod | AtMost | Requires | Url | DuplicateRows | AssignedAction | Outlier | FarAbove
+    | Twins,
     Field(discriminator="check"),
-]
+]  # fmt: skip
 
 
 class OverlapWeights(Model):
@@ -292,6 +320,14 @@ class OverlapRule(Model):
     min_score: float
     max_gap_days: int
     max_partners: int = 3
+
+
+class JointRule(Model):
+    """A candidate joint activity: rows of two agencies starting at most `max_gap_days` apart
+    in one regency (both named), one's `partner_column` naming the other's agency."""
+
+    partner_column: str
+    max_gap_days: int = Field(0, ge=0)
 
 
 class BlockingRule(Model):
@@ -317,7 +353,7 @@ class OverlapFile(Model):
     weights: OverlapWeights
     duplicate: DuplicateRule
     overlap: OverlapRule
-    merge_columns: list[str] = []
+    joint: JointRule | None = None
 
 
 class ReviewFile(Model):

@@ -14,6 +14,7 @@ with the period it names itself, so that a later period sharing the inbox sets i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -32,11 +33,15 @@ from ..core.model import (
     USED,
     AgencyStatus,
     Decision,
+    Problem,
     Seen,
     Snapshot,
     Submission,
 )
+from ..core.periods import period_key
+from ..core.rules import Rules
 from ..core.texts import t
+from ..intake.checks import Earlier, history_columns
 
 DB_NAME = "riwayat.sqlite"
 SCHEMA = """
@@ -54,6 +59,7 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, period
 CREATE TABLE IF NOT EXISTS decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, period TEXT NOT NULL,
     item TEXT NOT NULL, decision TEXT NOT NULL, note TEXT, decided_by TEXT, decided_at TEXT, fingerprint TEXT);
 CREATE INDEX IF NOT EXISTS decisions_period ON decisions (period, item);
+CREATE TABLE IF NOT EXISTS flags (period TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inputs (period TEXT NOT NULL, sha256 TEXT NOT NULL, file TEXT, own_period TEXT,
     status TEXT, first_at TEXT, PRIMARY KEY (period, sha256));
 """
@@ -73,10 +79,23 @@ def connect(outbox: Path) -> Iterator[sqlite3.Connection]:
     con = sqlite3.connect(history_path(outbox))
     try:
         con.executescript(SCHEMA)
+        _migrate(con)
         with con:
             yield con
     finally:
         con.close()
+
+
+ADDED = {"statuses": {"sent": "TEXT", "days_late": "INTEGER"}}  # columns added since a table was first made
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Add the columns a history of an earlier version lacks."""
+    for table, columns in ADDED.items():
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}  # table names are fixed, not input
+        for name, kind in columns.items():
+            if name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def inputs_hash(manifest: dict) -> str:
@@ -128,14 +147,15 @@ def finalise(outbox: Path, period_id: str) -> str:
         return at
 
 
-def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict[str, AgencyStatus]) -> bool:
-    """Replace the period's snapshot unless it was made from the same inputs; True if stored."""
+def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict[str, AgencyStatus], flags=()) -> bool:
+    """Replace the period's snapshot unless it was made from the same inputs; True if stored.
+    `flags`: the problems that make review items (the year's report lists them again)."""
     period, key = manifest["period"], inputs_hash(manifest)
     with connect(outbox) as con:
         row = con.execute("SELECT inputs_hash FROM periods WHERE period = ?", (period,)).fetchone()
         if row and row[0] == key:
             return False
-        for table in ("activities", "statuses"):
+        for table in ("activities", "statuses", "flags"):
             con.execute(f"DELETE FROM {table} WHERE period = ?", (period,))  # table names are fixed, not input
         for lo in range(0, len(activities), CHUNK):  # one JSON text per row, straight from pandas
             part = activities.iloc[lo : lo + CHUNK]
@@ -147,10 +167,18 @@ def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict
             )
         rows = [
             (period, code, a.state, a.accepted, a.rejected, a.errors, a.warnings, int(bool(a.late)),
-             json.dumps(a.files, ensure_ascii=False))
+             json.dumps(a.files, ensure_ascii=False), a.sent.isoformat() if a.sent else None, a.days_late)
             for code, a in agencies.items()
         ]  # fmt: skip
-        con.executemany("INSERT INTO statuses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO statuses (period, agency, status, accepted, rejected, errors, warnings, late, files, sent, "
+            "days_late) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        con.executemany(
+            "INSERT INTO flags VALUES (?, ?)",
+            [(period, json.dumps(dataclasses.asdict(p), ensure_ascii=False)) for p in flags],
+        )
         con.execute(
             "INSERT INTO periods (period, inputs_hash, rules_hash, tool_version, stored_at, manifest) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period) DO UPDATE SET inputs_hash = excluded.inputs_hash, "
@@ -174,18 +202,24 @@ def load(outbox: Path, period_id: str) -> Snapshot | None:
             return None
         rows = con.execute("SELECT record FROM activities WHERE period = ? ORDER BY rowid", (period_id,)).fetchall()
         st = con.execute(
-            "SELECT agency, status, accepted, rejected, errors, warnings, late, files FROM statuses WHERE period = ?",
+            "SELECT agency, status, accepted, rejected, errors, warnings, late, files, sent, days_late FROM statuses "
+            "WHERE period = ?",
             (period_id,),
         ).fetchall()
+        flags = [
+            Problem(**json.loads(r[0])) for r in con.execute("SELECT record FROM flags WHERE period = ?", (period_id,))
+        ]
     acts = pd.DataFrame([json.loads(r[0]) for r in rows])
     for col in DATE_COLUMNS:
         if col in acts:
             acts[col] = pd.to_datetime(acts[col]).dt.date.astype(object).where(acts[col].notna(), None)
     acts = acts.astype({c: bool for c in FLAG_COLUMNS if c in acts})
     agencies = {
-        a: AgencyStatus(s, json.loads(files), acc, rej, e, w, bool(late)) for a, s, acc, rej, e, w, late, files in st
-    }
-    return Snapshot(period_id, acts, agencies)
+        a: AgencyStatus(s, json.loads(files), acc, rej, e, w, bool(late), dt.date.fromisoformat(sent) if sent else None,
+                        days_late=days or 0)
+        for a, s, acc, rej, e, w, late, files, sent, days in st
+    }  # fmt: skip
+    return Snapshot(period_id, acts, agencies, flags)
 
 
 def decisions(outbox: Path, period_id: str) -> dict[str, Decision]:
@@ -258,6 +292,28 @@ def seen(outbox: Path | None) -> Seen:
         for digest, period, own in records:
             if (period, own) not in out.get(digest, []):
                 out.setdefault(digest, []).append((period, own))
+    return out
+
+
+def largest(outbox: Path | None, period_id: str, rules: Rules) -> Earlier:
+    """For each column the checks compare with earlier periods (intake/checks.py
+    `history_columns`): per (agency, action) the largest value accepted, and not excluded by
+    the review, in the periods stored before `period_id`; the history opened read-only."""
+    columns, here = history_columns(rules), period_key(period_id, rules)
+    if not columns or here is None or outbox is None or not history_path(outbox).exists():
+        return {}
+    out: Earlier = {}
+    uri = f"{history_path(outbox).resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
+        before = [p for (p,) in con.execute("SELECT period FROM periods") if (period_key(p, rules) or here) < here]
+        marks = ", ".join("?" * len(before))
+        for column in columns:
+            rows = con.execute(
+                "SELECT agency, kode_aksi, MAX(json_extract(record, '$.\"' || ? || '\"')) FROM activities "
+                f"WHERE period IN ({marks}) GROUP BY agency, kode_aksi",  # marks: one ? per period
+                (column, *before),
+            )
+            out[column] = {(agency, action): float(v) for agency, action, v in rows if v is not None}
     return out
 
 

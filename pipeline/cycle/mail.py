@@ -371,7 +371,8 @@ def make_drafts(
     elif kind == "feedback":
         letters = feedback_letters(rules, period, outbox)
     else:
-        board = status_board(validate_period(inbox, rules, period, seen=history.seen(outbox)), rules, today)
+        seen, earlier = history.seen(outbox), history.largest(outbox, period.id, rules)
+        board = status_board(validate_period(inbox, rules, period, seen=seen, earlier=earlier), rules, today)
         letters = reminder_letters(rules, period, outbox, board, today)
     letters = [x for x in letters if x.agency.code in codes]
     skipped = [t("mail.no_email", agency=x.agency.short) for x in letters if not x.agency.email]

@@ -1,6 +1,10 @@
-"""A year's report (Semester I + II) from the periods stored in the history: the activities
-of every period of the year consolidated together, written as outbox/<year>/ringkasan_<year>.xlsx
-and laporan_<year>.docx with the same writers as a period's."""
+"""A year's report (Semester I + II) from the periods stored in the history, as docs/angka.md
+section 9 defines it: the activities of every period of the year consolidated together (an
+activity reported in both semesters is one activity, its later figures counted, its targets
+added up), the matrix targets of the year, the periods' review decisions and flags, and a
+review of the year's own for what spans the semesters (outbox/<year>/tinjauan_<year>.xlsx,
+its decisions stored under the year, never in a finalised semester). Written as
+outbox/<year>/ringkasan_<year>.xlsx and laporan_<year>.docx with the same writers as a period's."""
 
 from __future__ import annotations
 
@@ -10,17 +14,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis import review
 from ..analysis.consolidate import consolidate
 from ..core.clock import run_date
 from ..core.errors import RanpeError
-from ..core.model import REPORTED, AgencyStatus, FileCount, Period, Validation
+from ..core.model import MISSING, AgencyStatus, FileCount, Period, Snapshot, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
 from ..outputs.report import data_path, render_report, report_path, save_data
 from ..outputs.report_data import report_data
+from ..outputs.review_workbook import review_path, write_review_workbook
 from ..outputs.summary import summary_path, write_summary
 from . import history
+from .decisions import read_back
 
 
 def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = None) -> tuple[list[Path], str]:
@@ -32,19 +39,52 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     last = parse_period(ids[-1], rules)
     period = Period(str(year), year, "Y", t("year.label"), t("year.report"), dt.date(year, 1, 1), dt.date(year, 12, 31),
                     last.deadline)  # fmt: skip
-    acts = pd.concat([s.activities for s in snaps.values()], ignore_index=True)
+    acts = continued(snaps)
     agencies = _agencies([s.agencies for s in snaps.values()])
-    validation = Validation(period, [], [], acts, _files(outbox, ids), agencies=agencies)
-    decided = {i: d for pid in ids for i, d in history.decisions(outbox, pid).items()}  # as the periods had them
-    c = consolidate(validation, rules, acts=acts, decisions=decided, check_content=False)
+    flags = [p for s in snaps.values() for p in s.flags]
+    validation = Validation(period, [], flags, acts, _files(outbox, ids), agencies=agencies)
+    stored = history.decisions(outbox, period.id)  # the year's own
+    path = review_path(outbox, period.id)
+    decided_year, new, problems = read_back(path, stored)
+    decided = {i: d for pid in ids for i, d in history.decisions(outbox, pid).items()} | decided_year
+    c = consolidate(validation, rules, acts=acts, decisions=decided, check_content=False, targets=targets(rules, ids))
+    taken, unknown, c.review.orphans = review.check(c.review.items, new, stored)
+    c.review.problems = problems + unknown
+    history.add_decisions(outbox, period.id, taken, rules.settings.timezone)
     day = run_date()
     summary = write_summary(summary_path(outbox, period.id), c, validation, rules, day)
     data = report_data(c, validation, rules, summary.name, day)
     saved = save_data(data, data_path(outbox, period.id))
     reports, note = render_report(data, report_path(outbox, period.id), template)
+    workbook = write_review_workbook(path, c.review, validation, rules, day)
     open_ = [pid for pid in ids if not history.finalised(outbox, pid)]  # figures that may still change
     notes = [t("year.not_finalised", periods=", ".join(open_))] if open_ else []
-    return [summary, saved, *reports], "\n".join([*notes, *([note] if note else [])])
+    return [summary, saved, *reports, workbook], "\n".join([*notes, *([note] if note else [])])
+
+
+def continued(snaps: dict[str, Snapshot]) -> pd.DataFrame:
+    """The activities of the year's periods, an activity reported in more than one of them
+    (the same agency, action, name, start date and place: its id but for the period) once:
+    its last report's row, whose realisation, participants and budget are cumulative, with
+    the targets of every period added up (each is for its period)."""
+    parts = [s.activities.assign(_periode=pid) for pid, s in snaps.items() if len(s.activities)]
+    if not parts:
+        return pd.concat([s.activities for s in snaps.values()], ignore_index=True)
+    acts = pd.concat(parts, ignore_index=True)
+    same = pd.Series([i[len(p) + 1 :] for i, p in zip(acts["id_kegiatan"], acts["_periode"], strict=True)])
+    target = pd.to_numeric(acts["target"], errors="coerce").groupby(same).transform(lambda x: x.sum(min_count=1))
+    last = ~same.duplicated(keep="last")
+    return acts.assign(target=target)[last].reset_index(drop=True)
+
+
+def targets(rules: Rules, ids: list[str]) -> dict[str, float]:
+    """The matrix targets of the year: an action's annual target, else its target for one
+    period times the year's periods."""
+    return {
+        fa.code: fa.action.annual_target if fa.action.annual_target else fa.action.target * len(ids)
+        for fa in rules.actions
+        if fa.action.annual_target or fa.action.target
+    }
 
 
 def _files(outbox: Path, ids: list[str]) -> list[FileCount]:
@@ -60,17 +100,20 @@ def _files(outbox: Path, ids: list[str]) -> list[FileCount]:
 
 
 def _agencies(periods: list[dict[str, AgencyStatus]]) -> dict[str, AgencyStatus]:
-    """Per agency over the year: the last period's state when it reported then, else the
-    last state in which it reported at all; counts added up; late if late once."""
+    """Per agency over the year: the state of the first period in which it had nothing usable
+    (it has not reported for the whole year), else the last period's; counts added up; late
+    if late once, by the days of the first period it was late in."""
     out = {}
     for code in periods[-1]:
         seen = [p[code] for p in periods if code in p]
-        reported = [a for a in seen if a.state in REPORTED]
-        state = seen[-1].state if seen[-1].state in REPORTED or not reported else reported[-1].state
+        state = next((a.state for a in seen if a.state in MISSING), seen[-1].state)
+        late = [a for a in seen if a.late]
         out[code] = AgencyStatus(
             state,
             [f for a in seen for f in a.files],
             *(sum(getattr(a, k) for a in seen) for k in ("accepted", "rejected", "errors", "warnings")),
-            late=any(a.late for a in seen),
+            late=bool(late),
+            sent=late[0].sent if late else seen[-1].sent,
+            days_late=late[0].days_late if late else 0,
         )
     return out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,13 +23,17 @@ from ..core.schema import (
     CheckParams,
     DuplicateRows,
     EndBeforeStart,
+    FarAbove,
     Outlier,
     Requires,
+    Twins,
     Url,
     WithinPeriod,
 )
 from ..core.texts import t
 from .normalise import has_content
+
+Earlier = dict[str, dict[tuple[str, str], float]]  # column -> (agency, action) -> largest value
 
 
 @dataclass
@@ -40,12 +44,18 @@ class Context:
     period: Period
     letters: dict[str, dict[str, str]]  # file -> column key -> Excel column letter
     raw: pd.DataFrame  # the values as typed, same index as the frame
+    earlier: Earlier = field(default_factory=dict)  # the largest values of the periods before (history_columns)
+    found: list[Problem] = field(default_factory=list)  # what the cross-field checks found so far
 
     def empty(self, key: str, where: pd.Series) -> pd.Series:
         """True where the cell was really left empty (not typed with an unreadable value),
         looked at only on the rows of `where`."""
         cells = self.raw.loc[where.to_numpy(bool), key]
         return (~cells.map(has_content).astype(bool)).reindex(self.raw.index, fill_value=False)
+
+    def cell(self, df: pd.DataFrame, i, key: str) -> str:
+        """The Excel cell of column `key` in the row labelled `i`."""
+        return f"{self.letters.get(df.at[i, '_file'], {}).get(key, 'A')}{int(df.at[i, '_row'])}"
 
     def emit(self, df: pd.DataFrame, mask: pd.Series, key: str, code: str, detail=None, value=None) -> list[Problem]:
         """One Problem per True row of `mask`, located at column `key` of that row. `detail`:
@@ -55,16 +65,14 @@ class Context:
         label = self.rules.column_by_key[key].label if key in self.rules.column_by_key else ""
         out = []
         for i in hits:
-            file, row = df.at[i, "_file"], int(df.at[i, "_row"])
-            letter = self.letters.get(file, {}).get(key, "A")
             shown = value[i] if value is not None else self.raw.at[i, key] if key in self.raw else ""
             out.append(
                 Problem(
-                    file,
+                    df.at[i, "_file"],
                     code,
                     sheet=df.at[i, "_sheet"],
-                    cell=f"{letter}{row}",
-                    row=row,
+                    cell=self.cell(df, i, key),
+                    row=int(df.at[i, "_row"]),
                     column=label,
                     value=_show(shown),
                     detail=detail(i) if callable(detail) else detail or "",
@@ -160,10 +168,29 @@ def register(name: str):
 
 
 def cross_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
-    out = _required_when(df, ctx)
-    for spec in ctx.rules.checks.checks:
-        out += REGISTRY[spec.check](df, ctx, spec)
-    return out
+    ctx.found = _required_when(df, ctx)
+    for spec in ctx.rules.checks.checks:  # in their order: a check may follow what those before found
+        ctx.found += REGISTRY[spec.check](df, ctx, spec)
+    return ctx.found
+
+
+def history_columns(rules: Rules) -> list[str]:
+    """The columns whose values in earlier periods the checks compare with (`Context.earlier`)."""
+    return sorted({spec.column for spec in rules.checks.checks if isinstance(spec, FarAbove)})
+
+
+def _unit(df: pd.DataFrame, ctx: Context, column: str) -> pd.Series:
+    """Each row's unit, folded: its own (`column`), else its action's."""
+    own = df[column].fillna("").astype(str).str.strip().str.casefold()
+    units = {fa.code: fa.action.unit.casefold() for fa in ctx.rules.actions}
+    return own.where(own != "", df[ctx.rules.action_key].map(units).fillna(""))
+
+
+def _flagged(df: pd.DataFrame, ctx: Context, column: str) -> np.ndarray:
+    """Whether the checks so far flagged each row's cell of `column` for the secretariat's review."""
+    label, codes = ctx.rules.column_by_key[column].label, set(ctx.rules.review.codes)
+    cells = {(p.file, p.row) for p in ctx.found if p.code in codes and p.column == label and p.row}
+    return pd.MultiIndex.from_arrays([df["_file"], df["_row"].astype(int)]).isin(list(cells))
 
 
 def _required_when(df: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -247,7 +274,13 @@ def _assigned_action(df, ctx, p: AssignedAction):
     assigned = {(a, fa.code) for a in df["_agency"].unique() for fa, _ in ctx.rules.assigned_actions(a)}
     pairs = pd.Series(list(zip(df["_agency"], df[col], strict=True)), index=df.index)
     mask = df[col].notna() & ~pairs.isin(assigned)
-    return ctx.emit(df, mask, col, "action-not-assigned")
+    out = ctx.emit(df, mask, col, "action-not-assigned")
+    if p.role and p.role in df:  # the role typed against the matrix's (which decides, docs/angka.md section 2)
+        roles = {(a, fa.code): role for a in df["_agency"].unique() for fa, role in ctx.rules.assigned_actions(a)}
+        want = pairs.map(roles)
+        out += ctx.emit(df, df[p.role].notna() & want.notna() & (df[p.role] != want), p.role, "role-mismatch",
+                        lambda i: want[i])  # fmt: skip
+    return out
 
 
 @register("outlier")
@@ -265,3 +298,43 @@ def _outlier(df, ctx, p: Outlier):
         mask = (size >= p.min_group) & (z.abs() > p.threshold) & far
         out += ctx.emit(df, mask, col, "outlier", functools.partial(_median_text, median))
     return out
+
+
+@register("far_above")
+def _far_above(df, ctx, p: FarAbove):
+    x = pd.to_numeric(df[p.column], errors="coerce").astype(float)
+    action = df[ctx.rules.action_key]
+    few = df["_agency"].groupby(action.fillna("")).transform("nunique") < p.few_agencies
+    few &= ~_flagged(df, ctx, p.column)
+    target = pd.to_numeric(df[p.target], errors="coerce").where(_unit(df, ctx, p.unit_column) == p.unit.casefold())
+    earlier = pd.Series(ctx.earlier.get(p.column, {}), dtype=float)
+    largest = pd.Series(earlier.reindex(pd.MultiIndex.from_arrays([df["_agency"], action])).to_numpy(), df.index)
+    over_target = few & (target > 0) & (x > target * p.factor)
+    over_history = few & ~over_target & (largest > 0) & (x > largest * p.factor)
+    factor = angka(p.factor, None)
+    return ctx.emit(
+        df, over_target, p.column, "participants-far-above",
+        lambda i: t("validate.far_target", factor=factor, target=_show(target[i])), value=x,
+    ) + ctx.emit(
+        df, over_history, p.column, "participants-far-above",
+        lambda i: t("validate.far_earlier", factor=factor, largest=_show(largest[i])), value=x,
+    )  # fmt: skip
+
+
+@register("twins")
+def _twins(df, ctx, p: Twins):
+    values = df[p.columns].apply(pd.to_numeric, errors="coerce").astype(float)
+    in_unit = (_unit(df, ctx, p.unit_column) == p.unit.casefold()).to_numpy()
+    flagged = {c: _flagged(df, ctx, c) for c in p.columns}
+    out = []
+    for col in p.columns:
+        for other in (c for c in p.columns if c != col):
+            mask = flagged[other] & ~flagged[col] & in_unit & (values[col] == values[other]).to_numpy()
+            detail = functools.partial(_twin_text, df, ctx, other)
+            out += ctx.emit(df, pd.Series(mask, index=df.index), col, "twin-value", detail, value=values[col])
+            flagged[col] = flagged[col] | mask  # one flag a cell, however many twins it has
+    return out
+
+
+def _twin_text(df: pd.DataFrame, ctx: Context, key: str, i) -> str:
+    return t("validate.twin", column=ctx.rules.column_by_key[key].label, cell=ctx.cell(df, i, key))

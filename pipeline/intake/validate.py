@@ -28,23 +28,30 @@ from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.stopwatch import stage
 from . import agency_checks
-from .checks import Context, column_problems, cross_problems
+from .checks import Context, Earlier, column_problems, cross_problems
 from .ingest import Ingested, ingest
 from .normalise import META_COLUMNS, normalise_frame
 
 
 def validate_period(
-    inbox: Path, rules: Rules, period: Period, progress=None, watch=None, seen: Seen | None = None
+    inbox: Path,
+    rules: Rules,
+    period: Period,
+    progress=None,
+    watch=None,
+    seen: Seen | None = None,
+    earlier: Earlier | None = None,
 ) -> Validation:
     """`seen`: the files processed in each period so far (cycle/history.py `seen`), so that
-    another period's files sharing the inbox are set aside."""
+    another period's files sharing the inbox are set aside; `earlier`: the largest values of
+    the periods stored before (cycle/history.py `largest`), for the checks that compare with them."""
     with stage(watch, "read"):
         ingested = ingest(inbox, rules, period, progress, seen)
     with stage(watch, "normalise_validate"):
-        return _validate(ingested, rules, period)
+        return _validate(ingested, rules, period, earlier or {})
 
 
-def _validate(ingested: Ingested, rules: Rules, period: Period) -> Validation:
+def _validate(ingested: Ingested, rules: Rules, period: Period, earlier: Earlier) -> Validation:
     subs = ingested.submissions
     problems = list(ingested.ignored)
     for s in subs:
@@ -53,7 +60,7 @@ def _validate(ingested: Ingested, rules: Rules, period: Period) -> Validation:
     raw = _frame(used, [c.key for c in rules.fields.columns if c.input])
     letters = {s.name: s.letters for s in used}
     typed, corrections = normalise_frame(raw, rules, letters)
-    ctx = Context(rules, period, letters, raw)
+    ctx = Context(rules, period, letters, raw, earlier)
     row_problems = corrections + column_problems(typed, ctx) + cross_problems(typed, ctx)
     problems += row_problems
     errors = {(p.file, p.row) for p in row_problems if p.severity == ERROR}
@@ -133,7 +140,7 @@ def _agencies(subs, files, problems, first, rules: Rules, period: Period) -> dic
             state = "partial"
         else:
             state = "accepted_warnings" if warnings else "accepted"
-        out[a.code] = AgencyStatus(
-            state, names, f.accepted, f.rejected, sev[(s.name, ERROR)], warnings, sent > period.deadline, sent, s.name
-        )
+        late = sent > period.deadline
+        out[a.code] = AgencyStatus(state, names, f.accepted, f.rejected, sev[(s.name, ERROR)], warnings, late, sent,
+                                   s.name, (sent - period.deadline).days if late else 0)  # fmt: skip
     return out

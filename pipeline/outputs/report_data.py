@@ -44,7 +44,6 @@ def report_data(
 ) -> dict:
     acts = c.activities
     h = headline(c, validation)
-    h["serapan"] = h["realisasi_anggaran"] / h["anggaran"] if h["anggaran"] else None
     p = validation.period
     return {
         "organisasi": rules.settings.organisation,
@@ -207,6 +206,7 @@ def _pillars(c: Consolidation, acts: pd.DataFrame, every: pd.DataFrame, rules: R
         item.update(
             kode=code,
             nama=g["level0_name"],
+            sementara=c.review.pillars.get(code, 0.0),
             jumlah_aksi=int(g["aksi"]),
             fokus=focuses,
             aksi=_records(actions, cols),
@@ -277,7 +277,13 @@ def _ranked(c: Consolidation, rules: Rules, weakest: bool) -> list[dict]:
         ["capaian", "_pos"], ascending=[weakest, True], kind="stable"
     )
     return [
-        {"kode": r.kode_aksi, "uraian": r.uraian_aksi, "capaian": float(r.capaian), "dasar": r.dasar_capaian}
+        {
+            "kode": r.kode_aksi,
+            "uraian": r.uraian_aksi,
+            "capaian": float(r.capaian),
+            "dasar": r.dasar_capaian,
+            "sementara": c.review.achievement.get(r.kode_aksi, 0.0),
+        }
         for r in ranked.head(half).itertuples()
     ]
 

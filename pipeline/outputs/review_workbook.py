@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.review import CHOICES, FIGURES, PAIR, VALUE, counts
+from ..analysis.review import CHOICES, PAIR, VALUE, counts, figure_label
 from ..core.files import atomic_path
-from ..core.formatting import angka, waktu
+from ..core.formatting import angka, poin, waktu
 from ..core.model import Review, Validation
 from ..core.rules import Rules
 from ..core.texts import t
@@ -66,9 +66,7 @@ def _affects(r) -> str:
         label = {k: t(f"summary.headline.{k}").strip() for k in ("kegiatan_unik", "peserta_unik")}
         return t("review.pair_affects", kegiatan=label["kegiatan_unik"], peserta=label["peserta_unik"],
                  people=angka(r.amount))  # fmt: skip
-    if not FIGURES.get(r.column):
-        return t("review.capaian", code=r.kode_aksi)
-    return "; ".join(t(f"summary.headline.{k}").strip() for k in r.affects)
+    return "; ".join(figure_label(k) for k in r.affects)
 
 
 def column_label(key: str) -> str:
@@ -164,6 +162,13 @@ def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) ->
             row += 1
             ws.write_string(row, 0, t(f"summary.headline.{key}").strip(), f["label"])
             ws.write_string(row, 1, t("review.provisional_mark", amount=angka(amount)))
+    if review.achievement:
+        row += 2
+        ws.write_string(row, 0, t("review.provisional_achievement_title"), f["subtitle"])
+        for code, points in review.achievement.items():
+            row += 1
+            ws.write_string(row, 0, t("review.capaian", code=code), f["label"])
+            ws.write_string(row, 1, t("review.provisional_points", points=poin(points, signed=False)))
     for title, heads, lines in (
         (t("review.problems_title"), t("review.problem_columns"),
          [(p.sheet, p.cell, p.value, p.message) for p in review.problems]),

@@ -19,7 +19,7 @@ from ..analysis.board import status_board
 from ..analysis.consolidate import headline, overlap_table
 from ..analysis.review import PAIR, VALUE, counts
 from ..core.files import atomic_path
-from ..core.formatting import angka, dmy, rupiah
+from ..core.formatting import PERCENT_DECIMALS, angka, bulat, dmy, poin, rupiah
 from ..core.model import Comparison, Consolidation, Validation
 from ..core.rules import Rules
 from ..core.texts import t
@@ -106,6 +106,8 @@ class _Writer:
         """One column for `FastSheet.write_block`: yes/no as text, the rest by its kind."""
         if pd.api.types.infer_dtype(values, skipna=True) == "boolean":
             return Cells(values.map({True: t("status_board.yes_text").capitalize()}), self.f[kind])
+        if kind == "pct":  # stored as shown (docs/angka.md, section 10): the text formats the same number
+            values = values.map(lambda v: v if pd.isna(v) else bulat(v, PERCENT_DECIMALS + 2))
         return Cells(values, self.f[kind], CELL_KIND.get(kind, "number"))
 
 
@@ -194,8 +196,9 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
     )
     pillars.set_y_axis({"num_format": "0%", "min": 0, "name": t("summary.chart.capaian_axis")})
     ws.insert_chart(17, 3, pillars, {"x_scale": 1.3, "y_scale": 1.0})
-    pname, n_prov, col_prov, col_count = prov_sheet
-    provinces = _chart(w, "bar", (pname, 1, n_prov, col_prov, col_count), t("summary.chart.provinsi"), "#7F7F7F")
+    pname, n_prov, col_prov, col_count, elsewhere = prov_sheet
+    title = t("summary.chart.provinsi_tanpa", n=angka(elsewhere)) if elsewhere else t("summary.chart.provinsi")
+    provinces = _chart(w, "bar", (pname, 1, n_prov, col_prov, col_count), title, "#7F7F7F")
     provinces.set_y_axis({"reverse": True})
     provinces.set_x_axis({"name": t("summary.chart.count_axis")})
     ws.insert_chart(33, 3, provinces, {"x_scale": 1.3, "y_scale": 2.6})
@@ -207,7 +210,7 @@ def _chart(w: _Writer, kind: str, ref: tuple, title: str, colour: str, percent: 
     Solid dark fills stay readable when printed in greyscale."""
     sheet, first, last, cat, val = ref
     chart = w.wb.add_chart({"type": kind})
-    labels = {"value": True, "num_format": "0%"} if percent else {"value": True}
+    labels = {"value": True, "num_format": "0.0%"} if percent else {"value": True}  # as the text writes it
     chart.add_series(
         {
             "name": title,
@@ -239,6 +242,7 @@ FIGURES = [
     ("anggaran", "money"),
     ("realisasi_anggaran", "money"),
     ("serapan", "pct"),
+    ("realisasi_tanpa_pagu", "int"),
 ]
 
 
@@ -253,6 +257,9 @@ def _per_level(w: _Writer, c: Consolidation, depth: int):
     cols = [*_level_cols(c, depth), ("aksi", _label("aksi"), "int")]
     cols.append(("aksi_dilaporkan", _label("aksi_dilaporkan"), "int"))
     cols += [("aksi_terukur", _label("aksi_terukur"), "int"), ("capaian", _label("capaian_rerata"), "pct")]
+    if depth == 0:
+        cols.append(("sementara", _label("sementara"), "text"))
+        df = df.assign(sementara=_provisional(df["level0_code"], c.review.pillars))
     cols += _figure_cols(w.statuses)
     w.table(ws, 0, df, cols)
     keys = [k for k, _, _ in cols]
@@ -273,9 +280,18 @@ def _per_action(w: _Writer, c: Consolidation) -> None:
         ("realisasi", _label("realisasi"), "num"),
         ("dasar_capaian", _label("dasar_capaian"), "text"),
         ("capaian", _label("capaian"), "pct"),
+        ("sementara", _label("sementara"), "text"),
         ("satuan_berbeda", _label("satuan_berbeda"), "int"),
+        ("tanpa_target", _label("tanpa_target"), "int"),
     ]
-    w.table(ws, 0, c.by_action, cols + _figure_cols(w.statuses))
+    actions = c.by_action.assign(sementara=_provisional(c.by_action["kode_aksi"], c.review.achievement))
+    w.table(ws, 0, actions, cols + _figure_cols(w.statuses))
+
+
+def _provisional(codes: pd.Series, moved: dict[str, float]) -> pd.Series:
+    """Beside an achievement undecided review items can move: by how many points."""
+    said = {code: t("review.provisional_points", points=poin(points, signed=False)) for code, points in moved.items()}
+    return codes.map(lambda code: said.get(code, ""))
 
 
 def _per_agency(w: _Writer, c: Consolidation) -> None:
@@ -358,7 +374,9 @@ def _per_province(w: _Writer, c: Consolidation):
         ("peserta", "int"),
     ]
     w.table(ws, 0, c.by_province, [(k, _label(k), kind) for k, kind in spec])
-    return name, len(c.by_province), 1, 2
+    province = c.by_province["kode_kemendagri"] != ""  # the provinces come first; then Nasional, Luar Negeri
+    elsewhere = int(c.by_province.loc[~province, "kegiatan"].sum())  # what the chart of provinces leaves out
+    return name, int(province.sum()), 1, 2, elsewhere
 
 
 def _completeness(w: _Writer, c: Consolidation) -> None:
