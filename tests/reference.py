@@ -152,20 +152,20 @@ def _merge_year(rows: list[tuple[Key, dict, dict, set]]) -> tuple[list, dict[Key
 
 def _order(rules, position: dict[str, int], periods: list[str]):
     """Sort key of a cluster's rows (§2): the catalogue leads' rows first, the lead of the action
-    listed first in the matrix first; then by action code, file and row."""
+    listed first in the matrix first; then the rows' order: (the year: the semester first)
+    agency code, file name, row."""
 
     def key(item):
         (period, file, row), r = item[0], item[1]
         code = r["kode_aksi"]
         leads = rules.action_by_code[code].action.lead
-        place = (position[code], periods.index(period), file, row)
+        place = (periods.index(period), r["_agency"], file, row)
         # PAGE §2: "yang tercantum pertama di matriks" for leads of different actions (a cluster
         # across action codes) is read as the action earlier in the matrix, then the lead listed
-        # first for that action. "kode aksi dan nomor baris terkecil menurut urutan berkas" is
-        # read as: action in matrix order, then the file's name, then its row.
+        # first for that action.
         if r["_agency"] in leads:
-            return (0, position[code], leads.index(r["_agency"]), *place[1:])
-        return (1, *place)
+            return (0, position[code], leads.index(r["_agency"]), *place)
+        return (1, 0, 0, *place)
 
     return key
 
@@ -210,10 +210,16 @@ def recount(rules, periods: list[PeriodRows], clusters: list[list[Key]]) -> Figu
         first = ordered[0][0]
         for k, _ in ordered[1:]:
             kept[k] = False
+        action = rules.action_by_code[row[first]["kode_aksi"]].action
         for column in CLUSTER_VALUES:
-            if column in excluded[first]:  # §2: the next row of the cluster (same order) that has it
-                # PAGE §2: only an *excluded* value falls back; a value never reported stays blank.
-                nxt = [values[k][column] for k, _ in ordered[1:] if values[k][column] is not None]
+            if once[first][column] is None:  # §2: blank or excluded: the next row (same order) that has it
+                alike = [
+                    k
+                    for k, r in ordered[1:]
+                    if column == "jumlah_peserta"
+                    or (r["kode_aksi"] == row[first]["kode_aksi"] and fold(r.get("satuan")) in ("", fold(action.unit)))
+                ]
+                nxt = [values[k][column] for k in alike if values[k][column] is not None]
                 once[first][column] = nxt[0] if nxt else None
     n_periods = len(rules.periods.kinds) if len(periods) > 1 else 1
     actions = {fa.code: _action(fa, rules, row, values, once, kept, n_periods) for fa in rules.actions}

@@ -45,7 +45,10 @@ def consolidate(
         rejected = ~keep & (pairs["kind"] == DUPLICATE).to_numpy()  # not one activity: leaves Irisan too
         confirmed = np.isin(decided, [review.SAME, review.JOINT])
         merge = (pairs["kind"] == DUPLICATE).to_numpy() | confirmed
-        cluster, kept = duplicate_clusters(acts, pairs[keep], rules, merge[keep], confirmed[keep])
+        apart = {
+            (int(x), int(y)) for a_, b_ in pairs.loc[~keep, ["a", "b"]].to_numpy() for x, y in ((a_, b_), (b_, a_))
+        }
+        cluster, kept = duplicate_clusters(acts, pairs[keep], rules, merge[keep], confirmed[keep], apart)
         acts["duplikat"] = (cluster > 0) & ~kept  # every row of a cluster but the one kept
         acts["klaster"] = cluster
         a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
@@ -294,19 +297,35 @@ METRIC_COLUMNS = [
 def once(acts: pd.DataFrame, column: str) -> pd.Series:
     """`column` with every duplicate cluster counted once (docs/angka.md, section 2): on the
     row kept, the cluster's first value in its order (`_urutan`: the kept row's, else the
-    next row's that has one, say when the kept row's was excluded); nothing on the cluster's
+    next row's that has one, say when the kept row's was excluded; for a target or a
+    realisation, only a row of the kept row's action in its unit); nothing on the cluster's
     other rows. Rows outside a cluster keep their value."""
     values = pd.to_numeric(acts[column], errors="coerce").astype("float64").to_numpy(copy=True)
     cluster = acts["klaster"].to_numpy(dtype=np.int64) if "klaster" in acts else np.zeros(len(acts), np.int64)
     inside = cluster > 0
     if inside.any():
         order = acts["_urutan"].to_numpy() if "_urutan" in acts else np.arange(len(acts))
+        if column in MEASURED:  # another action's (or unit's) target is no target of this one
+            alike = (acts["kode_aksi"] == kept_action(acts)).to_numpy() & acts["satuan_sesuai"].to_numpy(dtype=bool)
+            values[inside & ~alike & acts["duplikat"].to_numpy(dtype=bool)] = np.nan
         members = pd.DataFrame({"c": cluster[inside], "o": order[inside], "v": values[inside]})
         first = members.sort_values(["c", "o"], kind="stable").groupby("c")["v"].first()  # the first value there is
         kept = inside & ~acts["duplikat"].to_numpy(dtype=bool)
         values[inside] = np.nan
         values[kept] = first.reindex(cluster[kept]).to_numpy()
     return pd.Series(values, index=acts.index)
+
+
+MEASURED = ("target", "realisasi")  # the columns an achievement is made of
+
+
+def kept_action(acts: pd.DataFrame) -> pd.Series:
+    """Each row's action as its cluster counts it: the kept row's (docs/angka.md, section 2)."""
+    if "klaster" not in acts or not (acts["klaster"] > 0).any():
+        return acts["kode_aksi"]
+    kept = acts[(acts["klaster"] > 0) & ~acts["duplikat"].astype(bool)]
+    code = acts["klaster"].map(kept.set_index("klaster")["kode_aksi"])
+    return code.where(acts["klaster"] > 0, acts["kode_aksi"])
 
 
 def _budget_pairs(df: pd.DataFrame) -> dict[str, pd.Series]:
@@ -328,8 +347,8 @@ def absorption(budget, spent):
     return (spent / budget).where(budget > 0) if isinstance(budget, pd.Series) else (spent / budget if budget else None)
 
 
-MEASURE_COLUMNS = ["target", "realisasi", "realisasi_matriks", "baris_satuan", "berpasangan", "tanpa_target",
-                   "satuan_berbeda"]  # fmt: skip
+MEASURE_COLUMNS = ["target", "realisasi", "realisasi_matriks", "baris_sendiri", "baris_satuan", "berpasangan",
+                   "tanpa_target", "satuan_berbeda"]  # fmt: skip
 
 
 def measure(acts: pd.DataFrame, rules: Rules, by: list[str], as_reported: bool = False) -> pd.DataFrame:
@@ -338,22 +357,24 @@ def measure(acts: pd.DataFrame, rules: Rules, by: list[str], as_reported: bool =
     once (`as_reported`: every row, for an agency's own figures). `realisasi_matriks`: against
     the matrix target, summed (blank 0); `target`, `realisasi`: the agencies' basis, the rows
     with a target and their own realisation (blank 0); either averaged for a rate unit
-    (report.yaml mean_units). Also the rows in the action's unit as reported (`baris_satuan`),
-    those counted with a target (`berpasangan`), counted with a realisation and no target
-    (`tanpa_target`), and in another unit as reported (`satuan_berbeda`)."""
+    (report.yaml mean_units). Also the rows counted (`baris_sendiri`: one per cluster), those
+    in the action's unit (`baris_satuan`), in another unit (`satuan_berbeda`), with a target
+    (`berpasangan`), and with a realisation and no target (`tanpa_target`)."""
     if acts.empty:
         return pd.DataFrame(columns=[*by, *MEASURE_COLUMNS])
     rates = {u.casefold() for u in rules.report.mean_units}
     unit = acts["satuan_sesuai"].astype(bool)
-    counted = unit if as_reported or "duplikat" not in acts else unit & ~acts["duplikat"].astype(bool)
+    own = acts["kode_aksi"].notna() if as_reported or "duplikat" not in acts else ~acts["duplikat"].astype(bool)
+    counted = unit & own  # one row per cluster (docs/angka.md, section 4): the kept row stands for it
     value = (lambda c: acts[c].astype("float64")) if as_reported else (lambda c: once(acts, c))
     target, real = value("target").where(counted), value("realisasi").where(counted)
     paired = counted & (target > 0)
     x = acts[by].assign(
-        baris_satuan=unit,
+        baris_sendiri=own,
+        baris_satuan=counted,
         berpasangan=paired,
         tanpa_target=counted & real.notna() & ~paired,
-        satuan_berbeda=~unit,
+        satuan_berbeda=~unit & own,
         real_sum=real.fillna(0).where(counted),
         real_mean=real,
         target_pair=target.where(paired),
@@ -361,7 +382,7 @@ def measure(acts: pd.DataFrame, rules: Rules, by: list[str], as_reported: bool =
         rate=acts["kode_aksi"].map({fa.code: fa.action.unit.casefold() in rates for fa in rules.actions}).astype(bool),
     )
     g = x.groupby(by, sort=False)
-    out = g[["baris_satuan", "berpasangan", "tanpa_target", "satuan_berbeda"]].sum()
+    out = g[["baris_sendiri", "baris_satuan", "berpasangan", "tanpa_target", "satuan_berbeda"]].sum()
     sums, means = (
         g[["real_sum", "target_pair", "real_pair"]].sum(min_count=1),
         g[["real_mean", "target_pair", "real_pair"]].mean(),
@@ -422,16 +443,16 @@ def by_action(acts: pd.DataFrame, rules: Rules, targets: dict[str, float] | None
     figures = _metrics(acts, ["kode_aksi"], statuses)
     out = _catalogue_frame(rules, targets).merge(figures, on="kode_aksi", how="left")
     out = out.merge(measure(acts, rules, ["kode_aksi"]), on="kode_aksi", how="left")
-    out = _zeros(
-        out, [*statuses, "satuan_berbeda", "baris_satuan", "berpasangan", "tanpa_target", "realisasi_tanpa_pagu"]
-    )
+    counts = ["satuan_berbeda", "baris_sendiri", "baris_satuan", "berpasangan", "tanpa_target", "realisasi_tanpa_pagu"]
+    out = _zeros(out, [*statuses, *counts])
     matrix = (out["target_katalog"].fillna(0) > 0).to_numpy()
-    reported = (out["kegiatan"] > 0).to_numpy()
+    reported = (out["baris_sendiri"] > 0).to_numpy()  # not the rows counted once in another action's cluster
     measurable = np.where(matrix, ~reported | (out["baris_satuan"] > 0), out["berpasangan"] > 0)
     on_matrix = achievement(out["target_katalog"], out["realisasi_matriks"].fillna(0))
     out["capaian"] = on_matrix.where(matrix, achievement(out["target"], out["realisasi"])).where(measurable)
     basis = np.where(matrix, t("consolidate.basis.matrix"), t("consolidate.basis.agencies"))
     out["dasar_capaian"] = np.where(measurable, basis, np.where(reported, t("consolidate.basis.unmeasurable"), ""))
+    out["tanpa_target"] = out["tanpa_target"].where(~matrix, 0)  # against the matrix, every realisation counts
     out["target_dasar"] = out["target_katalog"].where(matrix, out["target"].where(measurable))
     out["realisasi"] = out["realisasi_matriks"].where(matrix, out["realisasi"]).where(measurable | matrix)
     return out

@@ -213,21 +213,27 @@ def strongest(pairs: pd.DataFrame, k: int) -> np.ndarray:
     return ((rank_a <= k) | (rank_b <= k)).to_numpy()
 
 
-NOT_LEAD = 1_000  # after every lead agency of an action
-
-
 def priority(activities: pd.DataFrame, rules: Rules) -> np.ndarray:
     """The order in which the rows of a duplicate cluster are taken (docs/angka.md, section 2):
-    the rows of the action's lead agencies first, in the order the matrix lists them, then
-    the others; within each, the rows' order (agency code, file, row). The first is the row
-    kept; the next ones give a value the kept row lacks."""
+    the rows of an action's lead agency first, as the matrix lists them (its actions in order,
+    each action's leads in order), then the others; within each, the rows' own order (agency
+    code, file, row). The first is the row kept; the next ones give a value it lacks."""
     df = activities.reset_index(drop=True)
-    leads = {fa.code: fa.action.lead for fa in rules.actions}
-    rank = [
-        lead.index(agency) if agency in (lead := leads.get(code, [])) else NOT_LEAD
-        for agency, code in zip(df["_agency"], df["kode_aksi"], strict=True)
-    ]
-    return np.argsort(np.lexsort((np.arange(len(df)), np.array(rank, dtype=np.int64))), kind="stable")
+    ranks = {f"{agency}|{fa.code}": i * 1_000 + j for i, fa in enumerate(rules.actions)
+             for j, agency in enumerate(fa.action.lead)}  # fmt: skip
+    key = df["_agency"].astype(str) + "|" + df["kode_aksi"].astype(str)
+    rank = key.map(ranks).fillna(-1).to_numpy(dtype=np.int64)  # -1: not a lead of the row's action
+    order = np.lexsort((np.arange(len(df)), np.maximum(rank, 0), rank < 0))
+    return np.argsort(order, kind="stable")
+
+
+def _admitted(keeper: int, candidates: list[int], apart: set[tuple[int, int]]) -> list[int]:
+    """The candidates that may join `keeper`'s cluster, in order: none declared apart from a row already in it."""
+    inside = [keeper]
+    for r in candidates:
+        if not any((r, m) in apart for m in inside):
+            inside.append(r)
+    return inside[1:]
 
 
 def duplicate_clusters(
@@ -236,6 +242,7 @@ def duplicate_clusters(
     rules: Rules,
     merge: np.ndarray | None = None,
     confirmed: np.ndarray | None = None,
+    apart: set[tuple[int, int]] = frozenset(),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each row's duplicate cluster (1, 2, ... in the order of their kept rows; 0 for none)
     and whether it is the row kept: the first by `priority` (the catalogue's lead agency's).
@@ -244,7 +251,8 @@ def duplicate_clusters(
     are taken lead rows first, each not yet in a cluster keeps a new one, with those of
     its own duplicates not yet in one. The pairs merged are the likely duplicates, or those
     of `merge` when given; the pairs the secretariat `confirmed` are one activity whatever
-    the others say: they are joined first, chains included."""
+    the others say: they are joined first, chains included. Two rows declared `apart` ("bukan
+    duplikat", both orders) are never in one cluster: the later of them is left out."""
     n = len(activities)
     first = priority(activities, rules)  # rank of each row: the smaller, the sooner it is kept
     if merge is None:
@@ -268,9 +276,11 @@ def duplicate_clusters(
         for r in sorted(root):
             together.setdefault(find(r), []).append(r)
         for members in together.values():
-            ordered = sorted(members, key=lambda r: first[r])
-            cluster[ordered] = -1
-            groups.append((ordered[0], ordered[1:]))
+            keeper, *others = sorted(members, key=lambda r: first[r])
+            joined = _admitted(keeper, others, apart)
+            if joined:
+                cluster[[keeper, *joined]] = -1
+                groups.append((keeper, joined))
     partners: dict[int, list[int]] = {}
     for a, b in dup.tolist():
         partners.setdefault(a, []).append(b)
@@ -278,7 +288,9 @@ def duplicate_clusters(
     for keeper in sorted(partners, key=lambda r: first[r]):
         if cluster[keeper]:
             continue
-        members = [r for r in partners[keeper] if not cluster[r]]
+        members = _admitted(
+            keeper, sorted((r for r in partners[keeper] if not cluster[r]), key=lambda r: first[r]), apart
+        )
         if members:
             cluster[[keeper, *members]] = -1  # taken; numbered below, in the order of the kept rows
             groups.append((keeper, members))

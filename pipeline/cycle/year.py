@@ -42,7 +42,8 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     acts = continued(snaps)
     agencies = _agencies([s.agencies for s in snaps.values()])
     flags = [p for s in snaps.values() for p in s.flags]
-    validation = Validation(period, [], flags, acts, _files(outbox, ids), agencies=agencies)
+    every = pd.concat([s.activities for s in snaps.values()], ignore_index=True)  # each period's flags have their row
+    validation = Validation(period, [], flags, every, _files(outbox, ids), agencies=agencies)
     stored = history.decisions(outbox, period.id)  # the year's own
     path = review_path(outbox, period.id)
     decided_year, new, problems = read_back(path, stored)

@@ -161,6 +161,10 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
     ws.set_column(2, 2, 34 if provisional else 8)
     for i, key in enumerate(t("summary.headline")):
         ws.write_string(2 + i, 0, t(f"summary.headline.{key}"), w.f["label"])
+        if key == "serapan":  # a ratio, of the budgets paired with their realised budgets (docs/angka.md)
+            if figures[key] is not None:
+                ws.write_number(2 + i, 1, bulat(figures[key], PERCENT_DECIMALS + 2), w.f["pct"])
+            continue
         ws.write_number(2 + i, 1, figures[key], w.f["money" if key in money else "int"])
         if key in provisional:
             amount = rupiah(provisional[key]) if key in money else angka(provisional[key])
