@@ -87,8 +87,16 @@ def test_every_number_of_the_executive_summary_is_a_workbook_cell(demo_out, rule
     """Each figure the executive summary states is a cell of the summary workbook, formatted
     as the report formats it, or comes from cells by a formula the method section states."""
     out, _ = demo_out
-    folder = out / "2026-S1"
-    wb = openpyxl.load_workbook(folder / "ringkasan_2026-S1.xlsx")
+    summary, wb = numbers_are_cells(out / "2026-S1", "2026-S1", rules)
+    names = {r[1]: r for r in wb["Per KL"].iter_rows(min_row=2, values_only=True)}
+    late = [k for k, r in names.items() if r[4] == "terlambat"]
+    assert late and all(k in summary for k in late)  # the late agencies are named
+
+
+def numbers_are_cells(folder, period_id: str, rules):
+    """Assert every number of the executive summary of `folder`'s report is a cell of its
+    summary workbook (or a sum the method states); returns the summary's text and the workbook."""
+    wb = openpyxl.load_workbook(folder / f"ringkasan_{period_id}.xlsx")
     cells = set()
     for sheet in ("Ringkasan", "Per Pilar", "Per Aksi", "Per KL"):
         for row in wb[sheet].iter_rows(values_only=True):
@@ -98,7 +106,7 @@ def test_every_number_of_the_executive_summary_is_a_workbook_cell(demo_out, rule
                 elif isinstance(v, str) and (sheet == "Ringkasan" or "sementara" in v):  # provisional notes
                     cells |= set(NUMBER.findall(v))
     c = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=3, values_only=True) if r[0] and r[1] is not None}
-    doc = Document(folder / "laporan_2026-S1.docx")
+    doc = Document(folder / f"laporan_{period_id}.docx")
     method = " ".join(p.text for p in _section(doc, "E. Metode"))
     # the two sums the method section defines ("kegiatan yang dilaporkan adalah jumlah ...")
     assert "Kegiatan yang dilaporkan adalah jumlah kegiatan yang dapat diolah, yang belum dapat diolah" in method
@@ -108,13 +116,13 @@ def test_every_number_of_the_executive_summary_is_a_workbook_cell(demo_out, rule
     summary = " ".join(p.text for p in _section(doc, "RINGKASAN EKSEKUTIF") if p.style.name != "Caption")
     for code in sorted((fa.code for fa in rules.actions), key=len, reverse=True):  # codes name actions
         summary = re.sub(rf"(?<![\d.]){re.escape(code)}(?![\d])", "", summary)
-    summary = DATE.sub("", summary).replace("Semester I Tahun 2026", "")
+    summary = DATE.sub("", summary)
+    summary = re.sub(r"dan \d+ lainnya", "", summary)  # how many names a list leaves out: counted, not a figure
+    summary = re.sub(r"Semester I+( dan II)? Tahun \d{4}|Tahun \d{4}", "", summary)
     numbers = [n.rstrip(".").replace(" ", "") for n in NUMBER.findall(summary.replace("Rp\u00a0", "Rp"))]
-    assert len(numbers) > 25
+    assert len(numbers) > 15
     assert [n for n in numbers if n not in cells] == []
-    names = {r[1]: r for r in wb["Per KL"].iter_rows(min_row=2, values_only=True)}
-    late = [k for k, r in names.items() if r[4] == "terlambat"]
-    assert late and all(k in summary for k in late)  # the late agencies are named
+    return summary, wb
 
 
 def test_report_renders_again_without_the_inbox(demo_out, tmp_path):

@@ -244,17 +244,23 @@ def test_achievement_is_per_action_against_its_target_and_never_adds_units(demo,
 def test_a_row_in_another_unit_is_listed_not_counted(demo, rules, tmp_path):
     _, result = demo
     code = "1.1.1"
+    acts = result.consolidation.activities
+    mine = acts[acts["kode_aksi"] == code]
+    kept, dropped = mine[~mine["duplikat"]].iloc[0], mine[mine["duplikat"]].iloc[0]
 
-    def other_unit(acts):
-        first = acts.index[acts["kode_aksi"] == code][0]
-        acts.loc[first, "satuan"] = "persen"
-        return acts
+    def other_unit(accepted):
+        for r in (kept, dropped):
+            at = (accepted["_file"] == r["_file"]) & (accepted["_row"] == r["_row"])
+            accepted.loc[at, "satuan"] = "persen"
+        return accepted
 
     validation, c = _consolidated(result, rules, other_unit)
-    row = c.activities[(c.activities["kode_aksi"] == code) & ~c.activities["satuan_sesuai"]]
-    assert len(row) == 1
+    row = c.activities[(c.activities["kode_aksi"] == code) & ~c.activities["satuan_sesuai"] & ~c.activities["duplikat"]]
+    assert len(row) == 1 and row.iloc[0]["_row"] == kept["_row"]
     action = c.by_action.set_index("kode_aksi").loc[code]
-    same = c.activities[(c.activities["kode_aksi"] == code) & c.activities["satuan_sesuai"]]
+    same = c.activities[(c.activities["kode_aksi"] == code) & c.activities["satuan_sesuai"] & ~c.activities["duplikat"]]
+    # one per cluster: the dropped row in another unit is its kept row's event, neither counted
+    # again nor listed; the kept row in another unit is listed and not counted
     assert action["satuan_berbeda"] == 1 and action["realisasi"] == same["realisasi"].sum()
     from pipeline.outputs.report_data import report_data
 

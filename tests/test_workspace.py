@@ -54,6 +54,7 @@ def test_the_guide_travels_with_the_workspace(tmp_path, clean_env, monkeypatch):
     made = runner.invoke(main, ["init", str(work)])
     assert made.exit_code == 0, made.output
     assert (work / "docs" / "panduan.md").read_bytes() == guide
+    assert (work / "docs" / "angka.md").read_bytes() == (ROOT / "docs" / "angka.md").read_bytes()  # the figures' page
     assert f"Panduan petugas: {work.resolve() / 'docs' / 'panduan.md'}" in made.output
     (work / "docs" / "panduan.md").unlink()  # a workspace made before the guide travelled
     monkeypatch.chdir(work / "inbox")

@@ -122,3 +122,10 @@ def test_a_duplicate_across_the_semesters_is_decided_in_the_years_review(year, r
     year_report(outbox, rules, 2026)  # a rerun keeps it
     third = json.loads((outbox / "2026" / "data_laporan_2026.json").read_text(encoding="utf-8"))
     assert third["h"]["kegiatan_unik"] == before + 1
+
+
+def test_every_number_of_the_years_executive_summary_is_a_workbook_cell(year, rules):
+    """The trace of tests/test_report.py, on the year's report."""
+    from .test_report import numbers_are_cells
+
+    numbers_are_cells(year["outbox"] / "2026", "2026", rules)

@@ -14,7 +14,8 @@ from .paths import DEFAULTS, MARKER, find_workspace
 from .texts import t
 
 GUIDE = "docs/panduan.md"  # the officers' guide, where the checkout keeps it
-COPIED = ("rules", "templates/docx/laporan.docx", GUIDE)  # what the secretariat edits, and the guide
+FIGURES = "docs/angka.md"  # what every figure means (the report's method cites it)
+COPIED = ("rules", "templates/docx/laporan.docx", GUIDE, FIGURES)  # what the secretariat edits, and the guides
 
 
 def workspace() -> Path:

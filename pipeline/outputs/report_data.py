@@ -289,11 +289,13 @@ def _ranked(c: Consolidation, rules: Rules, weakest: bool) -> list[dict]:
 
 
 def _other_units(acts: pd.DataFrame, rules: Rules) -> list[dict]:
-    """Activities whose unit is not their action's: left out of its achievement, named here."""
+    """Activities whose unit is not their action's, one per duplicate cluster as the column
+    Kegiatan Satuan Berbeda counts them (docs/angka.md section 4): left out of its achievement,
+    named here. A dropped duplicate in another unit is its kept row's event, counted there."""
     if acts.empty:
         return []
     unit = {fa.code: fa.action.unit for fa in rules.actions}
-    rows = acts[~acts["satuan_sesuai"]]
+    rows = acts[~acts["satuan_sesuai"] & ~acts["duplikat"].astype(bool)]
     return [
         {"kl": r.kl, "kode": r.kode_aksi, "nama": clean(r.nama_kegiatan), "satuan": clean(r.satuan),
          "satuan_aksi": unit[r.kode_aksi]}
