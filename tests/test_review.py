@@ -384,7 +384,7 @@ def _reconciles(result, out: Path) -> None:
 
 def test_the_ikhub_export_tells_an_excluded_value_from_one_never_reported(demo_sample, rules, period, tmp_path):
     """Issue 26, item 13: the outlier the secretariat excluded is blank in the I-KHub export
-    like a value never reported, but named in `dikecualikan` (format 2), as is an overspent
+    like a value never reported, but named in `dikecualikan` (format 2 on), as is an overspent
     realised budget with the budget excluded together with it; a blank value nobody
     excluded stays plainly blank. Whole numbers are written as integers, booleans as in
     the JSON."""
@@ -407,7 +407,7 @@ def test_the_ikhub_export_tells_an_excluded_value_from_one_never_reported(demo_s
     csv_path, json_path = write_ikhub(c, rules, tmp_path)
     table = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     doc = json.loads(json_path.read_text(encoding="utf-8"))
-    assert doc["format_version"] == 2 and list(table.columns) == list(doc["kegiatan"][0])
+    assert doc["format_version"] == 3 and list(table.columns) == list(doc["kegiatan"][0])
     rows = {k: (table.iloc[i], doc["kegiatan"][i]) for k, i in (("excluded", pos), ("decimal", pos + 1))}
     for row in rows["excluded"]:
         assert (row["jumlah_peserta"] or None, row["dikecualikan"]) == (None, "jumlah_peserta")

@@ -301,9 +301,10 @@ def test_pydantic_choices_and_unknown_complaints_are_indonesian(rules_copy):
     texts do not know is told in general words, not in pydantic's."""
     from pipeline.core.rules import _pydantic_problem
 
-    _plant(rules_copy, "fields.yaml", "type: money", "type: uang")
-    with pytest.raises(RanpeError, match=r"nilai tidak dikenal; pilihan: 'text', 'url', .*, 'choice', 'percent'$"):
-        load_rules(rules_copy)
+    line = _plant(rules_copy, "fields.yaml", "type: money", "type: uang")
+    choices = r"'text', 'url', .*, 'choice', 'regency', 'percent'"
+    with pytest.raises(RanpeError, match=rf"nilai tidak dikenal; pilihan: {choices} \(baris {line}\)$"):
+        load_rules(rules_copy)  # and the line the key is on
     unknown = {"type": "uuid_parsing", "msg": "Input should be a valid UUID", "ctx": {"error": "bad"}}
     assert "Input should" not in _pydantic_problem(unknown) and "rules/README.md" in _pydantic_problem(unknown)
 

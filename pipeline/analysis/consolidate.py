@@ -572,11 +572,14 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
         "nama_kegiatan",
         "provinsi",
         "kabupaten_kota",
+        "kode_kabupaten_kota",
         "tanggal_mulai",
         "tanggal_selesai",
         "sasaran",
         "jumlah_peserta",
     ]
+    if "kode_kabupaten_kota" not in acts:  # a period stored before kab/kota codes were kept
+        acts = acts.assign(kode_kabupaten_kota=None)
     if c.overlaps.empty:
         head = ["jenis", "klaster", "skor", "alasan", "saran", "item"]
         return pd.DataFrame(columns=[*head, *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])

@@ -1,7 +1,8 @@
-"""Load and check the rules/ folder (agencies, action catalogue, fields, provinces, lists,
-periods, settings, limits, checks, overlap) into one Rules object with the lookups the
-steps need. The files' shapes are in schema.py; the checks across files are here. Every
-problem stops start-up with one message naming file and key."""
+"""Load and check the rules/ folder (agencies, action catalogue, fields, provinces, the
+kab/kota code list, lists, periods, settings, limits, checks, overlap) into one Rules
+object with the lookups the steps need. The files' shapes are in schema.py; the checks
+across files are here. Every problem stops start-up with one message naming file and key
+(and the key's line where it can be told)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 
 from . import yaml_typos
 from .errors import RanpeError
-from .paths import rules_dir
+from .paths import DEFAULTS, rules_dir
 from .problems import CODES, WARNING
 from .schema import (
     FILES,
@@ -34,12 +35,17 @@ from .schema import (
     OverlapFile,
     PeriodsFile,
     ProvincesFile,
+    RegenciesFile,
+    Regency,
     ReportFile,
     ReviewFile,
     Settings,
 )
 from .texts import has, t
 
+# reference data rather than the secretariat's settings: a workspace made before the file was
+# shipped (so without a copy of its own) reads the shipped one
+SHIPPED_IF_MISSING = frozenset({"regencies.yaml"})
 _PLACEHOLDER = re.compile(r"(^|[.@])example(\.|$)", re.IGNORECASE)  # the names RFC 2606 reserves for examples
 
 
@@ -62,6 +68,7 @@ class Rules:
     catalogue: CatalogueFile
     fields: FieldsFile
     provinces: ProvincesFile
+    regencies: RegenciesFile
     lists: ListsFile
     periods: PeriodsFile
     settings: Settings
@@ -137,12 +144,23 @@ class Rules:
                 out.append((fa, support))
         return out
 
+    @cached_property
+    def regencies_by_province(self) -> dict[str, list[Regency]]:
+        """The kab/kota of each province (by Kemendagri code, in the order of provinces.yaml),
+        each in the order of its code."""
+        out: dict[str, list[Regency]] = {p.kemendagri: [] for p in self.provinces.provinces}
+        for r in sorted(self.regencies.regencies, key=lambda r: r.code):
+            out.setdefault(r.province, []).append(r)
+        return out
+
     def choices(self, source: str) -> list[str]:
-        """Allowed values of a `source` (catalogue, provinces or list:NAME), in display order."""
+        """Allowed values of a `source` (catalogue, provinces, regencies or list:NAME), in display order."""
         if source == "catalogue":
             return [a.code for a in self.actions]
         if source == "provinces":
             return [p.name for p in self.provinces.provinces] + [s.name for s in self.provinces.special]
+        if source == "regencies":
+            return [r.name for rs in self.regencies_by_province.values() for r in rs]
         return list(self.lists.lists[source.removeprefix("list:")].values)
 
     def aliases(self, source: str) -> dict[str, str]:
@@ -200,9 +218,17 @@ def _read(path: Path) -> object:
         raise RanpeError(t("errors.rules_yaml", file=path, line=typo.line, text=typo.text, hint=hint)) from exc
 
 
+def rules_file(folder: Path, name: str) -> Path:
+    """The file `name` of the rules in `folder`; for reference data (SHIPPED_IF_MISSING) the
+    shipped copy when the folder has none."""
+    path = folder / name
+    shipped = DEFAULTS / "rules" / name
+    return shipped if name in SHIPPED_IF_MISSING and not path.is_file() and shipped.is_file() else path
+
+
 def load_file(folder: Path, name: str) -> tuple[Model, str]:
     """Parse and check one rules file; return the model and the digest of its content."""
-    path = folder / name
+    path = rules_file(folder, name)
     if not path.is_file():
         raise RanpeError(t("errors.rules_missing", file=path))
     data = _read(path)
@@ -211,9 +237,16 @@ def load_file(folder: Path, name: str) -> tuple[Model, str]:
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or t("errors.rules_root")
-        raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=_pydantic_problem(err))) from exc
+        problem = _pydantic_problem(err) + _at_line(path, err["loc"])
+        raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=problem)) from exc
     canonical = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return model, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _at_line(path: Path, loc: tuple) -> str:
+    """' (baris N)': the line of the file the key `loc` is on, or nothing when it cannot be told."""
+    line = yaml_typos.line_of(path.read_text(encoding="utf-8"), tuple(loc))
+    return t("errors.rules_line", line=line) if line else ""
 
 
 def load_rules(folder: Path | str | None = None) -> Rules:
@@ -228,6 +261,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         catalogue=models["catalogue.yaml"],
         fields=models["fields.yaml"],
         provinces=models["provinces.yaml"],
+        regencies=models["regencies.yaml"],
         lists=models["lists.yaml"],
         periods=models["periods.yaml"],
         settings=models["settings.yaml"],
@@ -270,6 +304,7 @@ def _cross_check(rules: Rules) -> None:
     if len(codes) != 1:
         raise RanpeError(t("errors.rules_action_column", file=f / "fields.yaml", found=", ".join(codes) or "-"))
     _check_sources(rules)
+    _check_regencies(rules)
     _check_checks(rules)
     _check_review(rules)
 
@@ -283,16 +318,50 @@ def _check_sources(rules: Rules) -> None:
             raise RanpeError(
                 t("errors.rules_unknown_source", file=fields, key=f"{section}.{item.key}.source", source="-")
             )
-        if src and not (src in ("catalogue", "provinces") or src.removeprefix("list:") in rules.lists.lists):
+        known = src in ("catalogue", "provinces", "regencies") or (src or "").removeprefix("list:") in rules.lists.lists
+        if src and not known:
             raise RanpeError(
                 t("errors.rules_unknown_source", file=fields, key=f"{section}.{item.key}.source", source=src)
             )
+        if (item.type == "regency") != (src == "regencies"):  # the code list is read only as a regency
+            raise RanpeError(
+                t("errors.rules_unknown_source", file=fields, key=f"{section}.{item.key}.source", source=src or "-")
+            )
     for col in rules.fields.columns:
+        within = rules.column_by_key.get(col.within) if col.within else None
+        if col.within and (col.type != "regency" or within is None or within.source != "provinces"):
+            raise RanpeError(
+                t("errors.rules_unknown_column", file=fields, key=f"columns.{col.key}.within", ref=col.within)
+            )
         for ref in col.required_if or {}:
             if ref not in rules.column_by_key:
                 raise RanpeError(
                     t("errors.rules_unknown_column", file=fields, key=f"columns.{col.key}.required_if", ref=ref)
                 )
+
+
+def _check_regencies(rules: Rules) -> None:
+    """The code list agrees with itself and with provinces.yaml: codes unique, each of a
+    province there, a kabupaten numbered 01-69 and a kota 71-99, its name begun as its type's."""
+    path = rules_file(rules.folder, "regencies.yaml")
+    provinces = {p.kemendagri for p in rules.provinces.provinces}
+    prefixes = {kind: [_fold(p) + " " for p in ps] for kind, ps in rules.regencies.prefixes.items()}
+    seen: set[str] = set()
+    for i, r in enumerate(rules.regencies.regencies):
+        number = int(r.code[3:])
+        if r.code in seen:
+            problem = t("errors.regency_duplicate", code=r.code)
+        elif r.province not in provinces:
+            problem = t("errors.regency_province", code=r.code, province=r.province)
+        elif not (1 <= number <= 69 if r.type == "kabupaten" else 71 <= number <= 99):
+            problem = t("errors.regency_number", code=r.code, type=r.type)
+        elif not any(_fold(r.name).startswith(p) for p in prefixes.get(r.type, [])):
+            problem = t("errors.regency_name", name=r.name, type=r.type)
+        else:
+            seen.add(r.code)
+            continue
+        problem += _at_line(path, ("regencies", i))
+        raise RanpeError(t("errors.rules_invalid", file=path, key=f"regencies.{i}", problem=problem))
 
 
 def _check_checks(rules: Rules) -> None:

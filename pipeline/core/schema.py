@@ -4,6 +4,7 @@ A file that does not fit is stopped when rules load, with one message naming fil
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,7 +58,7 @@ class CatalogueFile(Model):
     groups: list[Group]
 
 
-FieldType = Literal["text", "url", "integer", "number", "money", "date", "code", "choice", "percent"]
+FieldType = Literal["text", "url", "integer", "number", "money", "date", "code", "choice", "regency", "percent"]
 
 
 class Column(Model):
@@ -67,6 +68,7 @@ class Column(Model):
     required: bool = False
     required_if: dict[str, list[str]] | None = None
     source: str | None = None
+    within: str | None = None  # type regency: the column of the province its list narrows to
     min: float | None = None
     max: float | None = None
     max_length: int | None = None
@@ -102,6 +104,45 @@ class Province(Model):
 class SpecialPlace(Model):
     name: str
     aliases: list[str] = []
+    domestic: bool = True  # false (abroad): a row's kab/kota there is any place, not one of the code list
+
+
+class Regency(Model):
+    """A kabupaten or kota of the official code list; its province is the first two digits of its code."""
+
+    code: str
+    name: str = Field(min_length=1)
+    type: Literal["kabupaten", "kota"]
+    aliases: list[str] = []
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, code: str) -> str:
+        if not re.fullmatch(r"\d{2}\.\d{2}", code):
+            raise ValueError(t("errors.regency_code_shape", code=code))
+        return code
+
+    @property
+    def province(self) -> str:
+        """The Kemendagri code of its province."""
+        return self.code[:2]
+
+
+class RegencySource(Model):
+    """Where the code list comes from: the decree it follows and the licence it is under."""
+
+    repository: str
+    file: str
+    commit: str
+    decree: str
+    licence: str
+
+
+class RegenciesFile(Model):
+    source: RegencySource
+    prefixes: dict[Literal["kabupaten", "kota"], list[str]]  # how a typed name may begin, by type
+    words: dict[str, str] = {}  # words written short inside a name, and what they stand for
+    regencies: list[Regency]
 
 
 class ProvincesFile(Model):
@@ -390,6 +431,7 @@ FILES: dict[str, type[Model]] = {
     "catalogue.yaml": CatalogueFile,
     "fields.yaml": FieldsFile,
     "provinces.yaml": ProvincesFile,
+    "regencies.yaml": RegenciesFile,
     "lists.yaml": ListsFile,
     "periods.yaml": PeriodsFile,
     "settings.yaml": Settings,

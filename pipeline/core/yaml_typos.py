@@ -184,3 +184,25 @@ def _colon_too_many(lines: list[str], line: int, column: int) -> Typo:
     if above and not _KEY.match(lines[above - 1]):
         return Typo(above, "missing_colon")
     return Typo(line, "indent")
+
+
+def line_of(text: str, path: tuple[str | int, ...]) -> int | None:
+    """The line (1-based) of the value at `path` (keys and list positions, as pydantic's
+    `loc`) in a YAML text that reads; where the path leaves the data (a key missing or
+    mistyped), the line of the deepest part found. None when the text does not read."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in path:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+    return node.start_mark.line + 1 if node is not None else line

@@ -11,6 +11,7 @@ import yaml
 
 from ..core.model import Period
 from ..core.rules import Rules
+from ..intake.regencies import Matcher
 
 VOCAB = yaml.safe_load((Path(__file__).parent / "vocab.yaml").read_text(encoding="utf-8"))
 _CUT = (" yang ", " untuk ", " dalam ", " melalui ", " sesuai ", ",", " di ", " dari ", " atas ")
@@ -29,6 +30,13 @@ class Filler:
         self.col = {c.key: i + 1 for i, c in enumerate(rules.fields.columns)}
         self.label = {c.key: c.label for c in rules.fields.columns}
         self.taken: dict[tuple[str, str], str] = {}
+        self.match = Matcher(rules).match
+        self.province_code = {p.name: p.kemendagri for p in rules.provinces.provinces}
+
+    def official(self, place: str, province: str) -> str:
+        """The name the template's kab/kota list shows for a place of vocab.yaml ("Kab. Bogor"
+        is "Kabupaten Bogor"): what a focal point picking from the list writes."""
+        return self.match(place, self.province_code[province]).regency.name
 
     def activity(self, agency: str, fa, role: str, n: int) -> dict:
         rng, p, a = self.rng, self.p, fa.action
@@ -59,7 +67,7 @@ class Filler:
             "tanggal_mulai": start,
             "tanggal_selesai": end,
             "provinsi": province,
-            "kabupaten_kota": place,
+            "kabupaten_kota": self.official(place, province) if place else "",
             "sasaran": rng.choice(self.rules.choices("list:sasaran")),
             "jumlah_peserta": people,
             "keluaran": a.output,

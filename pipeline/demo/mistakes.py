@@ -25,7 +25,7 @@ def plant_joint_activity(rules: Rules, rows_by_agency: dict, reporters: list[str
             base.update(
                 status="Selesai",
                 provinsi="Jawa Timur",
-                kabupaten_kota="Kab. Lamongan",
+                kabupaten_kota="Kabupaten Lamongan",  # both picked from the list
                 nama_kegiatan=f"{short_title(fa.action.title)} bersama di Kab. Lamongan",
                 tanggal_mulai=dt.date(2026, 3, 10),
                 tanggal_selesai=dt.date(2026, 3, 12),
@@ -166,7 +166,12 @@ class Planter:
                 None,
                 lambda r: r.update(provinsi="jawa barat", kabupaten_kota="Kota Bandung"),
             ),
-            ("provinsi", "not-in-list", None, lambda r: r.update(provinsi="Jawa Timr", kabupaten_kota="Kab. Lamongan")),
+            (
+                "provinsi",
+                "not-in-list",
+                None,
+                lambda r: r.update(provinsi="Jawa Timr", kabupaten_kota="Kabupaten Lamongan"),
+            ),
             ("nama_kegiatan", "required-missing", None, lambda r: r.update(nama_kegiatan=None)),
             ("kode_aksi", "unknown-action-code", None, lambda r: r.update(kode_aksi="9.9.9")),
             ("kode_aksi", "code-reformatted", None, lambda r: r.update(kode_aksi=f"Aksi {r['kode_aksi']}.")),
@@ -215,6 +220,18 @@ class Planter:
                 "cell": _identity_cell(self.rules, "email"),
             }
         )
+        self._plant_regencies()
+
+    def _plant_regencies(self) -> None:
+        """A kab/kota typed instead of picked from the list: with its prefix short (corrected),
+        and misspelt (a warning naming the nearest kab/kota). Planted last, so that the
+        mistakes planted before stay where they were."""
+        kabupaten = lambda r: str(r.get("kabupaten_kota") or "").startswith("Kabupaten ")  # noqa: E731
+        swapped = lambda name: name[:-2] + name[-1] + name[-2]  # noqa: E731 - "Lamongan" as "Lamongna"
+        for problem, typed in (("alias-replaced", lambda name: name), ("unknown-regency", swapped)):
+            code, i, row = self._pick(kabupaten)
+            row["kabupaten_kota"] = "Kab. " + typed(row["kabupaten_kota"].removeprefix("Kabupaten "))
+            self._note(code, i, "kabupaten_kota", problem)
 
     def _plant_not_assigned(self) -> None:
         code, i, row = self._pick()

@@ -4,7 +4,9 @@ Each parser takes one raw cell value (as read by calamine: str, float, int, bool
 datetime) and returns a `Parsed`: the canonical value, or an error code when the value
 cannot be read or is ambiguous. Nothing ambiguous is guessed. `normalise_frame` types
 every column of a period's rows, parsing each distinct value once (typed values repeat a
-lot), and reports each value that could not be read or was safely corrected.
+lot), and reports each value that could not be read or was safely corrected. A kab/kota
+(type regency) is matched to the official code list once per distinct value and province
+(regencies.py), and its Kemendagri code added beside it as `kode_<key>`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..core.model import Problem
 from ..core.rules import Rules
 from ..core.schema import Column
 from ..core.texts import t
+from .regencies import Matcher
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MONTHS = {
@@ -261,7 +264,7 @@ def normalise_frame(raw: pd.DataFrame, rules: Rules, letters: dict) -> tuple[pd.
     typed = raw[[c for c in META_COLUMNS if c in raw]].copy()
     problems: list[Problem] = []
     for col in rules.fields.columns:
-        if col.key not in raw or not col.input:
+        if col.key not in raw or not col.input or col.type == "regency":
             continue
         codes, parsed = apply(raw[col.key], parser_for(col, rules))
         values = np.fromiter((None if p.error else p.value for p in parsed), dtype=object, count=len(parsed))[codes]
@@ -269,7 +272,64 @@ def normalise_frame(raw: pd.DataFrame, rules: Rules, letters: dict) -> tuple[pd.
         flagged = np.array([bool(p.error or p.changed) for p in parsed], dtype=bool)[codes]
         for pos in np.flatnonzero(flagged):
             problems.append(_value_problem(raw, raw.index[pos], col, parsed[codes[pos]], rules, letters))
+    for col in rules.fields.columns:  # after the province they are read within
+        if col.key in raw and col.input and col.type == "regency":
+            problems += _regencies(raw, typed, col, rules, letters)
     return typed, problems
+
+
+def _regencies(raw: pd.DataFrame, typed: pd.DataFrame, col: Column, rules: Rules, letters: dict) -> list[Problem]:
+    """Type a kab/kota column (official name, or the text as typed when it names none or
+    several) and add its Kemendagri code after it: each distinct value and province once.
+    A name corrected is `alias-replaced`; unknown, ambiguous or outside the row's province
+    a warning, the value kept."""
+    codes, cleaned = apply(raw[col.key], clean_text)
+    text = pd.Series(np.array([p.value for p in cleaned], dtype=object)[codes], index=raw.index)
+    spaces = np.array([p.changed for p in cleaned], dtype=bool)[codes]  # "  Kota Malang" as typed
+    within = typed[col.within] if col.within in typed else pd.Series(None, index=raw.index, dtype=object)
+    pair, uniques = pd.factorize(text.fillna("") + "\x1f" + within.fillna("").astype(str))
+    place = _Places(rules)
+    found = [place.read(*u.split("\x1f")) for u in uniques] + [(None, None, [])]  # [-1]: no rows
+    typed[col.key] = _dtype(pd.Series(np.array([f[0] for f in found], dtype=object)[pair], index=raw.index), "text")
+    kemendagri = pd.Series(np.array([f[1] for f in found], dtype=object)[pair], index=raw.index)
+    typed.insert(typed.columns.get_loc(col.key) + 1, f"kode_{col.key}", _dtype(kemendagri, "text"))
+    noted = np.array([bool(f[2]) for f in found], dtype=bool)[pair]
+    out = []
+    for pos in np.flatnonzero(noted | spaces):
+        notes = found[pair[pos]][2] or [Parsed(changed=True)]  # only spaces tidied
+        out += [_value_problem(raw, raw.index[pos], col, p, rules, letters) for p in notes]
+    return out
+
+
+class _Places:
+    """Reads one kab/kota typed in a row of a province (regencies.py matches it)."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.match = Matcher(rules).match
+        self.code = {p.name: p.kemendagri for p in rules.provinces.provinces}
+        self.name = {p.kemendagri: p.name for p in rules.provinces.provinces}
+        self.abroad = {s.name for s in rules.provinces.special if not s.domestic}
+
+    def read(self, text: str, province: str) -> tuple[str | None, str | None, list[Parsed]]:
+        """(value, Kemendagri code, what to tell) of `text` in a row of `province`."""
+        if not text:
+            return None, None, []
+        if province in self.abroad:  # any place abroad, as typed
+            return text, None, []
+        m = self.match(text, self.code.get(province))
+        if m.regency is None and m.candidates:
+            names = ", ".join(r.name for r in m.candidates)
+            return text, None, [Parsed(error="ambiguous-regency", detail=names)]
+        if m.regency is None:
+            hint = t("validate.suggestion", value=m.suggestion) if m.suggestion else ""
+            return text, None, [Parsed(error="unknown-regency", detail=hint)]
+        r, notes = m.regency, []
+        if r.name != text:
+            notes.append(Parsed(r.name, changed=True, detail=r.name))
+        if province in self.code and r.province != self.code[province]:
+            home = t("normalise.regency_home", province=self.name.get(r.province, r.province))
+            notes.append(Parsed(error="regency-outside-province", detail=home))
+        return r.name, r.code, notes
 
 
 def _dtype(values: pd.Series, kind: str) -> pd.Series:
@@ -287,6 +347,7 @@ _CHANGE_CODE = {  # the correction a parser's change is, by column type
     "date": "date-reformatted",
     "code": "code-reformatted",
     "choice": "alias-replaced",
+    "regency": "alias-replaced",
 }
 
 

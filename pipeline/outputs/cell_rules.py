@@ -25,7 +25,17 @@ CHECK_KEY = "_cek"  # hidden helper column: 1 when a started row still breaks a 
 
 def ref_name(source: str) -> str:
     """Defined name of the reference range listing the allowed values of `source`."""
-    return "daftar_" + {"catalogue": "kode_aksi", "provinces": "provinsi"}.get(source, source.removeprefix("list:"))
+    names = {"catalogue": "kode_aksi", "provinces": "provinsi", "regencies": "kabkota"}
+    return "daftar_" + names.get(source, source.removeprefix("list:"))
+
+
+def province_list_name(kemendagri: str) -> str:
+    """Defined name of the kab/kota of one province (by its Kemendagri code: a valid name
+    whatever the province is called)."""
+    return f"{ref_name('regencies')}_{kemendagri}"
+
+
+PROVINCE_LISTS = ref_name("regencies") + "_provinsi"  # province name -> the defined name of its kab/kota
 
 
 class CellRules:
@@ -117,12 +127,28 @@ class CellRules:
         return f"IF(AND({fill}=1,OR({','.join(conds)})),1,0)"
 
     # ---- data validation -----------------------------------------------------------
-    def validation(self, item) -> dict | None:
-        """xlsxwriter's data_validation options for a column or Identitas item (None: nothing to check or hint)."""
+    def regency_list(self, item, r: int | None) -> str:
+        """The dependent list of a kab/kota cell: the defined name of its row's province's
+        kab/kota, looked up by the province's name (INDIRECT, which Excel and LibreOffice both
+        evaluate in a list's source); every kab/kota while the province is none (blank,
+        Nasional, Luar Negeri)."""
+        every = ref_name(item.source)
+        within = getattr(item, "within", None)
+        if not within or within not in self.col:
+            return every
+        province = self.cell(within, r, absolute_col=True)
+        return f'INDIRECT(IFERROR(VLOOKUP({province},{PROVINCE_LISTS},2,FALSE),"{every}"))'
+
+    def validation(self, item, r: int | None = None) -> dict | None:
+        """xlsxwriter's data_validation options for a column or Identitas item (None: nothing
+        to check or hint); `r`: the first row it applies to (a formula's relative row)."""
         opts: dict = {"error_title": t("template.validation_title"), "error_type": "stop"}
         if item.hint:
             opts.update(input_title=item.label[:32], input_message=item.hint[:255])
-        if item.type in ("choice", "code"):
+        if item.type == "regency":  # a suggestion: another name may be typed, checked on return
+            opts.update(validate="list", source="=" + self.regency_list(item, r), error_type="warning",
+                        error_message=t("template.regency_error"))  # fmt: skip
+        elif item.type in ("choice", "code"):
             opts.update(validate="list", source="=" + ref_name(item.source), error_message=t("template.list_error"))
         elif item.type == "date":
             lo, hi = self.rules.settings.plan_start, self.rules.settings.plan_end

@@ -16,7 +16,7 @@ from ..core.files import write_text
 from ..core.model import Consolidation
 from ..core.rules import Rules
 
-FORMAT_VERSION = 2  # 2: `dikecualikan`; whole numbers without a decimal point; true/false in the CSV
+FORMAT_VERSION = 3  # 2: `dikecualikan`; whole numbers without a decimal point; true/false in the CSV; 3: kab/kota codes
 KEYS = ["periode", "kode_kl", "kode_aksi", "id_kegiatan"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +33,8 @@ def records(c: Consolidation, rules: Rules) -> pd.DataFrame:
     out["id_kegiatan"] = acts["id_kegiatan"]
     for f in fields:  # pandas writes numbers, text and empty cells itself; dates as YYYY-MM-DD
         out[f.key] = (acts[f.key].map(_iso) if f.type == "date" else _whole(acts[f.key])) if f.key in acts else None
+        if f.type == "regency":  # its Kemendagri code beside it (none in a period stored before it was kept)
+            out[f"kode_{f.key}"] = acts.get(f"kode_{f.key}")
     out["dihitung_sekali"] = ~acts["duplikat"].astype(bool)  # False: a likely duplicate of another agency's row
     out["dikecualikan"] = _excluded(c, rules)
     return out

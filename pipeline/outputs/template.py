@@ -30,7 +30,7 @@ from ..core.paths import located, text_templates
 from ..core.rules import Rules
 from ..core.schema import Agency, Column
 from ..core.texts import t
-from .cell_rules import CHECK_KEY, FILL_KEY, ROW, CellRules, ref_name
+from .cell_rules import CHECK_KEY, FILL_KEY, PROVINCE_LISTS, ROW, CellRules, province_list_name, ref_name
 from .fastsheet import Cells, FastSheet
 from .reproducible import fixed_datetime
 
@@ -365,7 +365,7 @@ class _Builder:
                 )
 
     def _validate(self, ws, r1: int, c1: int, r2: int, c2: int, item) -> None:
-        opts = self.x.validation(item)
+        opts = self.x.validation(item, r1)
         if opts:
             ws.data_validation(r1, c1, r2, c2, opts)
 
@@ -389,8 +389,30 @@ class _Builder:
                 ws.write_string(i, j, v)
             letter = xl_col_to_name(j)
             self.wb.define_name(ref_name(source), f"='{sheet}'!${letter}$3:${letter}${len(values) + 2}")
+        if "regencies" in sources:
+            self._province_lists(ws, sources.index("regencies") + 2, len(sources) + 2)
         ws.protect("", {})
         ws.hide()
+
+    def _province_lists(self, ws, j: int, free: int) -> None:
+        """The kab/kota lists of the provinces, for the dependent list of a kab/kota cell
+        (CellRules.regency_list): column `j` lists every kab/kota, province after province;
+        each province's stretch is named after its Kemendagri code, and a table from column
+        `free` on gives, per province name, the name of its stretch."""
+        sheet, letter = t("sheets.ref"), xl_col_to_name(j)
+        ws.write_string(1, free, PROVINCE_LISTS, self.f["heading"])
+        first, row = 3, 2  # the first Excel row of a stretch; the table's 0-based row
+        named = [(p, self.rules.regencies_by_province.get(p.kemendagri, [])) for p in self.rules.provinces.provinces]
+        for province, regencies in named:
+            if regencies:
+                name = province_list_name(province.kemendagri)
+                self.wb.define_name(name, f"='{sheet}'!${letter}${first}:${letter}${first + len(regencies) - 1}")
+                ws.write_string(row, free, province.name)
+                ws.write_string(row, free + 1, name)
+                row += 1
+            first += len(regencies)
+        lookup = f"${xl_col_to_name(free)}$3:${xl_col_to_name(free + 1)}${row}"
+        self.wb.define_name(PROVINCE_LISTS, f"='{sheet}'!{lookup}")
 
     def _meta(self) -> None:
         ws = self.wb.add_worksheet(t("sheets.meta"))
