@@ -56,6 +56,22 @@ def _return(path, rules, period, agency, injection=False):
     return path
 
 
+def hostile_inbox(folder, rules, period):
+    """One inbox of every hostile case beside a clean return and one with formula-like text."""
+    base = _return(folder / "LPSK_2026-S1.xlsx", rules, period, "LPSK")
+    inbox = folder / "inbox"
+    inbox.mkdir()
+    shutil.copy(_return(folder / "PPATK_2026-S1.xlsx", rules, period, "PPATK", injection=True), inbox)
+    for n, case in enumerate(CASES):
+        work = folder / f"case{n}"
+        work.mkdir()
+        case.build(work, base)
+        for f in work.iterdir():
+            if f.is_file() and not f.name.startswith("_") and not (inbox / f.name).exists():
+                shutil.copy(f, inbox / f.name)
+    return inbox
+
+
 @pytest.fixture(scope="module")
 def goods(rules, period, tmp_path_factory):
     d = tmp_path_factory.mktemp("goods")

@@ -653,20 +653,9 @@ def test_the_demo_equals_the_recount(rules, period, demo_sample, tmp_path_factor
 
 
 def test_the_hostile_corpus_equals_the_recount(rules, period, tmp_path):
-    from .corpus import CASES
-    from .test_hostile import _return
+    from .test_hostile import hostile_inbox
 
-    base = _return(tmp_path / "LPSK_2026-S1.xlsx", rules, period, "LPSK")
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    shutil.copy(_return(tmp_path / "PPATK_2026-S1.xlsx", rules, period, "PPATK", injection=True), inbox)
-    for n, case in enumerate(CASES):
-        work = tmp_path / f"case{n}"
-        work.mkdir()
-        case.build(work, base)
-        for f in work.iterdir():
-            if f.is_file() and not f.name.startswith("_") and not (inbox / f.name).exists():
-                shutil.copy(f, inbox / f.name)
+    inbox = hostile_inbox(tmp_path, rules, period)
     result = run(inbox, tmp_path / "out", rules, period, consolidation=True)
     assert len(result.validation.accepted) > 0
     found = _recount_run(result, tmp_path / "out", rules, "hostile 2026-S1")

@@ -124,10 +124,23 @@ def test_excluding_the_outlier_corrects_the_headline_and_survives_the_workbook(i
     assert any(r[0] == item["item"] and "dikecualikan dari total" in r for r in regenerated.iter_rows(values_only=True))
 
 
+def _summary_pairs(out: Path) -> dict[str, dict[str, str | None]]:
+    """The pairs' review ids on the summary's Tinjauan sheet, and on Irisan with their state."""
+    summary = openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")
+    irisan = {r[5]: r[6] for r in summary["Irisan"].iter_rows(min_row=2, values_only=True)}
+    tinjauan = {v: None for r in summary["Tinjauan"].iter_rows(values_only=True) for v in r
+                if isinstance(v, str) and v.startswith("P-")}  # fmt: skip
+    return {"Tinjauan": tinjauan, "Irisan": irisan}
+
+
 def test_a_pair_that_is_not_a_duplicate_is_no_longer_merged(inbox, rules, period, tmp_path):
     out = tmp_path / "out"
     first = _run(inbox, out, rules, period)
     pair = _duplicate(first)
+    before = _summary_pairs(out)  # open pairs: on Irisan, decided in the review workbook, not twice in the summary
+    assert (
+        not before["Tinjauan"] and set(before["Irisan"].values()) == {"belum diputuskan"} and len(before["Irisan"]) == 2
+    )
     h1 = headline(first.consolidation, first.validation)
     merged = first.consolidation.activities[first.consolidation.activities["duplikat"]]
     assert len(merged) == 1
@@ -144,6 +157,9 @@ def test_a_pair_that_is_not_a_duplicate_is_no_longer_merged(inbox, rules, period
     work = items[items["code"] == "overlapping-work"].iloc[0]["item"]
     _decide(_review_file(out), work, "bukan duplikat")
     assert work in set(_run(inbox, out, rules, period).consolidation.overlaps["item"])
+    # the summary lists a decided pair on Tinjauan; an open one only on Irisan, with its state
+    after = _summary_pairs(out)
+    assert after["Tinjauan"] == {work: None, pair["item"]: None} and after["Irisan"][work] == "sudah diputuskan"
     # and confirming the duplicate instead merges it again
     _decide(_review_file(out), pair["item"], "duplikat, dihitung sekali")
     third = _run(inbox, out, rules, period)
@@ -326,20 +342,9 @@ def test_counts_reconcile_across_every_sheet_and_the_report(demo_sample, rules, 
 
 
 def test_counts_reconcile_for_the_hostile_corpus(rules, period, tmp_path):
-    from .corpus import CASES
-    from .test_hostile import _return
+    from .test_hostile import hostile_inbox
 
-    base = _return(tmp_path / "LPSK_2026-S1.xlsx", rules, period, "LPSK")
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    shutil.copy(_return(tmp_path / "PPATK_2026-S1.xlsx", rules, period, "PPATK", injection=True), inbox)
-    for n, case in enumerate(CASES):
-        work = tmp_path / f"case{n}"
-        work.mkdir()
-        case.build(work, base)
-        for f in work.iterdir():
-            if f.is_file() and not f.name.startswith("_") and not (inbox / f.name).exists():
-                shutil.copy(f, inbox / f.name)
+    inbox = hostile_inbox(tmp_path, rules, period)
     result = _run(inbox, tmp_path / "out", rules, period)
     assert len(result.validation.submissions) > 10
     _reconciles(result, tmp_path / "out")

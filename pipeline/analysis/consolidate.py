@@ -102,71 +102,58 @@ def achievement_moves(
     if items.empty or acts.empty:
         return [{} for _ in range(len(items))]
     sums = _action_sums(acts, rules, targets)
+    if not sums:
+        return [{} for _ in range(len(items))]
     joined = review.together(rules)
-    unit = acts["satuan_sesuai"].to_numpy(dtype=bool)
-    counted = ~acts["duplikat"].to_numpy(dtype=bool)
-    target = pd.to_numeric(acts["target"], errors="coerce").to_numpy(dtype=float)
-    real = pd.to_numeric(acts["realisasi"], errors="coerce").to_numpy(dtype=float)
-    codes = acts["kode_aksi"].to_numpy()
-    out = []
-    for r in items.itertuples():
-        pos = int(r.pos)
-        if pos < 0 or not unit[pos] or codes[pos] not in sums:
-            out.append({})
-            continue
-        s = sums[codes[pos]]
-        if r.kind == review.VALUE:  # the value (and its partners) taken out of a counted row
-            gone = joined[r.column] | {r.column}
-            if not counted[pos] or not gone & {"target", "realisasi"}:
-                out.append({})
-                continue
-            t_out = target[pos] if "target" in gone else np.nan
-            changed = s.without(real[pos] if "realisasi" in gone else np.nan, target[pos], t_out)
-        elif "kegiatan_unik" in r.moves:  # a merged pair apart: the row merged away counted on its own
-            changed = s.with_row(real[pos], target[pos])
-        elif counted[pos]:  # a pair apart merged: one of its rows no longer counted
-            changed = s.without(real[pos], target[pos], target[pos])
-        else:
-            out.append({})
-            continue
-        move = abs(np.nan_to_num(changed.ratio()) - np.nan_to_num(s.ratio()))  # to or from "not measurable": all of it
-        out.append({f"{CAPAIAN}{codes[pos]}": move} if move else {})
-    return out
+    # each action's sums as columns: matrix, rate, real, n_real, paired_target, paired_real
+    base = np.array(list(sums.values()))
+    action = {code: i for i, code in enumerate(sums)}
+    pos = items["pos"].to_numpy(dtype=int)
+    p = np.maximum(pos, 0)
+    codes = acts["kode_aksi"].to_numpy()[p]
+    a = pd.Series(codes).map(action).to_numpy(dtype=float)
+    unit = acts["satuan_sesuai"].to_numpy(dtype=bool)[p]
+    counted = ~acts["duplikat"].to_numpy(dtype=bool)[p]
+    target = pd.to_numeric(acts["target"], errors="coerce").to_numpy(dtype=float)[p]
+    real = pd.to_numeric(acts["realisasi"], errors="coerce").to_numpy(dtype=float)[p]
+    value = (items["kind"] == review.VALUE).to_numpy()
+    gone = {c: joined[c] | {c} for c in items["column"].dropna().unique()} if "column" in items else {}
+    column = items["column"] if "column" in items else pd.Series("", index=items.index)
+    gone_t = column.map(lambda c: "target" in gone.get(c, ())).to_numpy(dtype=bool)
+    gone_r = column.map(lambda c: "realisasi" in gone.get(c, ())).to_numpy(dtype=bool)
+    apart = np.array(["kegiatan_unik" in m for m in items["moves"]], dtype=bool) & ~value
+    # a value (and its partners) taken out of a counted row; a merged pair apart: the row merged
+    # away counted on its own; a pair apart merged: one of its rows no longer counted
+    moves = (pos >= 0) & unit & ~np.isnan(a) & np.where(value, counted & (gone_t | gone_r), apart | counted)
+    r = np.where(value & ~gone_r, np.nan, real)
+    kept_real, paired = np.nan_to_num(r), target > 0
+    sign = np.where(apart, 1.0, -1.0)
+    before = base[np.where(moves, a, 0).astype(int)]
+    after = before.copy()
+    after[:, 2] += sign * kept_real
+    after[:, 3] += sign * ~np.isnan(r)
+    after[:, 4] += sign * np.where(paired & (~value | gone_t), target, 0.0)
+    after[:, 5] += sign * np.where(paired, kept_real, 0.0)
+    move = np.abs(np.nan_to_num(_ratio(after)) - np.nan_to_num(_ratio(before)))  # to or from "not measurable": all
+    return [
+        {f"{CAPAIAN}{code}": m} if ok and m else {} for ok, code, m in zip(moves, codes, move.tolist(), strict=True)
+    ]
 
 
-class _Sums:
-    """An action's achievement from its sums (docs/angka.md, section 4), to see what one row changes."""
-
-    def __init__(self, matrix: float, rate: bool, real: float, n_real: int, paired_target: float, paired_real: float):
-        self.matrix, self.rate = matrix, rate
-        self.real, self.n_real, self.paired_target, self.paired_real = real, n_real, paired_target, paired_real
-
-    def ratio(self) -> float:
-        if self.matrix > 0:
-            real = (self.real / self.n_real if self.n_real else 0.0) if self.rate else self.real
-            return real / self.matrix
-        return self.paired_real / self.paired_target if self.paired_target > 0 else np.nan
-
-    def without(self, real: float, target: float, target_out: float) -> _Sums:
-        """This row's realisation (nan: kept) and, when `target_out` is not nan, its target taken out."""
-        paired = target > 0
-        keep_real = 0.0 if np.isnan(real) else real
-        return _Sums(
-            self.matrix, self.rate, self.real - keep_real, self.n_real - (0 if np.isnan(real) else 1),
-            self.paired_target - (target if paired and not np.isnan(target_out) else 0.0),
-            self.paired_real - (keep_real if paired else 0.0),
-        )  # fmt: skip
-
-    def with_row(self, real: float, target: float) -> _Sums:
-        value = 0.0 if np.isnan(real) else real
-        paired = target > 0
-        return _Sums(
-            self.matrix, self.rate, self.real + value, self.n_real + (0 if np.isnan(real) else 1),
-            self.paired_target + (target if paired else 0.0), self.paired_real + (value if paired else 0.0),
-        )  # fmt: skip
+def _ratio(s: np.ndarray) -> np.ndarray:
+    """The achievement of rows of _action_sums: over the matrix target (a rate: the mean), else
+    the paired realisation over the paired target; nan when neither can be measured."""
+    matrix, rate, real, n, pt, pr = s.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(n > 0, real / np.where(n > 0, n, 1), 0.0)
+        on_matrix = np.where(rate > 0, mean, real) / np.where(matrix > 0, matrix, 1)
+        return np.where(matrix > 0, on_matrix, np.where(pt > 0, pr / np.where(pt > 0, pt, 1), np.nan))
 
 
-def _action_sums(acts: pd.DataFrame, rules: Rules, targets: dict[str, float]) -> dict[str, _Sums]:
+def _action_sums(acts: pd.DataFrame, rules: Rules, targets: dict[str, float]) -> dict[str, list[float]]:
+    """Each action's achievement as sums (docs/angka.md, section 4), to see what one row
+    changes: matrix target, rate (1 or 0), realisation, rows with one, and the paired target
+    and realisation (a mean back to its sum)."""
     m = measure(acts, rules, ["kode_aksi"]).set_index("kode_aksi")
     counted = acts["satuan_sesuai"].astype(bool) & ~acts["duplikat"].astype(bool)
     real = once(acts, "realisasi").where(counted)
@@ -178,13 +165,13 @@ def _action_sums(acts: pd.DataFrame, rules: Rules, targets: dict[str, float]) ->
             continue
         row, rate = m.loc[fa.code], fa.action.unit.casefold() in rates
         n = int(n_real.get(fa.code, 0))
-        total = row["realisasi_matriks"] * n if rate else row["realisasi_matriks"]  # a mean back to its sum
+        total = row["realisasi_matriks"] * n if rate else row["realisasi_matriks"]
         paired_n = row["berpasangan"] or 1
-        out[fa.code] = _Sums(
-            float(np.nan_to_num(targets.get(fa.code) or 0)), rate, float(np.nan_to_num(total)), n,
+        out[fa.code] = [
+            float(np.nan_to_num(targets.get(fa.code) or 0)), float(rate), float(np.nan_to_num(total)), float(n),
             float(np.nan_to_num(row["target"] * (paired_n if rate else 1))),
             float(np.nan_to_num(row["realisasi"] * (paired_n if rate else 1))),
-        )  # fmt: skip
+        ]  # fmt: skip
     return out
 
 

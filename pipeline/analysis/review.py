@@ -54,7 +54,7 @@ def digest(df: pd.DataFrame, columns: list[str], n: int = 10) -> pd.Series:
     """The first `n` hex digits of the SHA-1 of each row's values of `columns`, blank for missing."""
     key = df[columns].astype(object).where(df[columns].notna(), "").astype(str)
     joined = key.iloc[:, 0].str.cat([key[c] for c in columns[1:]], sep="|") if len(columns) > 1 else key.iloc[:, 0]
-    return joined.map(lambda s: _sha(s)[:n])
+    return pd.Series([_sha(s)[:n] for s in joined], index=joined.index, dtype=object)
 
 
 def content_columns(rules: Rules) -> list[str]:
@@ -66,8 +66,11 @@ def content_columns(rules: Rules) -> list[str]:
 
 def _numbered(base: pd.Series, fingerprint: pd.Series) -> pd.Series:
     """`base` made unique: repeats get -2, -3, ... in the order of their fingerprints."""
-    order = pd.DataFrame({"b": base, "f": fingerprint}).sort_values(["b", "f"], kind="stable")
-    n = order.groupby("b").cumcount().reindex(base.index)
+    repeated = base.duplicated(keep=False)
+    if not repeated.any():
+        return base
+    order = pd.DataFrame({"b": base[repeated], "f": fingerprint[repeated]}).sort_values(["b", "f"], kind="stable")
+    n = order.groupby("b").cumcount().reindex(base.index, fill_value=0)
     return base.where(n == 0, base + "-" + (n + 1).astype(str))
 
 
@@ -156,7 +159,7 @@ def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Data
     ids = sa["id_kegiatan"] + "|" + sb["id_kegiatan"]
     out = pd.DataFrame(
         {
-            "item": "P-" + sa["_agency"] + "-" + sb["_agency"] + "-" + ids.map(lambda s: _sha(s)[:10].upper()),
+            "item": "P-" + sa["_agency"] + "-" + sb["_agency"] + "-" + [_sha(s)[:10].upper() for s in ids],
             "kind": PAIR,
             "code": pairs["kind"].to_numpy(),
             "score": pairs["score"].to_numpy(),
@@ -165,7 +168,7 @@ def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Data
             "pos_b": second,
         }
     )
-    out["fingerprint"] = out["fingerprint"].map(lambda s: _sha(s)[:12])
+    out["fingerprint"] = [_sha(s)[:12] for s in out["fingerprint"]]
     out["item"] = _numbered(out["item"], out["fingerprint"])
     return pd.concat([out, sa.add_prefix("a_"), sb.add_prefix("b_")], axis=1)
 
@@ -260,33 +263,34 @@ def effects(
     where = pd.Series(np.arange(len(acts)), index=pd.MultiIndex.from_arrays([acts["_file"], acts["_row"]]))
     where = where[~where.index.duplicated()]
     people = acts["jumlah_peserta"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    affects, amount, moves, default, at = [], [], [], [], []
-    for r in out.rename(columns={"_file": "file", "_row": "row"}).itertuples():
-        if r.kind == VALUE:
-            pos = where.get((r.file, r.row))
-            found: dict[str, float] = {}
-            for col in sorted(joined[r.column] | {r.column}):
-                value = float(r.value) if col == r.column and not pd.isna(r.value) else _at(acts, col, pos)
-                for key in FIGURES.get(col, ()):
-                    if key != "peserta_unik" or (pos is not None and counted[pos]):
-                        found[key] = value
-            main = FIGURES.get(r.column, ())
-            amount.append(float(r.value) if not pd.isna(r.value) else 0.0)
-            default.append(bool(found))
-            at.append(-1 if pos is None else int(pos))
-        else:
-            pa, pb = int(r.pos_a), int(r.pos_b)
-            dropped = pb if kept[pa] or not kept[pb] else pa
-            merged = cluster[pa] == cluster[pb] > 0  # this pair's rows are counted once
-            found = {"kegiatan_unik": 1.0, "peserta_unik": float(people[dropped])} if merged else {}
-            main = ("kegiatan_unik", "peserta_unik")
-            amount.append(float(people[dropped]))
-            default.append(bool(merged) and r.code == "likely-duplicate")
-            at.append(dropped)
-        affects.append(tuple(dict.fromkeys([*main, *found])))
-        moves.append(found)
+    n = len(out)
+    affects: list[tuple] = [("kegiatan_unik", "peserta_unik")] * n  # a pair's; a value's below
+    moves: list[dict] = [{} for _ in range(n)]
+    amount, default, at = np.zeros(n), np.zeros(n, dtype=bool), np.full(n, -1)
+    value = (out["kind"] == VALUE).to_numpy()
+    for i, r in zip(np.flatnonzero(value), out[value].rename(columns={"_file": "file", "_row": "row"}).itertuples(),
+                    strict=True):  # fmt: skip
+        pos = where.get((r.file, r.row))
+        found: dict[str, float] = {}
+        for col in sorted(joined[r.column] | {r.column}):
+            v = float(r.value) if col == r.column and not pd.isna(r.value) else _at(acts, col, pos)
+            for key in FIGURES.get(col, ()):
+                if key != "peserta_unik" or (pos is not None and counted[pos]):
+                    found[key] = v
+        affects[i] = tuple(dict.fromkeys([*FIGURES.get(r.column, ()), *found]))
+        amount[i], default[i], moves[i] = (0.0 if pd.isna(r.value) else float(r.value)), bool(found), found
+        at[i] = -1 if pos is None else int(pos)
+    pair = np.flatnonzero(~value)
+    if len(pair):  # the row merged away (not the kept one) counted on its own, were the pair apart
+        pa, pb = out["pos_a"].to_numpy()[pair].astype(int), out["pos_b"].to_numpy()[pair].astype(int)
+        dropped = np.where(kept[pa] | ~kept[pb], pb, pa)
+        merged = (cluster[pa] == cluster[pb]) & (cluster[pa] > 0)  # this pair's rows are counted once
+        amount[pair], at[pair] = people[dropped], dropped
+        default[pair] = merged & (out["code"].to_numpy()[pair] == "likely-duplicate")
+        for i, m, p in zip(pair.tolist(), merged.tolist(), people[dropped].tolist(), strict=True):
+            moves[i] = {"kegiatan_unik": 1.0, "peserta_unik": p} if m else {}
     out["affects"], out["amount"], out["default_moves"], out["moves"], out["pos"] = affects, amount, default, moves, at
-    head = [k[-1] if r.kind == PAIR else (k[0] if k else "") for k, r in zip(affects, out.itertuples(), strict=True)]
+    head = np.where(value, [k[0] if k else "" for k in affects], "peserta_unik")
     total = pd.Series([figures.get(k) or np.nan for k in head], dtype=float)
     excluded = ((out["state"] == DECIDED) & (out["decision"] == EXCLUDE)).to_numpy()
     out["share"] = (out["amount"] / (total + np.where(excluded, out["amount"], 0))).where(total > 0).to_numpy()

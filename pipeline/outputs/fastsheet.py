@@ -1,26 +1,32 @@
 """xlsxwriter, faster where our workbooks are large.
 
-Two shortcuts, both producing what xlsxwriter itself would write:
+Three shortcuts, the first two producing what xlsxwriter itself would write:
 - formulas using only functions Excel 2007 knew skip xlsxwriter's "future function"
   rewriting (about 30 regexes per formula);
 - `write_block` takes whole columns and makes their cells' XML a column at a time with
   array operations, instead of one library call per cell when writing and another when
   the sheet is saved (about 4 µs a cell, most of a large workbook's time). Values are
   mapped once per distinct value; strings go to the workbook's shared string table as
-  with `write_string`.
+  with `write_string`;
+- the parts are compressed at zlib level 1 instead of 6: a quarter of the time, files about
+  a third larger (a summary workbook of 100,000 activities and 280,000 pairs: 4 s against
+  16 s). Any zip reader opens them the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import numbers
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, re_dynamic_function
@@ -243,3 +249,14 @@ class Workbook(xlsxwriter.Workbook):
     """An xlsxwriter workbook whose worksheets are FastSheets."""
 
     worksheet_class = FastSheet
+
+    def _store_workbook(self) -> None:
+        """xlsxwriter's own, with its zip file made at COMPRESSION (it offers no option)."""
+        xlsxwriter.workbook.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=COMPRESSION)
+        try:
+            super()._store_workbook()
+        finally:
+            xlsxwriter.workbook.ZipFile = zipfile.ZipFile
+
+
+COMPRESSION = 1  # zlib level of the large workbooks' parts

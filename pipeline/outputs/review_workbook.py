@@ -52,21 +52,22 @@ def shown(items: pd.DataFrame, kind: str, tz: str) -> pd.DataFrame:
         return out
     out["written"] = (out["decision"] + "|" + out["note"]).where(out["decision"] != "", "")  # as keys
     words = {k: t(f"review.decisions.{k}") for ks in CHOICES.values() for k in ks} | {"": ""}
-    out["state"] = out["state"].map(lambda s: t(f"review.states.{s}"))
+    out["state"] = _each(out["state"], lambda s: t(f"review.states.{s}"))
     out["decision"], out["previous"] = out["decision"].map(words), out["previous"].map(words)
-    out["affects"] = [_affects(r) for r in out.itertuples()]
-    out["at"] = out["at"].map(lambda at: waktu(at, tz) if at else "")
     if kind == PAIR:
-        out["code"] = out["code"].map(lambda k: t(f"consolidate.kind.{k}"))
+        label = {k: t(f"summary.headline.{k}").strip() for k in ("kegiatan_unik", "peserta_unik")}
+        said = {"kegiatan": label["kegiatan_unik"], "peserta": label["peserta_unik"]}
+        out["affects"] = _each(out["amount"], lambda amount: t("review.pair_affects", **said, people=angka(amount)))
+        out["code"] = _each(out["code"], lambda k: t(f"consolidate.kind.{k}"))
+    else:
+        out["affects"] = ["; ".join(figure_label(k) for k in keys) for keys in out["affects"]]
+    out["at"] = _each(out["at"], lambda at: waktu(at, tz) if at else "")
     return out
 
 
-def _affects(r) -> str:
-    if r.kind == PAIR:
-        label = {k: t(f"summary.headline.{k}").strip() for k in ("kegiatan_unik", "peserta_unik")}
-        return t("review.pair_affects", kegiatan=label["kegiatan_unik"], peserta=label["peserta_unik"],
-                 people=angka(r.amount))  # fmt: skip
-    return "; ".join(figure_label(k) for k in r.affects)
+def _each(values: pd.Series, word) -> pd.Series:
+    """`word` of each value, worked out once per distinct value."""
+    return values.map({v: word(v) for v in values.unique()})
 
 
 def column_label(key: str) -> str:

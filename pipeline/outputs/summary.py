@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from ..analysis.board import status_board
 from ..analysis.consolidate import headline, overlap_table
-from ..analysis.review import PAIR, VALUE, counts
+from ..analysis.review import OPEN, PAIR, VALUE, counts
 from ..core.files import atomic_path
 from ..core.formatting import PERCENT_DECIMALS, angka, bulat, dmy, poin, rupiah
 from ..core.model import Comparison, Consolidation, Validation
@@ -406,6 +406,10 @@ def _completeness(w: _Writer, c: Consolidation) -> None:
 def _overlaps(w: _Writer, c: Consolidation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.irisan"))
     df = overlap_table(c)
+    items = c.review.items
+    if len(items):  # each pair's review state, in words; the open ones are decided in the review workbook
+        state = items.set_index("item")["state"]
+        df["status_tinjauan"] = df["item"].map(state.map({s: t(f"review.states.{s}") for s in state.unique()}))
     side = [
         ("kl", "text"),
         ("_file", "text"),
@@ -427,6 +431,7 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
         ("alasan", _label("alasan"), "long"),
         ("saran", _label("saran"), "long"),
         ("item", t("review.columns.item_full"), "code"),
+        ("status_tinjauan", _label("status_tinjauan"), "text"),
     ]
     for prefix, key in (("a_", "side_a"), ("b_", "side_b")):
         cols += [(prefix + k, _label(key, label=labels.get(k, k)), kind) for k, kind in side]
@@ -434,13 +439,20 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
 
 
 def _review(w: _Writer, c: Consolidation) -> None:
-    """Every review item with its decision, values first, then pairs (as in the review workbook)."""
+    """The flagged values with their decisions, then the pairs already decided or waiting
+    (as in the review workbook); the open pairs are on Irisan, with their state, and in the
+    review workbook, where they are decided: listing them twice here doubled the workbook
+    where agencies report thousands of alike activities."""
     ws = w.wb.add_worksheet(t("summary.sheets.tinjauan"))
+    name = review_path(Path(), c.period).name
+    items = c.review.items
+    pairs = items[(items["kind"] == PAIR) & (items["state"] != OPEN)] if len(items) else items
+    still = int(((items["kind"] == PAIR) & (items["state"] == OPEN)).sum()) if len(items) else 0
     row = 0
-    for kind, cols in ((VALUE, VALUE_COLUMNS), (PAIR, PAIR_COLUMNS)):
-        ws.write_string(row, 0, t(f"summary.review_{kind}", file=review_path(Path(), c.period).name), w.f["subtitle"])
+    for kind, cols, shown_items in ((VALUE, VALUE_COLUMNS, items), (PAIR, PAIR_COLUMNS, pairs)):
+        ws.write_string(row, 0, t(f"summary.review_{kind}", file=name, open=angka(still)), w.f["subtitle"])
         spec = [(key, column_label(key), k) for key, k in cols if key not in ("fingerprint", "written")]
-        row = w.table(ws, row + 1, shown(c.review.items, kind, w.rules.settings.timezone), spec, freeze=False) + 2
+        row = w.table(ws, row + 1, shown(shown_items, kind, w.rules.settings.timezone), spec, freeze=False) + 2
     w.print_setup(ws)
 
 
