@@ -196,3 +196,41 @@ def test_kab_and_kabupaten_are_one_regency(rules):
         for key, value in change.items():
             other.loc[0, key] = value
         assert find_overlaps(other, rules).empty, change
+
+
+def test_one_kabkota_code_is_one_place_whatever_its_text(rules):
+    """The overlap detector compares kab/kota by the Kemendagri code the normaliser found; two
+    codes are two places even where their texts fold alike."""
+    kemenag = {
+        "_agency": "KEMENAG",
+        "kode_aksi": "1.2.1",
+        "nama_kegiatan": "Dialog tokoh agama",
+        "mitra": "Polres Poso",
+    }
+    polri = {"_agency": "POLRI", "kode_aksi": "1.1.1", "nama_kegiatan": "Sambang masyarakat"}
+    joint = _pair({**kemenag, "kabupaten_kota": "Poso", "kode_kabupaten_kota": "72.02"},
+                  {**polri, "kabupaten_kota": "Kabupaten Poso", "kode_kabupaten_kota": "72.02"})  # fmt: skip
+    assert find_overlaps(joint, rules)["kind"].tolist() == [JOINT]
+    apart = joint.assign(kabupaten_kota="Kabupaten Poso", kode_kabupaten_kota=["72.02", "72.10"])
+    assert find_overlaps(apart, rules).empty
+
+
+def test_surabaya_and_kota_surabaya_are_one_place_from_the_returns(rules, period, tmp_path):
+    """Issue 27: "Surabaya" typed by one agency and "Kota Surabaya" by another is one kab/kota,
+    so their same-day Rakor is offered as a joint activity."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    day, filled = dt.date(2026, 4, 14), dt.date(2026, 7, 1)
+    common = {"tanggal_mulai": day, "tanggal_selesai": day, "jumlah_peserta": 80, "satuan": "orang", "realisasi": 80}
+    kemenag = {**common, "kode_aksi": "1.2.1", "nama_kegiatan": "Rakor moderasi beragama", "mitra": "Polda Jatim"}
+    polri = {**common, "kode_aksi": "1.1.1", "nama_kegiatan": "Rapat Koordinasi Pemolisian Masyarakat",
+             "kabupaten_kota": "Surabaya"}  # fmt: skip
+    _return(inbox, rules, period, "KEMENAG", [kemenag], filled)
+    _return(inbox, rules, period, "POLRI", [polri], filled)
+    c = _run(inbox, out, rules, period).consolidation
+    assert c.overlaps["kind"].tolist() == [JOINT]
+    assert set(c.activities["kode_kabupaten_kota"]) == {"35.78"}
+    summary = openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")
+    for sheet in ("Kegiatan", "Irisan"):  # the code beside the name, in the workbook too
+        rows = list(summary[sheet].iter_rows(values_only=True))
+        at = [j for j, v in enumerate(rows[0]) if "Kode Kab/Kota" in str(v)]
+        assert at and {r[j] for r in rows[1:] for j in at} == {"35.78"}, sheet

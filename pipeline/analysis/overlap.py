@@ -94,9 +94,21 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
 def _group_codes(df: pd.DataFrame, by: list[str], rules: Rules) -> np.ndarray:
     """One integer per distinct combination of the `by` values, folded with the names'
     abbreviations expanded ("Kab. Poso" is "Kabupaten Poso"); -1 where one is blank."""
-    keys = pd.DataFrame({c: fold_places(df[c], rules) for c in by})
+    keys = pd.DataFrame({c: _places(df, c, rules) for c in by})
     codes = pd.MultiIndex.from_frame(keys).factorize()[0] if len(by) > 1 else pd.factorize(keys[by[0]])[0]
     return np.where((keys != "").all(axis=1).to_numpy(), codes, -1)
+
+
+def _places(df: pd.DataFrame, column: str, rules: Rules) -> np.ndarray:
+    """A column's values as places to compare: a kab/kota by its Kemendagri code (the
+    normaliser's `kode_<column>`) where it has one, else its text folded with the names'
+    abbreviations expanded ("" where blank)."""
+    folded = fold_places(df[column], rules)
+    code = f"kode_{column}"
+    if code not in df:
+        return folded
+    known = df[code].notna().to_numpy() & (df[code] != "").to_numpy()
+    return np.where(known, df[code].astype(object).to_numpy(), folded)
 
 
 def _blocks(codes: np.ndarray, agency: np.ndarray):
@@ -138,7 +150,7 @@ class _Signals:
         self.start = pd.to_datetime(df["tanggal_mulai"]).to_numpy()
         self.end = pd.to_datetime(df["tanggal_selesai"].where(df["tanggal_selesai"].notna(), df["tanggal_mulai"]))
         self.end = self.end.to_numpy()
-        self.regency = _codes(pd.Series(fold_places(df["kabupaten_kota"], rules)))
+        self.regency = _codes(pd.Series(_places(df, "kabupaten_kota", rules)))
         self.group = _codes(df["sasaran"].fillna("").astype(str))
         self.action = _codes(df["kode_aksi"].fillna("").astype(str))
         joint = rules.overlap.joint

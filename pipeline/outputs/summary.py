@@ -49,9 +49,8 @@ class _Writer:
         base, nf = st["font"], st["num_formats"]
         self.wb, self.rules = wb, rules
         self.statuses = rules.choices("list:status")
-        self.labels = {c.key: c.label for c in rules.fields.columns} | {
-            k: _label(k) for k in ("kl", "_file", "_row", "id_kegiatan", "duplikat", "uraian_aksi")
-        }
+        own = ("kl", "_file", "_row", "id_kegiatan", "duplikat", "uraian_aksi", "kode_kabupaten_kota")
+        self.labels = {c.key: c.label for c in rules.fields.columns} | {k: _label(k) for k in own}
         add = wb.add_format
         self.f = {
             "title": add({**base, **st["title"]}),
@@ -418,6 +417,7 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
         ("nama_kegiatan", "long"),
         ("provinsi", "text"),
         ("kabupaten_kota", "text"),
+        ("kode_kabupaten_kota", "code"),
         ("tanggal_mulai", "date"),
         ("tanggal_selesai", "date"),
         ("sasaran", "text"),
@@ -465,6 +465,8 @@ def _activities(w: _Writer, c: Consolidation) -> None:
     for f in w.rules.fields.columns:
         if f.input and f.key != "no":
             cols.append((f.key, f.label, kinds.get(f.type, "text")))
+            if f.type == "regency":  # its Kemendagri code beside it
+                cols.append((f"kode_{f.key}", _label(f"kode_{f.key}"), "code"))
     cols += [
         ("duplikat", _label("duplikat"), "text"),
         ("dikecualikan", _label("dikecualikan"), "text"),
