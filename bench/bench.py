@@ -1,6 +1,7 @@
 """`make bench`: the real pipeline end to end at national and regional scale, beside the
 bare floor (python-calamine reading, xlsxwriter writing) and the usual way (pandas +
-openpyxl). Inboxes are built with the project's own template builder and sample row
+openpyxl), and the re-run of `ranpe validate` and `ranpe status` after one new file, from
+the cache. Inboxes are built with the project's own template builder and sample row
 generator (fixed seed) and cached under bench/work/. Each measurement runs in a fresh
 interpreter so its peak memory is its own. Results: printed, and JSON in bench/results/.
 
@@ -170,6 +171,50 @@ def measure_baseline(inbox: Path, out: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "rows": len(data)}
 
 
+def measure_rerun(inbox: Path, rules_dir: Path, out: Path) -> dict:
+    """The officer's re-run during collection: `ranpe validate` on every file but one (which
+    fills the cache), then that file added to the inbox and `ranpe validate` and `ranpe
+    status` run again, each a fresh command as typed at the console. The file keeps its
+    time, so the outputs keep their date (a file of a later day dates every feedback
+    workbook anew: they are all written again once that day)."""
+    shutil.rmtree(out, ignore_errors=True)
+    work, outbox = out / "inbox", out / "outbox"
+    work.mkdir(parents=True)
+    files = sorted(inbox.glob("*.xlsx"))
+    new = next(f for f in files[len(files) // 2 :] if _sent_back(f))  # one with something to fix, as a quarter have
+    for f in files:
+        if f != new:
+            shutil.copy2(f, work / f.name)
+
+    def ranpe(command: str) -> float:
+        args = [command, "--period", PERIOD, "--inbox", str(work), "--outbox", str(outbox)]
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "pipeline.cli", "--rules", str(rules_dir), *args],
+                              capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+        assert done.returncode in (0, 1), done.stderr
+        return time.perf_counter() - start
+
+    first = ranpe("validate")
+    feedback = outbox / PERIOD / "umpan_balik"
+    stamps = {p.name: p.stat().st_mtime_ns for p in feedback.glob("*.xlsx")}
+    shutil.copy2(new, work / new.name)
+    again = ranpe("validate")
+    rewritten = sum(stamps.get(p.name) != p.stat().st_mtime_ns for p in feedback.glob("*.xlsx"))
+    status = ranpe("status")
+    cache = sum(p.stat().st_size for p in (outbox / ".cache").rglob("*") if p.is_file())
+    return {"first_validate_seconds": first, "validate_seconds": again, "status_seconds": status,
+            "files": len(files), "feedback_rewritten": rewritten, "feedback_files": len(stamps),
+            "cache_mb": cache / 2**20}  # fmt: skip
+
+
+def _sent_back(path: Path) -> bool:
+    """Whether a generated return has a row to send back (an unreadable participant count)."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Laporan").to_python()
+    return any(value == "sekitar 50 orang" for row in rows for value in row)
+
+
 def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
     out = WORK / "out" / f"{kind}_{inbox.parent.name}"
     cmd = [sys.executable, __file__, "--child", kind, str(inbox), str(rules_dir), str(out)]
@@ -182,9 +227,9 @@ def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
 # feedback workbooks are written by forked workers (their own time, summed over workers)
 # while the main process writes the Word report, the I-KHub export and the validation list.
 STAGES = ["read", "normalise_validate", "review", "consolidate", "overlaps", "outputs", "summary_workbook",
-          "feedback_workbooks", "word_report", "ikhub", "review_workbook", "validation_list", "manifest",
+          "feedback_workbooks", "cache", "word_report", "ikhub", "review_workbook", "validation_list", "manifest",
           "history"]  # fmt: skip
-IN_WORKERS = {"summary_workbook": "in a worker", "feedback_workbooks": "in workers, summed"}
+IN_WORKERS = {"summary_workbook": "in a worker", "feedback_workbooks": "in workers, summed", "cache": "in a worker"}
 IN_OUTPUTS = {"word_report", "ikhub", "validation_list"}
 
 
@@ -206,6 +251,7 @@ def main() -> None:
     if args.child:
         kind, inbox, rules_dir, out = args.child
         fn = {"pipeline": lambda: measure_pipeline(Path(inbox), Path(rules_dir), Path(out)),
+              "rerun": lambda: measure_rerun(Path(inbox), Path(rules_dir), Path(out)),
               "floor": lambda: measure_floor(Path(inbox), Path(out)),
               "baseline": lambda: measure_baseline(Path(inbox), Path(out))}[kind]  # fmt: skip
         print(json.dumps(fn()))
@@ -224,6 +270,7 @@ def main() -> None:
         entry = {"units": units, "rows_per_unit": rows, "rows": units * rows}
         entry["pipeline"] = _child("pipeline", inbox, rules_dir)
         entry["floor"] = _child("floor", inbox, rules_dir)
+        entry["rerun"] = _child("rerun", inbox, rules_dir)
         if not args.skip_baseline:
             entry["baseline"] = _child("baseline", inbox, rules_dir)
         _print(entry)
@@ -254,9 +301,15 @@ def _print(e: dict) -> None:
         b = e["baseline"]
         print(f"baseline (pandas+openpyxl)  {b['seconds']:8.2f} s   peak {b['peak_mb']:7.0f} MB")
         print(f"ratio baseline/pipeline       {b['seconds'] / p['seconds']:6.2f}")
+    r = e["rerun"]
+    print(f"validate, every file but one  {r['first_validate_seconds']:6.2f} s   (fills the cache)")
+    print(f"validate after one new file   {r['validate_seconds']:6.2f} s   ({r['feedback_rewritten']} of "
+          f"{r['feedback_files']} feedback files written again; cache {r['cache_mb']:.0f} MB)")  # fmt: skip
+    print(f"status after one new file     {r['status_seconds']:6.2f} s")
     if e["units"] == 600 and e["rows_per_unit"] == 200:  # the issue's targets, at regional scale
         checks = [("under 30 s", p["seconds"] < 30), ("peak under 1.5 GB", p["peak_mb"] < 1536),
-                  ("within 1.5x the floor", p["seconds"] <= 1.5 * f["seconds"])]  # fmt: skip
+                  ("within 1.5x the floor", p["seconds"] <= 1.5 * f["seconds"]),
+                  ("re-run after one new file under 3 s", r["validate_seconds"] < 3)]  # fmt: skip
         if "baseline" in e:
             checks.append(("3x faster than the baseline", e["baseline"]["seconds"] >= 3 * p["seconds"]))
         print("targets: " + "; ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in checks))

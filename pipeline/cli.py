@@ -354,6 +354,7 @@ def _outbox_if_any(ctx, param, value):
 def status(ctx: click.Context, period: str, inbox: Path, outbox: Path | None, today) -> None:
     from .analysis.board import board_lines, status_board
     from .cycle.history import largest, seen
+    from .intake.cache import Cache
     from .intake.validate import validate_period
 
     rules = _rules(ctx)
@@ -362,7 +363,8 @@ def status(ctx: click.Context, period: str, inbox: Path, outbox: Path | None, to
         raise RanpeError(t("errors.inbox_missing", folder=inbox))
     day = _today(today)
     earlier = largest(outbox, per.id, rules)
-    validation = validate_period(inbox, rules, per, seen=seen(outbox), earlier=earlier)  # writes nothing
+    cache = Cache(outbox, rules, per, write=False) if outbox else None  # the last validation's results, read only
+    validation = validate_period(inbox, rules, per, seen=seen(outbox), earlier=earlier, cache=cache)  # writes nothing
     for line in board_lines(status_board(validation, rules, day), validation, day):
         click.echo(line)
 

@@ -10,27 +10,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import review
-from .analysis.compare import compare
-from .analysis.consolidate import consolidate
 from .core.clock import output_date
 from .core.forked import forked
 from .core.formatting import angka, poin
 from .core.model import Comparison, Consolidation, Period, Validation
-from .core.periods import previous_period_id
 from .core.rules import Rules
 from .core.stopwatch import Stopwatch, stage
 from .core.texts import t
 from .cycle import history
-from .cycle.decisions import read_back
+from .intake.cache import Cache
 from .intake.validate import validate_period
 from .outputs.feedback import feedback_tasks, remove_stale
-from .outputs.ikhub import write_ikhub
 from .outputs.manifest import write_manifest
 from .outputs.problem_list import list_path, write_validation_list
-from .outputs.report import data_path, report_path, save_data, start_report
-from .outputs.report_data import report_data
-from .outputs.review_workbook import review_path, write_review_workbook
-from .outputs.summary import summary_path, write_summary
+from .outputs.unchanged import Made
 
 
 @dataclass
@@ -61,6 +54,8 @@ class Result:
     def review_lines(self) -> list[str]:
         """The state of the review, the decisions taken in this run, the figures still
         provisional and the decisions that could not be taken."""
+        from .outputs.review_workbook import review_path
+
         r = self.consolidation.review
         path = review_path(self.files[-1].parent.parent, self.validation.period.id)
         out = [t("review.lines.summary", **review.counts(r), path=path)]
@@ -88,10 +83,27 @@ def run(
     template: Path | None = None,
     watch: Stopwatch | None = None,
     reopen: bool = False,
+    cache: bool = True,
 ) -> Result:
+    """`cache`: take each file's results from the period's last run where it is unchanged
+    (intake/cache.py) and leave the feedback workbooks made from the same inputs as they
+    are; the outputs are the same either way."""
+    if consolidation:  # imported here: a validation starts faster without them
+        from .analysis.compare import compare
+        from .analysis.consolidate import consolidate
+        from .core.periods import previous_period_id
+        from .cycle.decisions import read_back
+        from .outputs.ikhub import write_ikhub
+        from .outputs.report import data_path, report_path, save_data, start_report
+        from .outputs.report_data import report_data
+        from .outputs.review_workbook import review_path, write_review_workbook
+        from .outputs.summary import summary_path, write_summary
     history.check_open(outbox, period.id, reopen, rules.settings.timezone)  # a finalised period is not overwritten
     earlier = history.largest(outbox, period.id, rules)  # what the agencies reported before, for the checks
-    validation = validate_period(inbox, rules, period, progress, watch, seen=history.seen(outbox), earlier=earlier)
+    kept = Cache(outbox, rules, period) if cache else None
+    validation = validate_period(
+        inbox, rules, period, progress, watch, seen=history.seen(outbox), earlier=earlier, cache=kept
+    )
     history.record_inputs(outbox, period.id, validation.submissions)  # later periods set these aside
     day = output_date(validation)
     folder = outbox / period.id
@@ -105,8 +117,12 @@ def run(
     # The feedback workbooks need only the validation and the values sent back to their
     # agency: their workers start now, beside the consolidation; the summary workbook gets a
     # worker of its own once that is done.
-    tasks = feedback_tasks(validation, rules, outbox, day, review.requests(validation, rules, decided))
-    with forked(tasks, watch) as feedback_written:
+    # The period's cache is written by a worker of its own (a pack of every row takes a while
+    # to pickle), first, as the longest task.
+    made = Made(outbox, period.id) if cache else None
+    feedback = feedback_tasks(validation, rules, outbox, day, review.requests(validation, rules, decided), made)
+    saving = [("cache", kept.save)] if kept and kept.changed() else []
+    with forked(saving + feedback.tasks, watch) as written:
         if consolidation:
             c = result.consolidation = consolidate(validation, rules, watch, decisions=decided)
             taken, unknown, c.review.orphans = review.check(c.review.items, new, stored)
@@ -140,7 +156,9 @@ def run(
                 result.files.append(write_validation_list(validation, rules, list_path(outbox, period.id), day))
             with stage(watch, "waiting_for_workers"):
                 result.files[:0] = summary_written()
-                result.feedback = remove_stale(validation, outbox, feedback_written())
+                result.feedback = remove_stale(validation, outbox, feedback.paths(written()[len(saving) :]))
+    if made:
+        made.save(feedback.made_from)
     with stage(watch, "manifest"):
         manifest = write_manifest(
             validation, rules, [*result.files, *result.feedback], folder, in_force if consolidation else ""

@@ -88,8 +88,9 @@ class Submission:
     letters: dict[str, str] = field(default_factory=dict)  # column key -> Excel column letter
     rows: pd.DataFrame | None = None  # raw values, index = Excel row number, columns = field keys
     present: pd.DataFrame | None = None  # rows with any value, blank pre-filled rows included
-    header_row: int = 0  # Excel row number of the header
+    header_row: int = 0  # Excel row number of the header (0: none was found, no rows were taken)
     blank: int = 0
+    count: int = 0  # len(rows): known even where the rows are not loaded (a file from the cache, intake/cache.py)
     problems: list[Problem] = field(default_factory=list)
     rejected: bool = False
     superseded: bool = False
@@ -100,6 +101,12 @@ class Submission:
     def name(self) -> str:
         """The file's name as shown to the secretariat (escaped where it is not printable)."""
         return self.label or self.file_name
+
+    @property
+    def has_rows(self) -> bool:
+        """Whether its report's rows were found (loaded or not: `rows` is None in a file from
+        the cache until its rows are needed)."""
+        return self.header_row > 0
 
     @property
     def file_name(self) -> str:

@@ -135,13 +135,17 @@ class Rules:
 
     def assigned_actions(self, agency: str) -> list[tuple[FlatAction, str]]:
         """Actions an agency leads or supports, in catalogue order, with its role label."""
+        return list(self._assigned.get(agency, ()))
+
+    @cached_property
+    def _assigned(self) -> dict[str, list[tuple[FlatAction, str]]]:
+        """`assigned_actions` of every agency, worked out once (hundreds of regional
+        governments may support every action)."""
         lead, support = self.lists.lists["peran"].values[:2]
-        out = []
+        out: dict[str, list[tuple[FlatAction, str]]] = {}
         for fa in self.actions:
-            if agency in fa.action.lead:
-                out.append((fa, lead))
-            elif agency in fa.action.support:
-                out.append((fa, support))
+            for code, role in (dict.fromkeys(fa.action.support, support) | dict.fromkeys(fa.action.lead, lead)).items():
+                out.setdefault(code, []).append((fa, role))
         return out
 
     @cached_property

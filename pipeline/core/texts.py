@@ -12,8 +12,10 @@ from .paths import TEXTS_DIR
 
 @functools.cache
 def _load(lang: str) -> dict:
+    """The texts, read by libyaml where PyYAML has it (a tenth of the time: every command
+    starts by reading them); tests/test_cache.py checks both read them alike."""
     with open(TEXTS_DIR / f"{lang}.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def lang() -> str:

@@ -31,7 +31,9 @@ class ImpossibleDate(yaml.MarkedYAMLError):
     """A date written as one (YYYY-MM-DD) that is not in the calendar."""
 
 
-class _Loader(yaml.SafeLoader):
+class _Checks:
+    """What both loaders check beyond YAML itself."""
+
     def construct_mapping(self, node, deep=False):
         seen = {}
         for key, _ in node.value:
@@ -51,12 +53,30 @@ class _Loader(yaml.SafeLoader):
             raise ImpossibleDate(None, None, str(exc), node.start_mark) from exc
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_impossible_date)
+class _Loader(_Checks, yaml.SafeLoader):
+    """PyYAML's own, in Python: its messages are what `locate` reads."""
+
+
+class _FastLoader(_Checks, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The same, parsed by libyaml where PyYAML was built with it (a catalogue listing
+    hundreds of regional governments reads in a tenth of the time)."""
+
+
+for _loader in (_Loader, _FastLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _loader.construct_impossible_date)
 
 
 def load(text: str):
-    """The data of a YAML text, as yaml.safe_load, but a key given twice is an error."""
-    return yaml.load(text, Loader=_Loader)  # a SafeLoader: builds plain data only
+    """The data of a YAML text, as yaml.safe_load, but a key given twice is an error. libyaml
+    reads it where PyYAML would read it alike: never a text with a tab or a character PyYAML
+    refuses (libyaml lets some through), and a text libyaml refuses is read again by PyYAML,
+    so that the error is PyYAML's."""
+    if "\t" not in text and not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        try:
+            return yaml.load(text, Loader=_FastLoader)  # SafeLoaders: they build plain data only
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=_Loader)
 
 
 @dataclass(frozen=True)

@@ -49,16 +49,18 @@ def completeness(subs: list[Submission], typed: pd.DataFrame, rules: Rules) -> l
     comes with rows."""
     out = []
     key = rules.action_key
-    codes = typed.dropna(subset=[key]).groupby("_file")[key].agg(set) if len(typed) else {}
+    codes: dict[str, set] = {}
+    for file, code in typed[["_file", key]].dropna(subset=[key]).drop_duplicates().itertuples(index=False):
+        codes.setdefault(file, set()).add(code)
     for s in subs:
-        if s.nihil and not len(s.rows):
+        if s.nihil and not s.count:
             continue
         reported = codes.get(s.name, set())
         for fa, _ in rules.assigned_actions(s.agency):
             if fa.code not in reported:
                 out.append(Problem(s.name, "assigned-action-missing", sheet=s.sheet, value=fa.code))
-        if s.nihil and len(s.rows):
-            out.append(Problem(s.name, "nihil-with-rows", sheet=t("sheets.identitas"), detail=str(len(s.rows))))
+        if s.nihil and s.count:
+            out.append(Problem(s.name, "nihil-with-rows", sheet=t("sheets.identitas"), detail=str(s.count)))
     return out
 
 

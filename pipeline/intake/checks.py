@@ -157,21 +157,49 @@ def column_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
 # ---- cross-field checks (rules/checks.yaml) -----------------------------------------
 Check = Callable[[pd.DataFrame, Context, CheckParams], list[Problem]]
 REGISTRY: dict[str, Check] = {}  # check name (the `check` of a checks.yaml entry) -> function
+ACROSS: set[str] = set()  # the checks that compare rows of different files, or follow what others found
+Found = list[tuple[int, Problem]]  # what the row checks found, each with its check's position in checks.yaml
 
 
-def register(name: str):
+def register(name: str, across: bool = False):
+    """A check of checks.yaml. Any other check looks at each row with at most the rows of its
+    own file, and never at `ctx.found`: it runs on each file's rows once, and what it finds
+    is kept with the file (intake/cache.py); a check `across` files runs on every row, every run."""
+
     def wrap(fn: Check) -> Check:
         REGISTRY[name] = fn
+        if across:
+            ACROSS.add(name)
         return fn
 
     return wrap
 
 
-def cross_problems(df: pd.DataFrame, ctx: Context) -> list[Problem]:
-    ctx.found = _required_when(df, ctx)
-    for spec in ctx.rules.checks.checks:  # in their order: a check may follow what those before found
-        ctx.found += REGISTRY[spec.check](df, ctx, spec)
-    return ctx.found
+def row_problems(df: pd.DataFrame, ctx: Context) -> Found:
+    """What the checks of one file at a time find (on the rows of any number of files), each
+    problem with the position of its check (-1: a column required when another holds a value)."""
+    found: Found = [(-1, p) for p in _required_when(df, ctx)]
+    for i, spec in enumerate(ctx.rules.checks.checks):
+        if spec.check not in ACROSS:
+            found += [(i, p) for p in REGISTRY[spec.check](df, ctx, spec)]
+    return found
+
+
+def across_problems(df: pd.DataFrame, ctx: Context, found: Found) -> list[Problem]:
+    """The checks across files, in their order on every row of the period; each follows what
+    the checks before it in checks.yaml found (`found`: the row checks' findings on every file)."""
+    out: list[Problem] = []
+    for i, spec in enumerate(ctx.rules.checks.checks):
+        if spec.check in ACROSS:
+            ctx.found = [p for j, p in found if j < i] + out
+            out += REGISTRY[spec.check](df, ctx, spec)
+    return out
+
+
+def across_columns(rules: Rules) -> list[str]:
+    """The columns whose values as typed the checks across files may show (`Context.raw`)."""
+    named = {c for spec in rules.checks.checks if spec.check in ACROSS for c in spec.named_columns()}
+    return [c.key for c in rules.fields.columns if c.input and c.key in named]
 
 
 def history_columns(rules: Rules) -> list[str]:
@@ -180,8 +208,10 @@ def history_columns(rules: Rules) -> list[str]:
 
 
 def _unit(df: pd.DataFrame, ctx: Context, column: str) -> pd.Series:
-    """Each row's unit, folded: its own (`column`), else its action's."""
-    own = df[column].fillna("").astype(str).str.strip().str.casefold()
+    """Each row's unit, folded: its own (`column`), else its action's (each distinct unit
+    folded once)."""
+    values = df[column]
+    own = values.map({v: str(v).strip().casefold() for v in values.dropna().unique()}).astype(object).fillna("")
     units = {fa.code: fa.action.unit.casefold() for fa in ctx.rules.actions}
     return own.where(own != "", df[ctx.rules.action_key].map(units).fillna(""))
 
@@ -189,8 +219,19 @@ def _unit(df: pd.DataFrame, ctx: Context, column: str) -> pd.Series:
 def _flagged(df: pd.DataFrame, ctx: Context, column: str) -> np.ndarray:
     """Whether the checks so far flagged each row's cell of `column` for the secretariat's review."""
     label, codes = ctx.rules.column_by_key[column].label, set(ctx.rules.review.codes)
-    cells = {(p.file, p.row) for p in ctx.found if p.code in codes and p.column == label and p.row}
-    return pd.MultiIndex.from_arrays([df["_file"], df["_row"].astype(int)]).isin(list(cells))
+    return at_cells(df, {(p.file, p.row) for p in ctx.found if p.code in codes and p.column == label and p.row})
+
+
+def at_cells(df: pd.DataFrame, cells: set[tuple[str, int]]) -> np.ndarray:
+    """Whether each row of `df` is one of `cells` ((file, Excel row) pairs); only the rows of
+    the files named are looked at one by one."""
+    out = np.zeros(len(df), dtype=bool)
+    if not cells:
+        return out
+    near = np.flatnonzero(df["_file"].isin({f for f, _ in cells}).to_numpy(dtype=bool))
+    files, rows = df["_file"].to_numpy()[near], df["_row"].to_numpy()[near]
+    out[near] = [(f, int(r)) in cells for f, r in zip(files, rows, strict=True)]
+    return out
 
 
 def _required_when(df: pd.DataFrame, ctx: Context) -> list[Problem]:
@@ -283,7 +324,7 @@ def _assigned_action(df, ctx, p: AssignedAction):
     return out
 
 
-@register("outlier")
+@register("outlier", across=True)
 def _outlier(df, ctx, p: Outlier):
     out = []
     for col in p.columns:
@@ -300,15 +341,14 @@ def _outlier(df, ctx, p: Outlier):
     return out
 
 
-@register("far_above")
+@register("far_above", across=True)
 def _far_above(df, ctx, p: FarAbove):
     x = pd.to_numeric(df[p.column], errors="coerce").astype(float)
     action = df[ctx.rules.action_key]
     few = df["_agency"].groupby(action.fillna("")).transform("nunique") < p.few_agencies
     few &= ~_flagged(df, ctx, p.column)
     target = pd.to_numeric(df[p.target], errors="coerce").where(_unit(df, ctx, p.unit_column) == p.unit.casefold())
-    earlier = pd.Series(ctx.earlier.get(p.column, {}), dtype=float)
-    largest = pd.Series(earlier.reindex(pd.MultiIndex.from_arrays([df["_agency"], action])).to_numpy(), df.index)
+    largest = pd.Series(_pairs(df["_agency"], action, ctx.earlier.get(p.column, {})), df.index, dtype=float)
     over_target = few & (target > 0) & (x > target * p.factor)
     over_history = few & ~over_target & (largest > 0) & (x > largest * p.factor)
     factor = angka(p.factor, None)
@@ -321,7 +361,21 @@ def _far_above(df, ctx, p: FarAbove):
     )  # fmt: skip
 
 
-@register("twins")
+def _pairs(a: pd.Series, b: pd.Series, values: dict[tuple, float]) -> np.ndarray:
+    """`values` of each row's pair (a, b), NaN where it has none (each distinct pair looked up once)."""
+    out = np.full(len(a), np.nan)
+    if not values or not len(a):
+        return out
+    a_codes, a_names = pd.factorize(a)
+    b_codes, b_names = pd.factorize(b)
+    known = (a_codes >= 0) & (b_codes >= 0)
+    pairs, inverse = np.unique(a_codes[known] * len(b_names) + b_codes[known], return_inverse=True)
+    found = [values.get((a_names[k // len(b_names)], b_names[k % len(b_names)]), np.nan) for k in pairs]
+    out[known] = np.asarray(found, dtype=float)[inverse]
+    return out
+
+
+@register("twins", across=True)
 def _twins(df, ctx, p: Twins):
     values = df[p.columns].apply(pd.to_numeric, errors="coerce").astype(float)
     in_unit = (_unit(df, ctx, p.unit_column) == p.unit.casefold()).to_numpy()

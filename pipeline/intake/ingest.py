@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
+from ..core.errors import RanpeError
 from ..core.files import sha256
 from ..core.formatting import dmy
 from ..core.layout import META_FORMAT
@@ -34,6 +35,7 @@ from ..core.periods import period_in_text, period_key, period_of
 from ..core.rules import Rules
 from ..core.schema import WithinPeriod
 from ..core.texts import t
+from .cache import Cache
 from .normalise import clean_text, has_content, parse_date
 from .read import WORKBOOK_SUFFIXES, RawBook, being_copied, discover, read_all, unreadable
 
@@ -44,22 +46,26 @@ class Ingested:
     ignored: list[Problem]  # one notice per entry not read into the period: ignored, set aside, still being copied
 
 
-def ingest(inbox: Path, rules: Rules, period: Period, progress=None, seen: Seen | None = None) -> Ingested:
+def ingest(
+    inbox: Path, rules: Rules, period: Period, progress=None, seen: Seen | None = None, cache: Cache | None = None
+) -> Ingested:
     """Read every workbook of `inbox` and of `inbox/<period>/` (never modified), identify it,
     and set aside what is not the period's (module docstring); `seen`: the files processed in
-    each period so far (the history's record)."""
+    each period so far (the history's record); `cache`: what reading each file gave before
+    (a file found there is not read again, its rows are not loaded)."""
     paths, ignored = discover(inbox, period.id)
     notes = [_ignored(p, why, inbox, rules) for p, why in ignored]
     held = set(being_copied(paths, rules.limits.copy_window_seconds))
     notes += [Problem(label(p, inbox), "still-copying") for p in paths if p in held]
     paths = [p for p in paths if p not in held]
-    digests = _digests(paths) if seen else {}
-    elsewhere = {p: where for p, d in digests.items() if (where := _elsewhere(seen.get(d, []), period))}
+    if cache:
+        cache.look(paths)
+    digests = _digests(paths) if seen or cache else {}
+    elsewhere = {p: where for p, d in digests.items() if (where := _elsewhere((seen or {}).get(d, []), period))}
     sure = {p for p, (_, known) in elsewhere.items() if known}  # set aside unread: its record says enough
     notes += [_processed(label(p, inbox), elsewhere[p][0]) for p in paths if p in sure]
     paths = [p for p in paths if p not in sure]
-    identified = functools.partial(identify, rules=rules, period=period, inbox=inbox, digests=digests)
-    subs = read_all(paths, rules.limits, progress, then=identified)
+    subs = _read(paths, rules, period, inbox, digests, progress, cache)
     for s in subs:  # processed elsewhere by an earlier version, which did not record its period: read to tell
         if s.path in elsewhere and s.period != period.id:
             s.set_aside = _processed(s.name, elsewhere[s.path][0])
@@ -67,6 +73,32 @@ def ingest(inbox: Path, rules: Rules, period: Period, progress=None, seen: Seen 
     subs = [s for s in subs if not s.set_aside]
     _mark_superseded(subs)
     return Ingested(subs, notes)
+
+
+def _read(paths: list[Path], rules: Rules, period: Period, inbox: Path, digests: dict, progress, cache) -> list:
+    """Each file identified: from the cache where it was read before, else read now (and kept)."""
+    known = {p: s for p in paths if cache and (s := cache.read(p, digests.get(p), label(p, inbox)))}
+    if progress and known:
+        progress(len(known))
+    identified = functools.partial(identify, rules=rules, period=period, inbox=inbox, digests=digests)
+    lost: list[Path] = []
+    read = read_all([p for p in paths if p not in known], rules.limits, progress, then=identified, lost=lost)
+    if cache:
+        cache.keep(read, lost)
+    fresh = iter(read)
+    return [known[p] if p in known else next(fresh) for p in paths]
+
+
+def load_rows(subs: list[Submission], rules: Rules, period: Period) -> None:
+    """Give the files of `subs`, taken from the cache without their rows, their rows: each
+    is read again (a file that has changed since this run hashed it stops the run)."""
+    if not subs:
+        return
+    again = read_all([s.path for s in subs], rules.limits, then=functools.partial(identify, rules=rules, period=period))
+    for s, a in zip(subs, again, strict=True):
+        if (a.sha256, a.header_row, a.count) != (s.sha256, s.header_row, s.count):
+            raise RanpeError(t("errors.file_changed", file=s.name))
+        s.rows, s.present = a.rows, a.present
 
 
 def _ignored(path: Path, why: str, inbox: Path, rules: Rules) -> Problem:
@@ -292,6 +324,7 @@ def _take_rows(sub: Submission, rules: Rules, sheet: str, rows: list[list], head
     filled = np.array([_any_content(row, content) for _, row in taken], dtype=bool)
     sub.blank = int((~filled).sum())  # only pre-filled cells (code, role): skipped as blank
     sub.rows, sub.present, sub.header_row = frame[filled], frame, header + 1  # empty template rows: not rows
+    sub.count = len(sub.rows)
 
 
 def _any_content(row: list, columns) -> bool:

@@ -155,6 +155,13 @@ def unreadable(path: Path, exc: OSError) -> RawBook:
     return RawBook(path, error="unreadable-file", debug=_one_line(exc.strerror or type(exc).__name__))
 
 
+def momentary(problems: list) -> bool:
+    """Whether problems of a file's reading say what happened at the time (the file locked by
+    another program or gone, memory short) rather than what the file is: such a result is
+    not kept for the next run (intake/cache.py)."""
+    return any(p.code == "unreadable-file" or p.debug.startswith("MemoryError") for p in problems)
+
+
 def _describe(head: bytes) -> str:
     text = head.lstrip()[:64].lower()
     for marker, name in (
@@ -335,11 +342,19 @@ def _read_one(paths: list[str], limits: Limits, finish: Callable[[RawBook], obje
     return finish(read_book(paths[i], limits))
 
 
-def read_all(paths: list[Path], limits: Limits, progress=None, then: Callable[[RawBook], object] | None = None) -> list:
+def read_all(
+    paths: list[Path],
+    limits: Limits,
+    progress=None,
+    then: Callable[[RawBook], object] | None = None,
+    lost: list[Path] | None = None,
+) -> list:
     """Sniff and read each file in an isolated worker (core/isolated.py); results in the
     order of `paths`. `then(book)` runs in the worker after reading (so what it derives is
     computed on every core and only its result comes back); it runs here for a file whose
-    worker failed. `progress(n)` is called as files finish (for a progress bar)."""
+    worker failed, whose path is added to `lost` (a result of this machine's state at the
+    time, such as a time-out, not of the file alone). `progress(n)` is called as files
+    finish (for a progress bar)."""
     finish = then or _same
     values = run_isolated(
         functools.partial(_read_one, [str(p) for p in paths], limits, finish),
@@ -350,6 +365,8 @@ def read_all(paths: list[Path], limits: Limits, progress=None, then: Callable[[R
         max_growth=limits.worker_memory_mb * 2**20 // 16,  # a file that took more: the next gets a fresh worker
         progress=progress,
     )
+    if lost is not None:
+        lost += [p for p, v in zip(paths, values, strict=True) if isinstance(v, Lost)]
     return [finish(_lost(p, v, limits)) if isinstance(v, Lost) else v for p, v in zip(paths, values, strict=True)]
 
 

@@ -28,9 +28,10 @@ from ..core.problems import ERROR, WARNING
 from ..core.rules import Rules
 from ..core.stopwatch import stage
 from . import agency_checks
-from .checks import Context, Earlier, column_problems, cross_problems
+from .cache import Cache
+from .checks import Context, Earlier, across_problems, at_cells
 from .ingest import Ingested, ingest
-from .normalise import META_COLUMNS, normalise_frame
+from .per_file import checked_rows
 
 
 def validate_period(
@@ -41,34 +42,33 @@ def validate_period(
     watch=None,
     seen: Seen | None = None,
     earlier: Earlier | None = None,
+    cache: Cache | None = None,
 ) -> Validation:
     """`seen`: the files processed in each period so far (cycle/history.py `seen`), so that
     another period's files sharing the inbox are set aside; `earlier`: the largest values of
-    the periods stored before (cycle/history.py `largest`), for the checks that compare with them."""
+    the periods stored before (cycle/history.py `largest`), for the checks that compare with
+    them; `cache`: what reading and checking each file gave in the period's last run
+    (intake/cache.py), to which this run's results are added (the caller saves it): the
+    validation is the same with it or without."""
     with stage(watch, "read"):
-        ingested = ingest(inbox, rules, period, progress, seen)
+        ingested = ingest(inbox, rules, period, progress, seen, cache)
     with stage(watch, "normalise_validate"):
-        return _validate(ingested, rules, period, earlier or {})
+        return _validate(ingested, rules, period, earlier or {}, cache)
 
 
-def _validate(ingested: Ingested, rules: Rules, period: Period, earlier: Earlier) -> Validation:
+def _validate(ingested: Ingested, rules: Rules, period: Period, earlier: Earlier, cache: Cache | None) -> Validation:
     subs = ingested.submissions
     problems = list(ingested.ignored)
     for s in subs:
         problems += s.problems
-    used = [s for s in subs if not s.rejected and not s.superseded and s.rows is not None]
-    raw = _frame(used, [c.key for c in rules.fields.columns if c.input])
-    letters = {s.name: s.letters for s in used}
-    typed, corrections = normalise_frame(raw, rules, letters)
-    ctx = Context(rules, period, letters, raw, earlier)
-    row_problems = corrections + column_problems(typed, ctx) + cross_problems(typed, ctx)
+    used = [s for s in subs if not s.rejected and not s.superseded and s.has_rows]
+    rows = checked_rows(used, rules, period, cache)
+    typed = rows.typed
+    ctx = Context(rules, period, {s.name: s.letters for s in used}, rows.raw, earlier)
+    row_problems = rows.values + [p for _, p in rows.found] + across_problems(typed, ctx, rows.found)
     problems += row_problems
     errors = {(p.file, p.row) for p in row_problems if p.severity == ERROR}
-    bad = pd.Series(
-        [(f, int(r)) in errors for f, r in zip(typed["_file"], typed["_row"], strict=True)],
-        index=typed.index,
-        dtype=bool,
-    )
+    bad = pd.Series(at_cells(typed, errors), index=typed.index, dtype=bool)
     accepted = typed[~bad].reset_index(drop=True)
     problems += agency_checks.completeness(used, typed, rules)
     first = agency_checks.first_sent(subs, rules)
@@ -80,21 +80,9 @@ def _validate(ingested: Ingested, rules: Rules, period: Period, earlier: Earlier
 
 
 def _order(p: Problem) -> tuple:
-    return (p.file, p.sheet, p.row or 0, p.cell, p.code, p.detail)
-
-
-def _frame(subs: list[Submission], keys: list[str]) -> pd.DataFrame:
-    parts = []
-    for s in subs:
-        part = s.rows.copy()
-        part.insert(0, "_row", part.index)
-        part.insert(0, "_agency", s.agency)
-        part.insert(0, "_sheet", s.sheet)
-        part.insert(0, "_file", s.name)
-        parts.append(part.reset_index(drop=True))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=META_COLUMNS)
-    # every column of fields.yaml is present: a file without an optional column reads as empty
-    return frame.reindex(columns=[*META_COLUMNS, *keys])
+    """Where a problem is, then what: every field, so that the order never depends on the
+    order problems were found in (a file checked in an earlier run or in this one)."""
+    return (p.file, p.sheet, p.row or 0, p.cell, p.code, p.detail, p.column, p.value, p.debug)
 
 
 def _counts(subs: list[Submission], typed: pd.DataFrame, bad: pd.Series) -> list[FileCount]:
@@ -102,7 +90,7 @@ def _counts(subs: list[Submission], typed: pd.DataFrame, bad: pd.Series) -> list
     per_file_all = typed.groupby("_file").size() if len(typed) else pd.Series(dtype=int)
     out = []
     for s in subs:
-        n = len(s.rows) if s.rows is not None else 0
+        n = s.count
         status = REJECTED if s.rejected else SUPERSEDED if s.superseded else USED
         fc = FileCount(s.name, s.agency, s.sha256, status, read=n + s.blank, blank=s.blank)
         if status == USED:
@@ -132,7 +120,7 @@ def _agencies(subs, files, problems, first, rules: Rules, period: Period) -> dic
         f = by_file[s.name]
         sent = first[a.code][0]
         warnings = sev[(s.name, WARNING)]
-        if s.nihil and not len(s.rows):
+        if s.nihil and not s.count:
             state = "nihil"
         elif f.accepted == 0 and f.rejected:
             state = "rejected"

@@ -9,7 +9,7 @@ import datetime as dt
 import functools
 import itertools
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +18,20 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from ..core.errors import RanpeError
+from ..core.files import sha256
+from ..core.fingerprint import code_fingerprint
 from ..core.forked import Task, forked
 from ..core.layout import FIRST_DATA_ROW
 from ..core.model import Period, Problem, Submission, Validation
+from ..core.paths import template_dirs
 from ..core.periods import parse_period
 from ..core.problems import CORRECTED, ERROR, NOT_FIXABLE, NOTICE, WARNING
 from ..core.rules import Rules
 from ..core.texts import t
+from ..intake.ingest import load_rows
 from ..intake.normalise import clean_text, has_content
 from .template import GUIDE_LINE_PT, Mark, Sheet, other_period_notice, write_template
+from .unchanged import Made, fingerprint
 
 
 def feedback_path(outbox: Path, period: Period, agency: str, made_for: Period | None = None) -> Path:
@@ -45,30 +50,70 @@ def write_feedback(validation: Validation, rules: Rules, outbox: Path, day: dt.d
     """One workbook per agency whose return has an error or a warning (safe corrections
     alone are listed in the validation list, not sent back), written side by side in forked
     workers; workbooks of agencies that have since fixed their return are removed."""
-    with forked(feedback_tasks(validation, rules, outbox, day)) as results:
-        return remove_stale(validation, outbox, results())
+    plan = feedback_tasks(validation, rules, outbox, day)
+    with forked(plan.tasks) as results:
+        return remove_stale(validation, outbox, plan.paths(results()))
+
+
+@dataclass
+class Plan:
+    """A run's feedback workbooks: the writers of those to write (for `forked`, each returns
+    its path), and every workbook with the fingerprint of what it is made from."""
+
+    tasks: list[Task]
+    made_from: dict[Path, str]  # in the agencies' order
+
+    def paths(self, written: list[Path]) -> list[Path]:
+        """Every workbook of the run: those just `written` and those left as they were."""
+        assert set(written) <= self.made_from.keys()
+        return list(self.made_from)
 
 
 def feedback_tasks(
-    validation: Validation, rules: Rules, outbox: Path, day: dt.date, requests: list[Problem] = ()
-) -> list[Task]:
+    validation: Validation,
+    rules: Rules,
+    outbox: Path,
+    day: dt.date,
+    requests: list[Problem] = (),
+    made: Made | None = None,
+) -> Plan:
     """One writer per agency to send back, for `forked`: each writes its own path. `requests`:
-    the values the secretariat's review sends back to their agency, marked like problems."""
+    the values the secretariat's review sends back to their agency, marked like problems;
+    `made`: what the workbooks on disk were made from (a workbook made from the same inputs
+    is left as it is)."""
     by_file: dict[str, list[Problem]] = {}
     for p in [*validation.problems, *requests]:
         by_file.setdefault(p.file, []).append(p)
-    rows = validation.typed
-    typed = rows.set_index(["_file", "_row"]).sort_index() if rows is not None and len(rows) else None
-    write = functools.partial(_write_one, outbox=outbox, period=validation.period, day=day, rules=rules, typed=typed)
-    tasks = []
+    todo, made_from = [], {}
+    common = (code_fingerprint(), rules.rules_hash, _templates(), validation.period, day) if made else ()
     for main, others in files_by_agency(validation.submissions, rules).values():
         failed_later = any(o.rejected and o.mtime > main.mtime for o in others)  # a newer return that failed
         own = _data_period(main, validation.period, rules)
         mine = by_file.get(main.name, [])
         if own and (failed_later or any(shown_severity(p) in NEEDS_ACTION for p in mine)):
             others = [(o, by_file.get(o.name, [])) for o in others]
-            tasks.append(("feedback_workbooks", functools.partial(write, main, mine, others, own)))
-    return tasks
+            path = feedback_path(outbox, validation.period, main.agency, own)
+            made_from[path] = _made_from(common, main, mine, others, own) if made else ""
+            if not (made and made.unchanged(path, made_from[path])):
+                todo.append((main, mine, others, own))
+    load_rows([m for m, *_ in todo if m.present is None and m.has_rows], rules, validation.period)  # from the cache
+    rows = validation.typed
+    typed = rows.set_index(["_file", "_row"]).sort_index() if todo and rows is not None and len(rows) else None
+    write = functools.partial(_write_one, outbox=outbox, period=validation.period, day=day, rules=rules, typed=typed)
+    return Plan([("feedback_workbooks", functools.partial(write, *args)) for args in todo], made_from)
+
+
+def _made_from(common: tuple, main: Submission, mine: list[Problem], others: list, own: Period) -> str:
+    """What an agency's workbook is made from: the code, rules, templates, period and date
+    (`common`), the file it re-issues (its bytes and names: with the rules and period, they
+    make its rows), the problems marked on it, and its other files with their problems."""
+    files = [(o.name, o.file_name, o.rejected, o.superseded, problems) for o, problems in others]
+    return fingerprint(*common, own, main.sha256, main.name, main.file_name, mine, files)
+
+
+def _templates() -> list[tuple[str, str]]:
+    """The workbook templates in use (the workspace's own, then the shipped ones), by content."""
+    return [(p.name, sha256(p)) for folder in template_dirs("xlsx") for p in sorted(folder.iterdir()) if p.is_file()]
 
 
 def shown_severity(p: Problem) -> str:
@@ -98,7 +143,7 @@ def files_by_agency(subs: list[Submission], rules: Rules) -> dict[str, tuple[Sub
             mine.setdefault(s.agency, []).append(s)
     out = {}
     for agency, files in mine.items():
-        main = max(files, key=lambda s: (not s.rejected and not s.superseded, s.present is not None, s.mtime, s.name))
+        main = max(files, key=lambda s: (not s.rejected and not s.superseded, s.has_rows, s.mtime, s.name))
         out[agency] = (main, [s for s in files if s is not main])
     return out
 
