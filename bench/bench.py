@@ -31,7 +31,7 @@ WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 SIZES = "25x50,50x200,600x200,20x5000"
 PERIOD = "2026-S1"
-INPUTS_VERSION = "2"  # bump when the generated inputs change: cached inboxes are rebuilt
+INPUTS_VERSION = "3"  # bump when the generated inputs change: cached inboxes are rebuilt
 sys.path.insert(0, str(ROOT))
 
 
@@ -76,15 +76,17 @@ def _one_return(args) -> None:
     filler = Filler(rules, rng, period)
     assigned = rules.assigned_actions(code) or [(fa, "Pendukung") for fa in rules.actions]
     regional = code.startswith("PEMDA")
-    home = rules.choices("provinces")[seed % 38] if regional else None
+    home = rules.provinces.provinces[seed % 38] if regional else None
+    places = rules.regencies_by_province[home.kemendagri] if regional else []
+    place = places[seed % len(places)] if regional else None
     rows = []
     for i in range(n_rows):
         fa, role = assigned[i % len(assigned)]
         row = filler.activity(code, fa, role, i)
         row["no"] = i + 1
-        if regional:  # a regional government works in its own province and regency
-            row["provinsi"], row["kabupaten_kota"] = home, f"Kab. Wilayah {code[5:]}"
-            row["nama_kegiatan"] = row["nama_kegiatan"].split(" di ")[0] + f" di Kab. Wilayah {code[5:]}"
+        if regional:  # a regional government works in its own province and kab/kota (of the code list)
+            row["provinsi"], row["kabupaten_kota"] = home.name, place.name
+            row["nama_kegiatan"] = row["nama_kegiatan"].split(" di ")[0] + f" di {place.name}"
         if rng.random() < 0.02:  # typical retyping, corrected by the normalisers
             row["anggaran"] = f"{row['anggaran']:,}".replace(",", ".")
         if rng.random() < 0.01:
