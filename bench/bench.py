@@ -31,7 +31,7 @@ WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results"
 SIZES = "25x50,50x200,600x200,20x5000"
 PERIOD = "2026-S1"
-INPUTS_VERSION = "3"  # bump when the generated inputs change: cached inboxes are rebuilt
+INPUTS_VERSION = "4"  # bump when the generated inputs change: cached inboxes are rebuilt
 sys.path.insert(0, str(ROOT))
 
 
@@ -78,7 +78,8 @@ def _one_return(args) -> None:
     regional = code.startswith("PEMDA")
     home = rules.provinces.provinces[seed % 38] if regional else None
     places = rules.regencies_by_province[home.kemendagri] if regional else []
-    place = places[seed % len(places)] if regional else None
+    place = places[seed // 38 % len(places)] if regional else None  # the province's units in kab/kota of their own
+    short = {p.name: (p.aliases or [p.name])[0] for p in rules.provinces.provinces}
     rows = []
     for i in range(n_rows):
         fa, role = assigned[i % len(assigned)]
@@ -89,8 +90,8 @@ def _one_return(args) -> None:
             row["nama_kegiatan"] = row["nama_kegiatan"].split(" di ")[0] + f" di {place.name}"
         if rng.random() < 0.02:  # typical retyping, corrected by the normalisers
             row["anggaran"] = f"{row['anggaran']:,}".replace(",", ".")
-        if rng.random() < 0.01:
-            row["provinsi"] = "Jatim"
+        if rng.random() < 0.01:  # the province's short form ("Jatim"), its kab/kota still in it
+            row["provinsi"] = short.get(row["provinsi"], row["provinsi"])
         rows.append(row)
     if rng.random() < 0.25:  # a quarter of the units get a row or two sent back to fix
         for row in rng.sample(rows, k=min(len(rows), rng.randint(1, 3))):
