@@ -174,19 +174,19 @@ def _pair(first: dict, second: dict) -> pd.DataFrame:
     return pd.DataFrame([{**base, **first}, {**base, **second}])
 
 
+# a Kemenag dialogue naming the police of Poso as partner, and a police visit there on the same day
+POSO_KEMENAG = {"_agency": "KEMENAG", "kode_aksi": "1.2.1", "nama_kegiatan": "Dialog tokoh agama",
+                "mitra": "Polres Poso"}  # fmt: skip
+POSO_POLRI = {"_agency": "POLRI", "kode_aksi": "1.1.1", "nama_kegiatan": "Sambang masyarakat"}
+
+
 def test_kab_and_kabupaten_are_one_regency(rules):
     """Kab. Poso and Kabupaten Poso are one place, for a likely duplicate and for a joint activity."""
     same = {"nama_kegiatan": "Dialog kebangsaan tokoh agama", "kode_aksi": "1.2.1"}
     dup = _pair({**same, "_agency": "KEMENAG", "kabupaten_kota": "Kab. Poso"},
                 {**same, "_agency": "BNPT", "kabupaten_kota": "Kabupaten Poso"})  # fmt: skip
     assert find_overlaps(dup, rules)["kind"].tolist() == [DUPLICATE]
-    kemenag = {
-        "_agency": "KEMENAG",
-        "kode_aksi": "1.2.1",
-        "nama_kegiatan": "Dialog tokoh agama",
-        "mitra": "Polres Poso",
-    }
-    polri = {"_agency": "POLRI", "kode_aksi": "1.1.1", "nama_kegiatan": "Sambang masyarakat"}
+    kemenag, polri = POSO_KEMENAG, POSO_POLRI
     joint = _pair({**kemenag, "kabupaten_kota": "Kab. Poso"}, {**polri, "kabupaten_kota": "Kabupaten Poso"})
     assert find_overlaps(joint, rules)["kind"].tolist() == [JOINT]
     # near misses: the partner column naming nobody, or another agency; another regency; another day
@@ -201,13 +201,7 @@ def test_kab_and_kabupaten_are_one_regency(rules):
 def test_one_kabkota_code_is_one_place_whatever_its_text(rules):
     """The overlap detector compares kab/kota by the Kemendagri code the normaliser found; two
     codes are two places even where their texts fold alike."""
-    kemenag = {
-        "_agency": "KEMENAG",
-        "kode_aksi": "1.2.1",
-        "nama_kegiatan": "Dialog tokoh agama",
-        "mitra": "Polres Poso",
-    }
-    polri = {"_agency": "POLRI", "kode_aksi": "1.1.1", "nama_kegiatan": "Sambang masyarakat"}
+    kemenag, polri = POSO_KEMENAG, POSO_POLRI
     joint = _pair({**kemenag, "kabupaten_kota": "Poso", "kode_kabupaten_kota": "72.02"},
                   {**polri, "kabupaten_kota": "Kabupaten Poso", "kode_kabupaten_kota": "72.02"})  # fmt: skip
     assert find_overlaps(joint, rules)["kind"].tolist() == [JOINT]
