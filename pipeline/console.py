@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .analysis.board import state_line
+from .analysis.board import state_lines
 from .core.model import USED, Problem, Validation
 from .core.problems import CORRECTED, ERROR, NOTICE, WARNING
 from .core.rules import Rules
 from .core.texts import has, t
+from .core.units import LEVELS
 from .outputs.problem_list import list_path
 
 MAX_ERRORS, MAX_WARNINGS = 10, 5  # examples shown; every problem is in the validation list
@@ -30,13 +31,19 @@ def summary_lines(validation: Validation, rules: Rules) -> list[str]:
             blank=sum(f.blank for f in used),
         ),
         t("console.counts", **{k: validation.counts.get(k, 0) for k in (ERROR, WARNING, CORRECTED)}),
-        state_line(validation),
+        *state_lines(validation),
         "",
     ]
     cols = {k: t(f"console.columns.{k}") for k in ("agency", "status", "accepted", "rejected", "errors", "warnings")}
     width = max(len(a.short) for a in rules.agencies)  # every name whole, the columns aligned
     lines.append(t("console.table", w=width, **cols))
-    for code, st in validation.agencies.items():
+    levels = {st.level for st in validation.agencies.values()}
+    heading = None
+    by_level = sorted(validation.agencies.items(), key=lambda kv: LEVELS.index(kv[1].level))
+    for code, st in by_level:
+        if len(levels) > 1 and st.level != heading:
+            heading = st.level
+            lines.append(f"-- {t(f'units.level_long.{heading}')} --")
         row = {
             "w": width,
             "agency": rules.agency_by_code[code].short,

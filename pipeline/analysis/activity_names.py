@@ -62,8 +62,8 @@ def agencies_named(texts: pd.Series, rules: Rules) -> tuple[np.ndarray, np.ndarr
     abbreviations of rules/overlap.yaml expanded. A name several agencies share names none."""
     expand = {fold(k): fold(v) for k, v in rules.overlap.names.abbreviations.items()}
     owners: dict[str, set[int]] = {}
-    for k, a in enumerate(rules.agencies):
-        for written in (a.code, a.short, a.name, *a.aliases, *a.offices):
+    for k, a in enumerate(rules.agencies):  # a region's short name is a place ("Kabupaten Poso"): not its name
+        for written in (a.code, *([] if a.regional else [a.short]), a.name, *a.aliases, *a.offices):
             if phrase := _expanded(fold(written), expand):
                 owners.setdefault(phrase, set()).add(k)
     owner = {phrase: ks.pop() for phrase, ks in owners.items() if len(ks) == 1}
@@ -87,7 +87,7 @@ class ActivityNames:
         # Indonesia", "TNI", "Tni") becomes its code, one word
         self.agency: dict[str, str] = {}
         phrases: dict[str, str] = {}
-        for a in rules.agencies:
+        for a in (a for a in rules.agencies if not a.regional):  # a region's names are places: kept as words
             for written in (a.name, a.short, a.code, *a.aliases):
                 key = fold(written)
                 if key:

@@ -11,18 +11,20 @@ from ..core.formatting import dmy
 from ..core.model import Validation
 from ..core.rules import Rules
 from ..core.texts import t
+from ..core.units import LEVELS
 
 
 def status_board(validation: Validation, rules: Rules, today: dt.date) -> pd.DataFrame:
     """One row per agency of rules/agencies.yaml, in that order."""
     days_left = (validation.period.deadline - today).days
     rows = []
-    for a in rules.agencies:
+    for a in sorted(rules.units(validation.agencies), key=lambda a: LEVELS.index(a.level)):  # K/L, then by level
         st = validation.agencies[a.code]
         rows.append(
             {
                 "kode": a.code,
                 "kl": a.short,
+                "tingkat": t(f"units.level.{a.level}"),
                 "email": a.email or "",
                 "status_kode": st.state,
                 "status": t(f"status.{st.state}"),
@@ -53,7 +55,10 @@ def board_lines(board: pd.DataFrame, validation: Validation, today: dt.date) -> 
     width = int(board["kl"].str.len().max()) if len(board) else 0  # every name whole, the columns aligned
     out.append(t("status_board.row", w=width, **head))
     yes = t("status_board.yes_text")
-    for r in board.itertuples():
+    levels = board["tingkat"].nunique() > 1
+    for i, r in enumerate(board.itertuples()):
+        if levels and (i == 0 or r.tingkat != board["tingkat"].iat[i - 1]):
+            out.append(f"-- {r.tingkat} --")
         out.append(
             t(
                 "status_board.row",
@@ -72,11 +77,18 @@ def board_lines(board: pd.DataFrame, validation: Validation, today: dt.date) -> 
     late, errors = int(board["terlambat"].sum()), int((board["galat"] > 0).sum())
     overdue = int(board["belum_masuk"].sum()) if days < 0 else 0  # nothing usable, and the deadline is past
     counts = t("status_board.counts", late=late, overdue=overdue, problems=errors)
-    return [*out, "", state_line(validation), counts]
+    return [*out, "", *state_lines(validation), counts]
 
 
-def state_line(validation: Validation) -> str:
-    """How many agencies are in each state, as one line (the status board and the console)."""
-    counts = validation.state_counts()
-    parts = [t("status_board.state_count", n=n, state=t(f"status.{s}")) for s, n in counts.items() if n]
-    return t("status_board.states", states="; ".join(parts), total=sum(counts.values()))
+def state_lines(validation: Validation) -> list[str]:
+    """How many units of each level are in each state, a line per level (the K/L always; a
+    level of regions when some are called in or reported): the status board and the console."""
+    out = []
+    for level in LEVELS:
+        counts = validation.state_counts(level)
+        if level != "kl" and not sum(counts.values()):
+            continue
+        parts = [t("status_board.state_count", n=n, state=t(f"status.{s}")) for s, n in counts.items() if n]
+        level_name = t(f"units.counted.{level}")
+        out.append(t("status_board.states", states="; ".join(parts), total=sum(counts.values()), level=level_name))
+    return out

@@ -17,23 +17,25 @@ def compare(c: Consolidation, agencies: dict[str, AgencyStatus], prev: Snapshot,
     now = by_level(c.activities, rules, 0).set_index(keys)
     before = by_level(prev.activities, rules, 0).set_index(keys) if len(prev.activities) else None
     pillars = _beside(now, before, ["kegiatan", "capaian", "serapan"]).reset_index()
+    units = rules.units(agencies)
+    codes = [a.code for a in units]
     figures = (
-        agency_figures(c.activities, rules)
-        .merge(agency_figures(prev.activities, rules), on="kode", suffixes=("", "_lalu"))
+        agency_figures(c.activities, rules, codes)
+        .merge(agency_figures(prev.activities, rules, codes), on="kode", suffixes=("", "_lalu"))
         .set_index("kode")
     )
     figures = figures[[f"{k}{s}" for k in ("kegiatan", "capaian", "serapan") for s in ("_lalu", "")]]
     figures["selisih_capaian"] = figures["capaian"] - figures["capaian_lalu"]
-    figures.insert(0, "status_lalu", [_status(prev.agencies, a.code) for a in rules.agencies])
-    figures.insert(1, "status", [_status(agencies, a.code) for a in rules.agencies])
-    figures.insert(0, "kl", [a.short for a in rules.agencies])
+    figures.insert(0, "status_lalu", [_status(prev.agencies, a.code) for a in units])
+    figures.insert(1, "status", [_status(agencies, a.code) for a in units])
+    figures.insert(0, "kl", [a.short for a in units])
     figures = figures.reset_index()
     done_before = set(prev.activities["kode_aksi"]) if len(prev.activities) else set()
     started = c.by_action[(c.by_action["kegiatan"] > 0) & ~c.by_action["kode_aksi"].isin(done_before)]
     stopped = [
         {"kode": a.code, "kl": a.short, "status_lalu": _status(prev.agencies, a.code),
          "status": _status(agencies, a.code)}
-        for a in rules.agencies
+        for a in units
         if a.code in prev.agencies and prev.agencies[a.code].state in REPORTED and agencies[a.code].missing
     ]  # fmt: skip
     return Comparison(
@@ -42,7 +44,7 @@ def compare(c: Consolidation, agencies: dict[str, AgencyStatus], prev: Snapshot,
         by_agency=figures,
         new_actions=started[["kode_aksi", "uraian_aksi", "kegiatan", "kl"]].reset_index(drop=True),
         stopped=pd.DataFrame(stopped, columns=["kode", "kl", "status_lalu", "status"]),
-        silent=[a.code for a in rules.agencies if a.code in prev.agencies and prev.agencies[a.code].missing
+        silent=[a.code for a in units if a.code in prev.agencies and prev.agencies[a.code].missing
                 and agencies[a.code].missing],
     )  # fmt: skip
 

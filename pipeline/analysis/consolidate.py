@@ -12,6 +12,7 @@ from ..core.model import REPORTED, Consolidation, Decision, Review, Validation
 from ..core.rules import Rules
 from ..core.stopwatch import stage
 from ..core.texts import t
+from ..core.units import LEVELS
 from . import review
 from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, priority, strongest
 
@@ -73,7 +74,7 @@ def consolidate(
             by_level=[by_level(acts, rules, depth, actions) for depth in range(len(rules.catalogue.levels))],
             by_agency=by_agency(acts, validation, rules),
             by_province=by_province(acts, rules),
-            completeness=completeness(acts, rules),
+            completeness=completeness(acts, rules, validation.agencies),
             overlaps=pairs,
         )
         figures = _figures(acts)
@@ -467,7 +468,8 @@ def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.Da
     covered = acts.groupby("_agency")["kode_aksi"].agg(set).to_dict() if len(acts) else {}
     participants = acts.groupby("_agency")["jumlah_peserta"].sum() if len(acts) else pd.Series(dtype=float)
     budget = acts.groupby("_agency")[["anggaran", "realisasi_anggaran"]].sum() if len(acts) else pd.DataFrame()
-    for a in rules.agencies:
+    units = rules.units(validation.agencies)
+    for a in units:
         st = validation.agencies[a.code]
         assigned = [fa.code for fa, _ in rules.assigned_actions(a.code)]
         done = [c for c in assigned if c in covered.get(a.code, set())]
@@ -476,6 +478,8 @@ def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.Da
                 "kode": a.code,
                 "kl": a.short,
                 "nama": a.name,
+                "tingkat": t(f"units.level.{a.level}"),
+                "provinsi": rules.province_name(a.province),
                 "status": t(f"status.{st.state}"),
                 "tepat_waktu": t("consolidate.late") if st.late else "" if st.missing else t("consolidate.on_time"),
                 "terlambat_hari": st.days_late if st.late else None,
@@ -493,18 +497,18 @@ def by_agency(acts: pd.DataFrame, validation: Validation, rules: Rules) -> pd.Da
             }
         )
     out = pd.DataFrame(rows)
-    figures = agency_figures(acts, rules)
+    figures = agency_figures(acts, rules, [a.code for a in units])
     pos = out.columns.get_loc("aksi_belum") + 1
     for i, k in enumerate(("kegiatan", "capaian", "serapan")):
         out.insert(pos + i, k, figures[k].to_numpy())
     return out
 
 
-def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Activities, achievement and budget absorption per agency of the rules, in their order.
-    An agency's achievement is the mean over its actions of its realisation against its own
-    targets, each capped like a pillar's."""
-    codes = [a.code for a in rules.agencies]
+def agency_figures(acts: pd.DataFrame, rules: Rules, codes: list[str] | None = None) -> pd.DataFrame:
+    """Activities, achievement and budget absorption per unit of `codes` (default: every
+    unit of the rules), in that order. A unit's achievement is the mean over its actions of
+    its realisation against its own targets, each capped like a pillar's."""
+    codes = codes if codes is not None else [a.code for a in rules.agencies]
     figures = _metrics(acts, ["_agency"], rules.choices("list:status")).set_index("_agency")
     out = figures.reindex(codes)[["kegiatan", "serapan"]].fillna({"kegiatan": 0}).astype({"kegiatan": "int64"})
     own = measure(acts, rules, ["_agency", "kode_aksi"], as_reported=True)
@@ -517,32 +521,43 @@ def agency_figures(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 
 
 def by_province(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Per place of the province list: activities as reported, counted once (a duplicate's
+    kept row only; docs/angka.md, section 11), and of those, the K/L's, the province
+    government's and its kab/kota governments' (LEVELS order), the units reporting there and
+    the participants."""
     places = pd.DataFrame({"provinsi": rules.choices("provinces")})
     codes = {p.name: p.kemendagri for p in rules.provinces.provinces}
     places.insert(0, "kode_kemendagri", places["provinsi"].map(codes).fillna(""))
+    per_level = [f"kegiatan_{level}" for level in LEVELS]
     if acts.empty:
-        return places.assign(kegiatan=0, kegiatan_unik=0, kl=0, peserta=0.0)
-    g = acts.assign(unik=~acts["duplikat"]).groupby("provinsi")
+        return places.assign(kegiatan=0, kegiatan_unik=0, **dict.fromkeys(per_level, 0), kl=0, peserta=0.0)
+    level = acts["_agency"].map({a.code: a.level for a in rules.agencies}).fillna("kl")
+    unique = acts.assign(unik=~acts["duplikat"], tingkat=level)
+    g = unique.groupby("provinsi")
     figures = pd.DataFrame(
         {
             "kegiatan": g.size(),
             "kegiatan_unik": g["unik"].sum(),
+            **{f"kegiatan_{lv}": unique[unique["unik"] & (level == lv)].groupby("provinsi").size() for lv in LEVELS},
             "kl": g["_agency"].nunique(),
             "peserta": g["jumlah_peserta"].sum().astype("float64"),
         }
     )
-    return _zeros(places.merge(figures, left_on="provinsi", right_index=True, how="left"), [])
+    return _zeros(places.merge(figures, left_on="provinsi", right_index=True, how="left"), per_level)
 
 
-def completeness(acts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Agencies x actions: role (PJ lead / P support) and whether any activity was accepted."""
+def completeness(acts: pd.DataFrame, rules: Rules, units=None) -> pd.DataFrame:
+    """Units (those of `units`, default all) x actions: role (PJ lead / P support, a region's
+    mapped actions as support) and whether any activity was accepted."""
     codes = [fa.code for fa in rules.actions]
     reported = set(zip(acts["_agency"], acts["kode_aksi"], strict=True)) if len(acts) else set()
+    lead = rules.lists.lists["peran"].values[0]
     grid = {}
-    for a in rules.agencies:
+    for a in rules.units(units) if units is not None else rules.agencies:
+        roles = {fa.code: "lead" if role == lead else "support" for fa, role in rules.assigned_actions(a.code)}
         row = {}
         for fa in rules.actions:
-            role = "lead" if a.code in fa.action.lead else "support" if a.code in fa.action.support else "none"
+            role = roles.get(fa.code, "none")
             row[fa.code] = t(f"consolidate.matrix.{role}_{'yes' if (a.code, fa.code) in reported else 'no'}")
         grid[a.short] = row
     return pd.DataFrame.from_dict(grid, orient="index", columns=codes)
@@ -574,8 +589,8 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
     sim = p["name_similarity"].round().astype(int)
     reasons = sim.map({v: t("consolidate.reason.name", sim=v) for v in sim.unique()})
     flags = (("same_regency", "regency"), ("dates_overlap", "dates"), ("same_target_group", "group"),
-             ("partner_named", "partner"))  # fmt: skip
-    for flag, key in flags:
+             ("partner_named", "partner"), ("rollup", "rollup"))  # fmt: skip
+    for flag, key in (f for f in flags if f[0] in p):  # a period stored before roll-ups has no such column
         reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
     kinds = {k: t(f"consolidate.kind.{k}") for k in p["kind"].unique()}
     advice = {k: t(f"consolidate.advice.{k}") for k in p["kind"].unique()}
@@ -600,11 +615,12 @@ def _headline_absorption(acts: pd.DataFrame) -> dict:
 def headline(c: Consolidation, validation: Validation) -> dict:
     """The figures of the summary's first sheet and the report's executive summary."""
     acts = c.activities
-    states = pd.Series([a.state for a in validation.agencies.values()])
-    late = sum(1 for a in validation.agencies.values() if a.late)
+    kl = [a for a in validation.agencies.values() if a.level == "kl"]  # the regions: analysis/levels.py
+    states = pd.Series([a.state for a in kl])
+    late = sum(1 for a in kl if a.late)
     received = states.isin(REPORTED).sum()
     return {
-        "kl_total": len(validation.agencies),
+        "kl_total": len(kl),
         "kl_diterima": int(received),
         "kl_tepat_waktu": int(received - late),
         "kl_terlambat": int(late),

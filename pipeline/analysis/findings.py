@@ -53,9 +53,9 @@ def listed(items: list[str]) -> str:
 
 
 def agencies_named(c: Consolidation) -> dict:
-    """The agencies named for their reporting (from *Per KL*): sent nothing, nil, rejected,
-    late (with the days)."""
-    a = c.by_agency
+    """The K/L named for their reporting (from *Per KL*): sent nothing, nil, rejected, late
+    (with the days). The regions are named in their own chapter."""
+    a = kl_only(c.by_agency)
     late = a[a["terlambat_hari"].notna()]
     return {
         "belum": a.loc[a["status"] == t("status.not_received"), "kl"].tolist(),
@@ -63,6 +63,11 @@ def agencies_named(c: Consolidation) -> dict:
         "ditolak": a.loc[a["status"] == t("status.rejected"), "kl"].tolist(),
         "terlambat": [{"kl": r.kl, "hari": int(r.terlambat_hari)} for r in late.itertuples()],
     }
+
+
+def kl_only(by_agency: pd.DataFrame) -> pd.DataFrame:
+    """The K/L rows of a per-unit table (a regional government's are reported apart)."""
+    return by_agency[by_agency["tingkat"] == t("units.level.kl")] if "tingkat" in by_agency else by_agency
 
 
 def obstacle_agencies(acts: pd.DataFrame) -> pd.Series:

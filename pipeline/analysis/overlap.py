@@ -26,7 +26,7 @@ DUPLICATE, JOINT, OVERLAP = "likely-duplicate", "joint-activity", "overlapping-w
 RANK = {DUPLICATE: 2, JOINT: 1, OVERLAP: 0}  # which kind of pair an activity's list holds first
 
 COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group",
-           "partner_named"]  # fmt: skip
+           "partner_named", "rollup"]  # fmt: skip
 BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however many there are
 
 
@@ -157,6 +157,12 @@ class _Signals:
         self.agency = df["_agency"].map({a.code: k for k, a in enumerate(rules.agencies)}).to_numpy(dtype=int)
         texts = df[joint.partner_column] if joint and joint.partner_column in df else pd.Series("", index=df.index)
         self.partners, self.named = agencies_named(texts, rules)  # the agencies each row's partner column names
+        # a province government's rows carry its province as `parent`, a kab/kota government's as `child`
+        regional = [u for u in rules.agencies if u.regional]
+        province = _codes(df["_agency"].map({u.code: u.province for u in regional}).fillna(""))
+        level = df["_agency"].map({u.code: u.level for u in regional}).to_numpy()
+        self.parent = np.where(level == "provinsi", province, -1)
+        self.child = np.where(level == "kabkota", province, -1)
 
     def pairs(self, a: np.ndarray, b: np.ndarray, sim: np.ndarray, cfg) -> pd.DataFrame:
         """Score candidate pairs and keep the duplicates, candidate joint activities and overlapping work."""
@@ -172,11 +178,18 @@ class _Signals:
         same_group = (self.group[a] == self.group[b]) & (self.group[a] >= 0)
         w = cfg.weights
         score = (w.name * sim / 100 + w.regency * same_regency + w.dates * dates + w.target_group * same_group).round(3)
-        dup = (sim >= cfg.duplicate.min_name_similarity) & ~self.batches_differ[self.batch[a], self.batch[b]]
+        same_batch = ~self.batches_differ[self.batch[a], self.batch[b]]
+        dup = (sim >= cfg.duplicate.min_name_similarity) & same_batch
         if cfg.duplicate.require_dates_overlap:
             dup &= dates
         if cfg.duplicate.require_same_regency:
             dup &= regency_ok
+        rollup = np.zeros(len(a), dtype=bool)
+        if cfg.rollup:  # a province and one of its kab/kota, one event at one kab/kota
+            pa, pb, ca, cb = self.parent[a], self.parent[b], self.child[a], self.child[b]
+            family = ((pa >= 0) & (pa == cb)) | ((pb >= 0) & (pb == ca))
+            rollup = family & same_regency & dates & same_batch & (sim >= cfg.rollup.min_name_similarity)
+            dup |= rollup
         named, agency = self.named, self.agency
         partner = named[self.partners[a], agency[b]] | named[self.partners[b], agency[a]]  # one names the other
         days_apart = np.abs((self.start[a] - self.start[b]) / np.timedelta64(1, "D"))
@@ -202,6 +215,7 @@ class _Signals:
                 "dates_overlap": dates[k],
                 "same_target_group": same_group[k],
                 "partner_named": partner[k],
+                "rollup": rollup[k],
             }
         )
 
@@ -235,7 +249,9 @@ def priority(activities: pd.DataFrame, rules: Rules) -> np.ndarray:
              for j, agency in enumerate(fa.action.lead)}  # fmt: skip
     key = df["_agency"].astype(str) + "|" + df["kode_aksi"].astype(str)
     rank = key.map(ranks).fillna(-1).to_numpy(dtype=np.int64)  # -1: not a lead of the row's action
-    order = np.lexsort((np.arange(len(df)), np.maximum(rank, 0), rank < 0))
+    # among the others, a kab/kota government's row before its province's (a roll-up keeps the kab/kota's)
+    level = df["_agency"].map({a.code: int(a.level == "provinsi") for a in rules.agencies}).fillna(0).to_numpy()
+    order = np.lexsort((np.arange(len(df)), level, np.maximum(rank, 0), rank < 0))
     return np.argsort(order, kind="stable")
 
 

@@ -166,6 +166,7 @@ class AgencyStatus:
     sent: dt.date | None = None  # when its first return of the period was sent (the date that decides lateness)
     file: str = ""  # the file in use (its name as shown), when there is one
     days_late: int = 0  # how many days after the deadline its first return came, when late
+    level: str = "kl"  # the unit's level (core/units.py LEVELS): a K/L, a province or a kab/kota government
 
     @property
     def missing(self) -> bool:
@@ -194,10 +195,11 @@ class Validation:
         """Whether a problem was found (exit code 1): a notice (a file set aside) is none."""
         return any(p.severity != NOTICE for p in self.problems)
 
-    def state_counts(self) -> dict[str, int]:
-        """How many agencies are in each state, in the order of STATES: the one count of the
-        status board, the console, the summary workbook and the report."""
-        found = Counter(a.state for a in self.agencies.values())
+    def state_counts(self, level: str | None = "kl") -> dict[str, int]:
+        """How many units of a level (K/L by default; None: all) are in each state, in the
+        order of STATES: the one count of the status board, the console, the summary workbook
+        and the report."""
+        found = Counter(a.state for a in self.agencies.values() if level is None or a.level == level)
         return {state: found[state] for state in STATES}
 
     def row_counts(self) -> dict[str, int]:

@@ -37,15 +37,19 @@ from .schema import (
     ProvincesFile,
     RegenciesFile,
     Regency,
+    RegionsFile,
     ReportFile,
     ReviewFile,
     Settings,
 )
 from .texts import has, t
+from .units import place_code, region_agency
 
 # reference data rather than the secretariat's settings: a workspace made before the file was
 # shipped (so without a copy of its own) reads the shipped one
 SHIPPED_IF_MISSING = frozenset({"regencies.yaml"})
+# files a workspace may lack: then empty (a workspace of an earlier version has no regional governments)
+OPTIONAL = frozenset({"regions.yaml"})
 _PLACEHOLDER = re.compile(r"(^|[.@])example(\.|$)", re.IGNORECASE)  # the names RFC 2606 reserves for examples
 
 
@@ -63,6 +67,9 @@ class FlatAction:
 
 @dataclass(frozen=True)
 class Rules:
+    """The rules of a workspace. `agencies` are the reporting units: the K/L of agencies.yaml,
+    then the regional governments of regions.yaml (core/units.py)."""
+
     folder: Path
     agencies: list[Agency]
     catalogue: CatalogueFile
@@ -77,6 +84,7 @@ class Rules:
     overlap: OverlapFile
     review: ReviewFile
     report: ReportFile
+    regions: RegionsFile = field(default_factory=RegionsFile)
     digests: dict[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -133,6 +141,24 @@ class Rules:
         want = " ".join(str(text).split()).casefold()
         return [a.code for a in self.agencies if want in {_fold(n) for n in (a.code, a.short, a.name, *a.aliases)}]
 
+    def called_in(self, period_id: str) -> list[str]:
+        """The regional governments called in for a period (periods.yaml `regions`), in rules order."""
+        wanted = set(self.periods.regions.get(period_id, ()))
+        return [a.code for a in self.agencies if a.code in wanted]
+
+    def expected(self, period_id: str) -> list[Agency]:
+        """The units expected to report in a period: every K/L and the regions called in."""
+        wanted = set(self.called_in(period_id))
+        return [a for a in self.agencies if not a.regional or a.code in wanted]
+
+    def province_name(self, code: str) -> str:
+        """The name of a province by its Kemendagri code ("" when none)."""
+        return next((p.name for p in self.provinces.provinces if p.kemendagri == code), "")
+
+    def units(self, codes) -> list[Agency]:
+        """The units of `codes` (e.g. a validation's agencies), in rules order."""
+        return [a for a in self.agencies if a.code in codes]
+
     def assigned_actions(self, agency: str) -> list[tuple[FlatAction, str]]:
         """Actions an agency leads or supports, in catalogue order, with its role label."""
         return list(self._assigned.get(agency, ()))
@@ -146,6 +172,10 @@ class Rules:
         for fa in self.actions:
             for code, role in (dict.fromkeys(fa.action.support, support) | dict.fromkeys(fa.action.lead, lead)).items():
                 out.setdefault(code, []).append((fa, role))
+        for r in self.regions.regions:  # a region supports the national actions its RAD PE's are mapped to
+            mine = set(r.actions)
+            out[r.code] = [(fa, support) for fa in self.actions
+                           if fa.code in mine or any(g in r.foci for g, _ in fa.path)]  # fmt: skip
         return out
 
     @cached_property
@@ -233,9 +263,9 @@ def rules_file(folder: Path, name: str) -> Path:
 def load_file(folder: Path, name: str) -> tuple[Model, str]:
     """Parse and check one rules file; return the model and the digest of its content."""
     path = rules_file(folder, name)
-    if not path.is_file():
+    if not path.is_file() and name not in OPTIONAL:
         raise RanpeError(t("errors.rules_missing", file=path))
-    data = _read(path)
+    data = _read(path) if path.is_file() else None
     try:
         model = FILES[name].model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -259,9 +289,10 @@ def load_rules(folder: Path | str | None = None) -> Rules:
     models, digests = {}, {}
     for name in FILES:
         models[name], digests[name] = load_file(folder, name)
+    regions = models["regions.yaml"]
     rules = Rules(
         folder=folder,
-        agencies=models["agencies.yaml"].agencies,
+        agencies=[*models["agencies.yaml"].agencies, *_regional(regions, models, folder)],
         catalogue=models["catalogue.yaml"],
         fields=models["fields.yaml"],
         provinces=models["provinces.yaml"],
@@ -274,10 +305,29 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         overlap=models["overlap.yaml"],
         review=models["review.yaml"],
         report=models["report.yaml"],
+        regions=regions,
         digests=digests,
     )
     _cross_check(rules)
     return rules
+
+
+def _regional(regions: RegionsFile, models: dict, folder: Path) -> list[Agency]:
+    """The regions of regions.yaml as reporting units; a code not in the code list stops start-up."""
+    out = []
+    for i, r in enumerate(regions.regions):
+        try:
+            out.append(region_agency(r, models["provinces.yaml"], models["regencies.yaml"]))
+        except StopIteration:
+            level = t("units.level.provinsi" if r.code.startswith("PROV-") else "units.level.kabkota")
+            _invalid(folder / "regions.yaml", ("regions", i), t("errors.region_unknown_place", code=r.code,
+                     level=level.lower(), place=place_code(r.code)))  # fmt: skip
+    return out
+
+
+def _invalid(path: Path, loc: tuple, problem: str) -> None:
+    key = ".".join(str(p) for p in loc)
+    raise RanpeError(t("errors.rules_invalid", file=path, key=key, problem=problem + _at_line(path, loc)))
 
 
 def _unique(file: Path, key: str, codes: list[str]) -> None:
@@ -290,7 +340,8 @@ def _unique(file: Path, key: str, codes: list[str]) -> None:
 
 def _cross_check(rules: Rules) -> None:
     f = rules.folder
-    _unique(f / "agencies.yaml", "agencies.code", [a.code for a in rules.agencies])
+    _unique(f / "agencies.yaml", "agencies.code", [a.code for a in rules.agencies if not a.regional])
+    _unique(f / "regions.yaml", "regions.code", [r.code for r in rules.regions.regions])
     _unique(f / "catalogue.yaml", "actions.code", [a.code for a in rules.actions])
     _unique(f / "fields.yaml", "columns.key", [c.key for c in rules.fields.columns])
     _unique(f / "fields.yaml", "columns.label", [c.label for c in rules.fields.columns])
@@ -309,6 +360,7 @@ def _cross_check(rules: Rules) -> None:
         raise RanpeError(t("errors.rules_action_column", file=f / "fields.yaml", found=", ".join(codes) or "-"))
     _check_sources(rules)
     _check_regencies(rules)
+    _check_regions(rules)
     _check_checks(rules)
     _check_review(rules)
 
@@ -366,6 +418,26 @@ def _check_regencies(rules: Rules) -> None:
             continue
         problem += _at_line(path, ("regencies", i))
         raise RanpeError(t("errors.rules_invalid", file=path, key=f"regencies.{i}", problem=problem))
+
+
+def _check_regions(rules: Rules) -> None:
+    """The regions' actions and foci are of the catalogue, each region reports some; the
+    regions a period calls in are listed in regions.yaml."""
+    path = rules.folder / "regions.yaml"
+    groups = {g for fa in rules.actions for g, _ in fa.path}
+    for i, r in enumerate(rules.regions.regions):
+        for key, codes, known in (("actions", r.actions, rules.action_by_code), ("foci", r.foci, groups)):
+            for j, code in enumerate(codes):
+                if code not in known:
+                    _invalid(path, ("regions", i, key, j), t("errors.region_unknown_action", code=code))
+        if not rules.assigned_actions(r.code):
+            _invalid(path, ("regions", i), t("errors.region_no_actions", code=r.code))
+    listed = {r.code for r in rules.regions.regions}
+    for period, codes in rules.periods.regions.items():
+        for j, code in enumerate(codes):
+            if code not in listed:
+                problem = t("errors.region_not_listed", code=code)
+                _invalid(rules.folder / "periods.yaml", ("regions", period, j), problem)
 
 
 def _check_checks(rules: Rules) -> None:

@@ -28,6 +28,17 @@ class Agency(Model):
     email: str
     pillars: list[str] = []
     offices: list[str] = []  # how its regional offices are named ("Polda", "Kanwil Kemenag"), in a partner column
+    # a reporting unit is a K/L (agencies.yaml) or a regional government (regions.yaml, made into
+    # an Agency by core/units.py): its level, and for a region its province's and own Kemendagri codes
+    level: Literal["kl", "provinsi", "kabkota"] = "kl"
+    province: str = ""
+    regency: str = ""
+    rad_pe: bool = False  # a region with a regional action plan (RAD PE)
+    unit: str = ""  # the office that reports for a region (typically its Badan Kesbangpol)
+
+    @property
+    def regional(self) -> bool:
+        return self.level != "kl"
 
 
 class Action(Model):
@@ -83,6 +94,7 @@ class IdentityItem(Model):
     key: str
     label: str
     type: FieldType
+    aliases: list[str] = []  # labels of earlier templates, still read
     locked: bool = False
     required: bool = False
     source: str | None = None
@@ -178,6 +190,7 @@ class PeriodsFile(Model):
     kinds: dict[str, PeriodKind]
     lateness_basis: Literal["tanggal_pengisian", "file_time"] = "tanggal_pengisian"
     deadline_overrides: dict[str, dt.date] = {}
+    regions: dict[str, list[str]] = {}  # per period id, the regional governments called in (regions.yaml codes)
 
 
 class Signature(Model):
@@ -371,6 +384,14 @@ class JointRule(Model):
     max_gap_days: int = Field(0, ge=0)
 
 
+class RollupRule(Model):
+    """A province's roll-up: a provincial government and one of its kab/kota governments
+    reporting one event (one kab/kota, dates overlapping, names at least this alike): a
+    likely duplicate, however differently the two levels name it."""
+
+    min_name_similarity: float = Field(ge=0, le=100)
+
+
 class BlockingRule(Model):
     """Rows that share the values of `by` (none blank) are candidate pairs; with
     `within_days`, only rows whose start dates are at most that many days apart."""
@@ -395,6 +416,7 @@ class OverlapFile(Model):
     duplicate: DuplicateRule
     overlap: OverlapRule
     joint: JointRule | None = None
+    rollup: RollupRule | None = None
 
 
 class ReviewFile(Model):
@@ -426,8 +448,34 @@ class AgenciesFile(Model):
     agencies: list[Agency]
 
 
+class Region(Model):
+    """A regional government that reports (regions.yaml): PROV-<province code> or
+    KABKOTA-<kab/kota code>, its Kemendagri code in the official list; its name, level and
+    province come from that list."""
+
+    code: str
+    unit: str = ""  # the office that reports, e.g. Badan Kesatuan Bangsa dan Politik
+    email: str
+    rad_pe: bool = False
+    actions: list[str] = []  # the RAN PE actions its RAD PE's actions are mapped to
+    foci: list[str] = []  # or every action of these catalogue groups
+    aliases: list[str] = []
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, code: str) -> str:
+        if not re.fullmatch(r"PROV-\d{2}|KABKOTA-\d{2}\.\d{2}", code):
+            raise ValueError(t("errors.region_code_shape", code=code))
+        return code
+
+
+class RegionsFile(Model):
+    regions: list[Region] = []
+
+
 FILES: dict[str, type[Model]] = {
     "agencies.yaml": AgenciesFile,
+    "regions.yaml": RegionsFile,
     "catalogue.yaml": CatalogueFile,
     "fields.yaml": FieldsFile,
     "provinces.yaml": ProvincesFile,

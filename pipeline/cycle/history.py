@@ -86,7 +86,8 @@ def connect(outbox: Path) -> Iterator[sqlite3.Connection]:
         con.close()
 
 
-ADDED = {"statuses": {"sent": "TEXT", "days_late": "INTEGER"}}  # columns added since a table was first made
+# columns added since a table was first made
+ADDED = {"statuses": {"sent": "TEXT", "days_late": "INTEGER", "level": "TEXT"}}
 
 
 def _migrate(con: sqlite3.Connection) -> None:
@@ -167,12 +168,12 @@ def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict
             )
         rows = [
             (period, code, a.state, a.accepted, a.rejected, a.errors, a.warnings, int(bool(a.late)),
-             json.dumps(a.files, ensure_ascii=False), a.sent.isoformat() if a.sent else None, a.days_late)
+             json.dumps(a.files, ensure_ascii=False), a.sent.isoformat() if a.sent else None, a.days_late, a.level)
             for code, a in agencies.items()
         ]  # fmt: skip
         con.executemany(
             "INSERT INTO statuses (period, agency, status, accepted, rejected, errors, warnings, late, files, sent, "
-            "days_late) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "days_late, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         con.executemany(
@@ -202,8 +203,8 @@ def load(outbox: Path, period_id: str) -> Snapshot | None:
             return None
         rows = con.execute("SELECT record FROM activities WHERE period = ? ORDER BY rowid", (period_id,)).fetchall()
         st = con.execute(
-            "SELECT agency, status, accepted, rejected, errors, warnings, late, files, sent, days_late FROM statuses "
-            "WHERE period = ?",
+            "SELECT agency, status, accepted, rejected, errors, warnings, late, files, sent, days_late, level "
+            "FROM statuses WHERE period = ?",
             (period_id,),
         ).fetchall()
         flags = [
@@ -216,8 +217,8 @@ def load(outbox: Path, period_id: str) -> Snapshot | None:
     acts = acts.astype({c: bool for c in FLAG_COLUMNS if c in acts})
     agencies = {
         a: AgencyStatus(s, json.loads(files), acc, rej, e, w, bool(late), dt.date.fromisoformat(sent) if sent else None,
-                        days_late=days or 0)
-        for a, s, acc, rej, e, w, late, files, sent, days in st
+                        days_late=days or 0, level=level or "kl")
+        for a, s, acc, rej, e, w, late, files, sent, days, level in st
     }  # fmt: skip
     return Snapshot(period_id, acts, agencies, flags)
 

@@ -365,7 +365,7 @@ def make_drafts(
     kind: str, rules: Rules, period: Period, inbox: Path, outbox: Path, today: dt.date, agencies=()
 ) -> tuple[list[Path], list[str]]:
     """Write the drafts of one kind; returns their paths and the agencies skipped (with why)."""
-    codes = [c.upper() for c in agencies] or [a.code for a in rules.agencies]
+    codes = [c.upper() for c in agencies] or [a.code for a in rules.expected(period.id)]
     if kind == "templates":
         letters = template_letters(rules, period, outbox, codes)
     elif kind == "feedback":
@@ -374,7 +374,8 @@ def make_drafts(
         seen, earlier = history.seen(outbox), history.largest(outbox, period.id, rules)
         board = status_board(validate_period(inbox, rules, period, seen=seen, earlier=earlier), rules, today)
         letters = reminder_letters(rules, period, outbox, board, today)
-    letters = [x for x in letters if x.agency.code in codes]
+    if agencies:  # else every letter: a region not called in that sent a file all the same gets its feedback
+        letters = [x for x in letters if x.agency.code in codes]
     skipped = [t("mail.no_email", agency=x.agency.short) for x in letters if not x.agency.email]
     letters = [x for x in letters if x.agency.email]
     return write_drafts(letters, rules, mail_folder(outbox, period, kind), today), skipped

@@ -116,5 +116,6 @@ def _agencies(periods: list[dict[str, AgencyStatus]]) -> dict[str, AgencyStatus]
             late=bool(late),
             sent=late[0].sent if late else seen[-1].sent,
             days_late=late[0].days_late if late else 0,
+            level=seen[-1].level,
         )
     return out

@@ -38,13 +38,20 @@ class Filler:
         is "Kabupaten Bogor"): what a focal point picking from the list writes."""
         return self.match(place, self.province_code[province]).regency.name
 
-    def activity(self, agency: str, fa, role: str, n: int) -> dict:
+    def activity(self, agency: str, fa, role: str, n: int, home=None) -> dict:
+        """A row of `agency` for action `fa`; a regional government's (`home`: its unit) is held
+        in its own province, in its own kab/kota or (a province's) one of its province's, and
+        paid from the regional budget."""
         rng, p, a = self.rng, self.p, fa.action
         for _ in range(50):  # one agency per action and province: no accidental look-alikes
             province = rng.choice([*VOCAB["regencies"], "Nasional"]) if rng.random() < 0.9 else "Nasional"
-            if self.taken.setdefault((fa.code, province), agency) == agency:
+            if home or self.taken.setdefault((fa.code, province), agency) == agency:
                 break
         place = rng.choice(VOCAB["regencies"][province]) if province != "Nasional" else ""
+        if home:
+            province = self.rules.province_name(home.province)
+            towns = [r.name for r in self.rules.regencies_by_province[home.province]]
+            place = home.short if home.level == "kabkota" else rng.choice(towns)
         status = rng.choices(["Selesai", "Berjalan", "Tertunda"], [6, 3, 1])[0]
         days = (p.end - p.start).days
         start = p.start + dt.timedelta(days=rng.randrange(0, days - 10))
@@ -58,6 +65,7 @@ class Filler:
         budget = rng.randint(50, 800) * 1_000_000
         spent = int(budget * rng.uniform(0.6, 1.0) // 1000 * 1000) if status != "Tertunda" else 0
         batch = rng.choice(VOCAB["batches"])
+        funds = "APBD" if home else "APBN"
         where = place or "tingkat nasional"
         row = {
             "kode_aksi": fa.code,
@@ -67,7 +75,7 @@ class Filler:
             "tanggal_mulai": start,
             "tanggal_selesai": end,
             "provinsi": province,
-            "kabupaten_kota": self.official(place, province) if place else "",
+            "kabupaten_kota": place if home else self.official(place, province) if place else "",
             "sasaran": rng.choice(self.rules.choices("list:sasaran")),
             "jumlah_peserta": people,
             "keluaran": a.output,
@@ -76,9 +84,9 @@ class Filler:
             "realisasi": real,
             "anggaran": budget,
             "realisasi_anggaran": spent,
-            "sumber_dana": "APBN" if rng.random() < 0.85 else rng.choice(self.rules.choices("list:sumber_dana")),
+            "sumber_dana": funds if rng.random() < 0.85 else rng.choice(self.rules.choices("list:sumber_dana")),
             "mitra": rng.choice(VOCAB["partners"]),
-            "tautan_bukti": f"https://{agency.lower()}.example.go.id/berita/{2026000 + n}",
+            "tautan_bukti": f"https://{agency.lower().replace('.', '-')}.example.go.id/berita/{2026000 + n}",
         }
         if rng.random() < 0.3:
             row["hambatan"], row["upaya_penyelesaian"] = rng.choice(VOCAB["obstacles"])

@@ -54,6 +54,17 @@ def plant_joint_activity(rules: Rules, rows_by_agency: dict, reporters: list[str
             return
 
 
+def plant_rollup(rows_by_agency: dict, province: str, town: str, overlaps: list[dict]) -> None:
+    """A province government reports, as its own, the first activity of one of its kab/kota
+    governments that both report on: the same event at two levels, worded its own way."""
+    mine = {r["kode_aksi"] for r in rows_by_agency[province]}
+    base = next(r for r in rows_by_agency[town] if r["kode_aksi"] in mine)
+    rolled = {**base, "nama_kegiatan": f"Fasilitasi dan pendampingan {base['nama_kegiatan']}",
+              "anggaran": base["anggaran"] // 4, "realisasi_anggaran": base["realisasi_anggaran"] // 4}  # fmt: skip
+    rows_by_agency[province].append(rolled)
+    overlaps.append({"agencies": [province, town], "kind": "likely-duplicate", "action": base["kode_aksi"]})
+
+
 def _plant_overlapping_work(
     rules: Rules, rows_by_agency: dict, reporters: list[str], overlaps: list[dict], skip: str
 ) -> None:

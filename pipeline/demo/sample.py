@@ -31,7 +31,7 @@ from ..core.texts import t
 from ..outputs.reproducible import normalise_zip
 from ..outputs.template import Sheet, write_template
 from .activities import VOCAB, Filler
-from .mistakes import Planter, plant_joint_activity
+from .mistakes import Planter, plant_joint_activity, plant_rollup
 
 
 @dataclass
@@ -73,7 +73,9 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
     inbox.mkdir(parents=True)
     sample = Sample(inbox)
     filler = Filler(rules, rng, period)
-    agencies = [a.code for a in rules.agencies]
+    units = rules.expected(period.id)
+    agencies = [a.code for a in units if not a.regional]
+    regions = [a for a in units if a.regional]
     roles = {
         "silent": agencies[-1],
         "wrong_period": agencies[-2],
@@ -97,6 +99,11 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
                 n += 1
                 rows.append(filler.activity(code, fa, role, n))
         rows_by_agency[code] = rows
+    # the regions' rows from a random source of their own: the K/L's sample stays as it was
+    n = _regional_rows(rules, Filler(rules, random.Random(seed + 1), period), regions, rows_by_agency, n)
+    region_roles = _region_roles(regions)
+    if "rollup" in region_roles:
+        plant_rollup(rows_by_agency, *region_roles["rollup"], sample.overlaps)
     reporters = [
         c for c in agencies if c not in (roles["silent"], roles["wrong_period"], roles["nihil"], roles["not_workbook"])
     ]
@@ -118,7 +125,9 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
         return path
 
     final: dict[str, Path] = {}
-    for code in agencies:
+    roles["silent_region"] = region_roles.get("silent")
+    roles["late_region"] = region_roles.get("late")
+    for code in [*agencies, *(u.code for u in regions)]:
         agency = rules.get_agency(code)
         filled = period.deadline - dt.timedelta(days=rng.randint(1, 12))
         identity = {
@@ -138,7 +147,7 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
                 f"lap ranpe {agency.short.lower()} final.xlsx",
             ]
         )
-        if code == roles["silent"]:
+        if code in (roles["silent"], roles["silent_region"]):
             sample.planted.append({"agency": code, "code": "not-received", "file": "", "sheet": "", "cell": ""})
             continue
         if code == roles["not_workbook"]:
@@ -155,7 +164,7 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
             path = make(code, rows, name, identity, meta=False)
             sample.planted.append({"agency": code, "code": "meta-missing", "file": name, "sheet": "", "cell": ""})
         else:
-            if code == roles["late"]:
+            if code in (roles["late"], roles["late_region"]):
                 identity["tanggal_pengisian"] = period.deadline + dt.timedelta(days=9)
                 sample.planted.append(
                     {"agency": code, "code": "late-submission", "file": name, "sheet": "", "cell": ""}
@@ -185,6 +194,44 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
     planted = {"problems": sample.planted, "overlaps": sample.overlaps}
     write_text(sample.planted_file, json.dumps(planted, indent=1, ensure_ascii=False) + "\n")
     return sample
+
+
+def _regional_rows(rules: Rules, filler, regions: list, rows_by_agency: dict, n: int) -> int:
+    """The rows of the regions called in, each in its own region: a province's in its first two
+    months, a kab/kota's in the last three (one level's rows never near the other's by date)."""
+    for unit in regions:
+        rows = []
+        for fa, role in rules.assigned_actions(unit.code):
+            n += 1
+            row = filler.activity(unit.code, fa, role, n, home=unit)
+            start = filler.p.start + dt.timedelta(
+                days=filler.rng.randrange(0, 50) + (0 if unit.level == "provinsi" else 95)
+            )
+            end = row["tanggal_selesai"]
+            row["tanggal_mulai"] = start
+            row["tanggal_selesai"] = (
+                start + dt.timedelta(days=filler.rng.randrange(0, 3)) if end and end <= filler.p.end else end
+            )
+            rows.append(row)
+        rows_by_agency[unit.code] = rows
+    return n
+
+
+def _region_roles(regions: list) -> dict:
+    """Which region of the sample is silent (the last called in), late (the last kab/kota that
+    reports) and which province reports a roll-up of one of its kab/kota's activities."""
+    out = {}
+    if regions:
+        out["silent"] = regions[-1].code
+    towns = [u for u in regions[:-1] if u.level == "kabkota"]
+    if towns:
+        out["late"] = towns[-1].code
+    for prov in (u for u in regions[:-1] if u.level == "provinsi"):
+        town = next((u for u in towns if u.province == prov.province and u.code != out.get("late")), None)
+        if town:
+            out["rollup"] = (prov.code, town.code)
+            break
+    return out
 
 
 def _stamp(day: dt.date) -> float:

@@ -219,7 +219,7 @@ def _int(value) -> int | None:
 
 def _identity(book: RawBook, rules: Rules) -> tuple[dict, dict]:
     rows = book.sheets.get(t("sheets.identitas"), [])
-    labels = {_fold(i.label): i.key for i in rules.fields.identity}
+    labels = {_fold(label): i.key for i in rules.fields.identity for label in (*i.aliases, i.label)}
     values, cells = {}, {}
     for r, row in enumerate(rows):
         if len(row) >= 2 and _fold(row[0]) in labels:

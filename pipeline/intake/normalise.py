@@ -259,6 +259,26 @@ def _known_code(parsed: Parsed, codes: set[str]) -> Parsed:
     return Parsed(parsed.value, error="unknown-action-code")
 
 
+def own_region(raw: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """A regional government's rows default to its own region: an empty province is its
+    province; an empty kab/kota of a row in its province, a kab/kota government's own."""
+    regional = {a.code: a for a in rules.agencies if a.regional}
+    if raw.empty or not raw["_agency"].isin(list(regional)).any():
+        return raw
+    raw = raw.copy()
+    unit = raw["_agency"].map(regional)
+    mine = unit.notna()
+    home = unit[mine].map(lambda a: rules.province_name(a.province)).reindex(raw.index)
+    town = unit[mine].map(lambda a: a.short if a.level == "kabkota" else None).reindex(raw.index)
+    for col in (c for c in rules.fields.columns if c.source == "provinces" and c.key in raw):
+        empty = mine & ~raw[col.key].map(has_content).astype(bool)
+        raw.loc[empty, col.key] = home[empty]
+        for sub in (c for c in rules.fields.columns if c.within == col.key and c.key in raw):
+            blank = town.notna() & (raw[col.key] == home) & ~raw[sub.key].map(has_content).astype(bool)
+            raw.loc[blank, sub.key] = town[blank]
+    return raw
+
+
 def normalise_frame(raw: pd.DataFrame, rules: Rules, letters: dict) -> tuple[pd.DataFrame, list[Problem]]:
     """Typed frame (unreadable values become empty) and the problems found while reading values."""
     typed = raw[[c for c in META_COLUMNS if c in raw]].copy()

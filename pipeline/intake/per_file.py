@@ -16,7 +16,7 @@ from ..core.rules import Rules
 from .cache import Cache, Checked
 from .checks import Context, Found, across_columns, column_problems, row_problems
 from .ingest import load_rows
-from .normalise import META_COLUMNS, normalise_frame
+from .normalise import META_COLUMNS, normalise_frame, own_region
 
 
 @dataclass
@@ -44,7 +44,7 @@ def checked_rows(used: list[Submission], rules: Rules, period: Period, cache: Ca
 def _check(subs: list[Submission], rules: Rules, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Normalise and check the rows of `subs` together: their typed rows, their raw rows in
     the columns the checks across files show, and what each file's checks found."""
-    raw = _frame(subs, [c.key for c in rules.fields.columns if c.input])
+    raw = own_region(_frame(subs, [c.key for c in rules.fields.columns if c.input]), rules)
     letters = {s.name: s.letters for s in subs}
     typed, corrections = normalise_frame(raw, rules, letters)
     ctx = Context(rules, period, letters, raw)

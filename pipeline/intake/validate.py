@@ -104,17 +104,21 @@ def _counts(subs: list[Submission], typed: pd.DataFrame, bad: pd.Series) -> list
 
 def _agencies(subs, files, problems, first, rules: Rules, period: Period) -> dict[str, AgencyStatus]:
     """Each agency's status, from its file in use (at most one: the others are superseded);
-    late when its first return came after the deadline (`first`: agency_checks.first_sent)."""
+    late when its first return came after the deadline (`first`: agency_checks.first_sent).
+    The units are those expected in the period (every K/L, the regions called in) and any
+    other region that sent a file all the same."""
     by_file = {f.file: f for f in files}
     sev = Counter((p.file, p.severity) for p in problems)
+    sent_by = {s.agency for s in subs}
+    expected = {a.code for a in rules.expected(period.id)}
     out = {}
-    for a in rules.agencies:
+    for a in (a for a in rules.agencies if a.code in expected or a.code in sent_by):
         mine = [s for s in subs if s.agency == a.code]
         used = [s for s in mine if not s.rejected and not s.superseded]
         names = [s.name for s in mine]
         if not used:
             errors = sum(sev[(s.name, ERROR)] for s in mine)
-            out[a.code] = AgencyStatus("rejected" if mine else "not_received", names, errors=errors)
+            out[a.code] = AgencyStatus("rejected" if mine else "not_received", names, errors=errors, level=a.level)
             continue
         s = used[0]
         f = by_file[s.name]
@@ -130,5 +134,5 @@ def _agencies(subs, files, problems, first, rules: Rules, period: Period) -> dic
             state = "accepted_warnings" if warnings else "accepted"
         late = sent > period.deadline
         out[a.code] = AgencyStatus(state, names, f.accepted, f.rejected, sev[(s.name, ERROR)], warnings, late, sent,
-                                   s.name, (sent - period.deadline).days if late else 0)  # fmt: skip
+                                   s.name, (sent - period.deadline).days if late else 0, a.level)  # fmt: skip
     return out

@@ -10,11 +10,12 @@ import re
 import pandas as pd
 
 from ..analysis.consolidate import headline
-from ..analysis.findings import agencies_named, described, findings, obstacle_agencies
+from ..analysis.findings import agencies_named, described, findings, kl_only, obstacle_agencies
+from ..analysis.levels import level_status, region_table
 from ..analysis.overlap import DUPLICATE
 from ..analysis.review import DECIDED, EXCLUDE, MOVABLE, OPEN, PAIR, STALE, WAITING, counts, number
 from ..core.formatting import angka, persen, rupiah, tanggal
-from ..core.model import Consolidation, Validation
+from ..core.model import REPORTED, Consolidation, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
@@ -80,13 +81,16 @@ def report_data(
         "berkas_ringkasan": summary_file,
         "grafik": _chart_data(c, validation),
         "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
+        "daerah": _regions(c, validation, rules, comparison),
         **_review(c, rules, h),
     }
 
 
 COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct",
           "belum")  # fmt: skip
-NO_REVIEW = {  # keys in the data of a run made before they existed: the review's, the sample mark
+NO_REVIEW = {  # keys in the data of a run made before they existed: the review's, the sample mark, the regions'
+    "daerah": {"ada": False, "tingkat": [], "provinsi": [], "belum": [], "terlambat": [], "diam_dua": [],
+               "peta": {"kegiatan": {}, "rad_pe": []}},
     "contoh": [],
     "tanda_contoh": "",
     "tinjauan": dict.fromkeys(COUNTS, 0),
@@ -166,6 +170,41 @@ def _comparison(cmp, rules: Rules) -> dict:
         "aksi_baru": [{"kode": r.kode_aksi, "uraian": r.uraian_aksi} for r in cmp.new_actions.itertuples()],
         "berhenti": [{"kl": r.kl, "status": r.status} for r in cmp.stopped.itertuples()],
     }
+
+
+def _regions(c: Consolidation, validation: Validation, rules: Rules, comparison) -> dict:
+    """The chapter on the regional governments: per level how many were called in and how
+    they reported, who did not, per province what each level did, and the map's figures."""
+    levels = level_status(validation, rules)
+    regional = levels[levels["tingkat"] != t("units.level.kl")]
+    units = {a.code: a for a in rules.units(validation.agencies) if a.regional}
+    states = validation.agencies
+    table = region_table(validation, c.by_province, rules)
+    unique = c.by_province.set_index("kode_kemendagri")["kegiatan_unik"]
+    by_level = {lv: regional[regional["tingkat"] == t(f"units.level.{lv}")] for lv in ("provinsi", "kabkota")}
+    silent = set(comparison.silent) if comparison is not None else set()
+    return {
+        "ada": bool(units),
+        **{f"{k}_{lv}": int(df[k].sum()) for lv, df in by_level.items()
+           for k in ("dipanggil", "melapor", "tepat_waktu", "terlambat", "belum", "ditolak", "nihil")},
+        "tingkat": _records(regional, {k: k for k in ("tingkat", "dipanggil", "melapor", "tepat_waktu", "terlambat",
+                                                      "nihil", "ditolak", "belum")}),
+        "belum": [a.short for code, a in units.items() if states[code].missing],
+        "terlambat": [{"nama": a.short, "hari": states[code].days_late} for code, a in units.items()
+                      if states[code].late],
+        "diam_dua": [a.short for code, a in units.items() if code in silent],
+        "rad_pe": sum(a.rad_pe for a in units.values()),
+        "provinsi": [
+            {"nama": r.provinsi, "rad_pe": r.rad_pe or "-", "pemprov": r.status_pemprov,
+             "kabkota": f"{r.kabkota_melapor}/{r.kabkota_dipanggil}", "kl": int(r.kegiatan_kl),
+             "prov": int(r.kegiatan_provinsi), "kab": int(r.kegiatan_kabkota), "total": int(r.kegiatan_unik)}
+            for r in table.itertuples()
+        ],
+        "peta": {
+            "kegiatan": {code: int(n) for code, n in unique.items() if code},
+            "rad_pe": sorted({a.province for a in units.values() if a.rad_pe and states[a.code].state in REPORTED}),
+        },
+    }  # fmt: skip
 
 
 def _records(df: pd.DataFrame, columns: dict[str, str]) -> list[dict]:
@@ -350,7 +389,7 @@ def _quality(c: Consolidation, validation: Validation) -> list[dict]:
             s = next((s for s in validation.submissions if s.name == p.file), None)
             if s and s.agency:
                 reasons.setdefault(s.agency, p.message.split(". ")[0].rstrip(".") + ".")  # what, not the staff's to-do
-    a = c.by_agency
+    a = kl_only(c.by_agency)
     rows = a[
         (a["ditolak"] > 0)
         | (a["galat"] > 0)
@@ -382,7 +421,7 @@ def _completeness(c: Consolidation, rules: Rules) -> list[dict]:
     acts = c.activities
     reported = set(zip(acts["_agency"], acts["kode_aksi"], strict=True)) if len(acts) else set()
     out = []
-    for a in rules.agencies:
+    for a in (a for a in rules.agencies if not a.regional):
         lead = [fa.code for fa in rules.actions if a.code in fa.action.lead]
         support = [fa.code for fa in rules.actions if a.code in fa.action.support]
 

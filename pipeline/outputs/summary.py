@@ -17,12 +17,14 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from ..analysis.board import status_board
 from ..analysis.consolidate import headline, overlap_table
+from ..analysis.levels import level_status, region_table
 from ..analysis.review import OPEN, PAIR, VALUE, counts
 from ..core.files import atomic_path
 from ..core.formatting import PERCENT_DECIMALS, angka, bulat, dmy, poin, rupiah
 from ..core.model import Comparison, Consolidation, Validation
 from ..core.rules import Rules
 from ..core.texts import t
+from ..core.units import LEVELS
 from .fastsheet import Cells, Workbook
 from .problem_list import PROBLEM_COLUMNS, problem_table
 from .reproducible import fixed_datetime
@@ -138,6 +140,7 @@ def write_summary(
         if comparison is not None:
             _comparison(w, comparison, c)
         prov = _per_province(w, c)
+        _regions(w, c, validation, rules)
         _completeness(w, c)
         _overlaps(w, c)
         _review(w, c)
@@ -303,6 +306,8 @@ def _per_agency(w: _Writer, c: Consolidation) -> None:
         ("kode", "code"),
         ("kl", "text"),
         ("nama", "long"),
+        ("tingkat", "text"),
+        ("provinsi", "text"),
         ("status", "text"),
         ("tepat_waktu", "text"),
         ("terlambat_hari", "int"),
@@ -373,6 +378,7 @@ def _per_province(w: _Writer, c: Consolidation):
         ("provinsi", "text"),
         ("kegiatan", "int"),
         ("kegiatan_unik", "int"),
+        *[(f"kegiatan_{level}", "int") for level in LEVELS],
         ("kl", "int"),
         ("peserta", "int"),
     ]
@@ -380,6 +386,30 @@ def _per_province(w: _Writer, c: Consolidation):
     province = c.by_province["kode_kemendagri"] != ""  # the provinces come first; then Nasional, Luar Negeri
     elsewhere = int(c.by_province.loc[~province, "kegiatan"].sum())  # what the chart of provinces leaves out
     return name, int(province.sum()), 1, 2, elsewhere
+
+
+def _regions(w: _Writer, c: Consolidation, validation: Validation, rules: Rules) -> None:
+    """Completeness per level, then per province its regional governments and activities by level."""
+    ws = w.wb.add_worksheet(t("summary.sheets.daerah"))
+    ws.write_string(0, 0, t("summary.levels_title"), w.f["title"])
+    ws.write_string(1, 0, t("summary.levels_note"), w.f["note"])
+    counts = ["dipanggil", "melapor", "tepat_waktu", "terlambat", "nihil", "ditolak", "belum", "tanpa_panggilan"]
+    row = w.table(ws, 3, level_status(validation, rules), [("tingkat", _label("tingkat"), "text"),
+                  *[(k, _label(k), "int") for k in counts]], freeze=False)  # fmt: skip
+    ws.write_string(row + 1, 0, t("summary.regions_title"), w.f["subtitle"])
+    spec = [
+        ("kode_kemendagri", "code"),
+        ("provinsi", "text"),
+        ("rad_pe", "text"),
+        ("status_pemprov", "text"),
+        ("terlambat_pemprov", "text"),
+        ("kabkota_dipanggil", "int"),
+        ("kabkota_melapor", "int"),
+        ("kabkota_rad_pe", "int"),
+        *[(f"kegiatan_{level}", "int") for level in LEVELS],
+        ("kegiatan_unik", "int"),
+    ]
+    w.table(ws, row + 2, region_table(validation, c.by_province, rules), [(k, _label(k), kind) for k, kind in spec])
 
 
 def _completeness(w: _Writer, c: Consolidation) -> None:

@@ -30,6 +30,7 @@ from ..core.paths import located, text_templates
 from ..core.rules import Rules
 from ..core.schema import Agency, Column
 from ..core.texts import t
+from ..core.units import unit_place
 from .cell_rules import CHECK_KEY, FILL_KEY, PROVINCE_LISTS, ROW, CellRules, province_list_name, ref_name
 from .fastsheet import Cells, FastSheet
 from .reproducible import fixed_datetime
@@ -215,6 +216,8 @@ class _Builder:
         fixed = {
             "kl_kode": a.code,
             "kl_nama": a.name,
+            "tingkat": t(f"units.level_long.{a.level}"),
+            "wilayah": unit_place(a, self.rules),
             "periode": p.id,
             "periode_nama": p.title,
             # a feedback workbook's own due date, the one its Petunjuk and its letter give (for rows
@@ -476,8 +479,9 @@ def read_due(path: Path, rules: Rules) -> dt.date:
 def write_templates(
     rules: Rules, period: Period, outbox: Path, agencies: Sequence[str] = (), generated=None
 ) -> list[Path]:
-    """Write the blank template of each agency (all agencies when `agencies` is empty)."""
-    codes = list(agencies) or [a.code for a in rules.agencies]
+    """Write the blank template of each unit (when `agencies` is empty: every unit expected in
+    the period, the K/L and the regions called in)."""
+    codes = list(agencies) or [a.code for a in rules.expected(period.id)]
     day = generated or run_date()
     return [
         write_template(template_path(outbox, period, code), rules, Sheet(rules.get_agency(code), period, day))
