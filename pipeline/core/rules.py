@@ -44,8 +44,9 @@ from .schema import (
 from .texts import has, t
 
 # reference data rather than the secretariat's settings: a workspace made before the file was
-# shipped (so without a copy of its own) reads the shipped one
-SHIPPED_IF_MISSING = frozenset({"regencies.yaml"})
+# shipped (so without a copy of its own) reads the shipped one; provinces_map.json is read by
+# the map (outputs/maps.py) only, not with the rules
+SHIPPED_IF_MISSING = frozenset({"regencies.yaml", "provinces_map.json"})
 _PLACEHOLDER = re.compile(r"(^|[.@])example(\.|$)", re.IGNORECASE)  # the names RFC 2606 reserves for examples
 
 
