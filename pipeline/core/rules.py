@@ -46,8 +46,9 @@ from .texts import has, t
 from .units import place_code, region_agency
 
 # reference data rather than the secretariat's settings: a workspace made before the file was
-# shipped (so without a copy of its own) reads the shipped one
-SHIPPED_IF_MISSING = frozenset({"regencies.yaml"})
+# shipped (so without a copy of its own) reads the shipped one; provinces_map.json is read by
+# the map (outputs/maps.py) only, not with the rules
+SHIPPED_IF_MISSING = frozenset({"regencies.yaml", "provinces_map.json"})
 # files a workspace may lack: then empty (a workspace of an earlier version has no regional governments)
 OPTIONAL = frozenset({"regions.yaml"})
 _PLACEHOLDER = re.compile(r"(^|[.@])example(\.|$)", re.IGNORECASE)  # the names RFC 2606 reserves for examples
