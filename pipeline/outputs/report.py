@@ -25,6 +25,7 @@ from ..core.formatting import angka, persen, poin, rupiah, tanggal
 from ..core.paths import docx_template
 from ..core.texts import t
 from . import charts, office
+from .maps import province_map
 from .report_data import NO_REVIEW
 from .reproducible import normalise_zip
 
@@ -140,6 +141,9 @@ def _render(data: dict, template: Path | None) -> DocxTemplate:
         "grafik_capaian": charts.achievement(g["capaian"], data["tingkat"][0]),
         "grafik_provinsi": charts.provinces(g["provinsi"]),
     }
+    regions = data["daerah"]
+    if regions["ada"]:  # the map is drawn only for the chapter on the regions
+        images["grafik_peta"] = province_map(regions["peta"]["kegiatan"], set(regions["peta"]["rad_pe"]))
     context = {**data, **{k: InlineImage(tpl, io.BytesIO(v), width=Mm(150)) for k, v in images.items()}}
     try:
         tpl.render(context, environment(), autoescape=True)

@@ -82,6 +82,7 @@ def report_data(
         "grafik": _chart_data(c, validation),
         "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
         "daerah": _regions(c, validation, rules, comparison),
+        "peta_sumber": t("map.attribution"),
         **_review(c, rules, h),
     }
 
@@ -89,8 +90,16 @@ def report_data(
 COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct",
           "belum")  # fmt: skip
 NO_REVIEW = {  # keys in the data of a run made before they existed: the review's, the sample mark, the regions'
-    "daerah": {"ada": False, "tingkat": [], "provinsi": [], "belum": [], "terlambat": [], "diam_dua": [],
-               "peta": {"kegiatan": {}, "rad_pe": []}},
+    "peta_sumber": "",
+    "daerah": {
+        "ada": False,
+        "tingkat": [],
+        "provinsi": [],
+        "belum": [],
+        "terlambat": [],
+        "diam_dua": [],
+        "peta": {"kegiatan": {}, "rad_pe": []},
+    },
     "contoh": [],
     "tanda_contoh": "",
     "tinjauan": dict.fromkeys(COUNTS, 0),

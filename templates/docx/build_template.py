@@ -436,11 +436,27 @@ def build(out: Path) -> Path:
     para(doc, T["regions_intro"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
     table(
         doc,
-        [T["col_level"], T["col_called"], T["col_reported"], T["col_on_time"], T["col_late"], T["col_nil"],
-         T["col_rejected_files"], T["col_missing"]],
+        [
+            T["col_level"],
+            T["col_called"],
+            T["col_reported"],
+            T["col_on_time"],
+            T["col_late"],
+            T["col_nil"],
+            T["col_rejected_files"],
+            T["col_missing"],
+        ],
         "x in daerah.tingkat",
-        ["{{ x.tingkat }}", "{{ x.dipanggil }}", "{{ x.melapor }}", "{{ x.tepat_waktu }}", "{{ x.terlambat }}",
-         "{{ x.nihil }}", "{{ x.ditolak }}", "{{ x.belum }}"],
+        [
+            "{{ x.tingkat }}",
+            "{{ x.dipanggil }}",
+            "{{ x.melapor }}",
+            "{{ x.tepat_waktu }}",
+            "{{ x.terlambat }}",
+            "{{ x.nihil }}",
+            "{{ x.ditolak }}",
+            "{{ x.belum }}",
+        ],
         [3.4, 1.8, 1.8, 1.8, 1.8, 1.8, 1.8, 1.8],
     )
     para(doc, T["regions_named"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
@@ -448,11 +464,27 @@ def build(out: Path) -> Path:
     para(doc, T["regions_provinces"])
     table(
         doc,
-        [T["col_province"], T["col_rad_pe"], T["col_province_gov"], T["col_towns"], T["col_kl_acts"],
-         T["col_prov_acts"], T["col_town_acts"], T["col_total"]],
+        [
+            T["col_province"],
+            T["col_rad_pe"],
+            T["col_province_gov"],
+            T["col_towns"],
+            T["col_kl_acts"],
+            T["col_prov_acts"],
+            T["col_town_acts"],
+            T["col_total"],
+        ],
         "x in daerah.provinsi",
-        ["{{ x.nama }}", "{{ x.rad_pe }}", "{{ x.pemprov }}", "{{ x.kabkota }}", "{{ x.kl|angka }}",
-         "{{ x.prov|angka }}", "{{ x.kab|angka }}", "{{ x.total|angka }}"],
+        [
+            "{{ x.nama }}",
+            "{{ x.rad_pe }}",
+            "{{ x.pemprov }}",
+            "{{ x.kabkota }}",
+            "{{ x.kl|angka }}",
+            "{{ x.prov|angka }}",
+            "{{ x.kab|angka }}",
+            "{{ x.total|angka }}",
+        ],
         [3.2, 1.5, 2.8, 1.9, 1.7, 1.7, 1.7, 1.5],
     )
     para(doc, T["regions_rollup"], align=WD_ALIGN_PARAGRAPH.JUSTIFY)
