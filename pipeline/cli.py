@@ -99,6 +99,8 @@ def _rules(ctx: click.Context, outside: bool = False):
     """The rules; `outside`: the command makes something for outside (templates, feedback,
     letters, the report), so a warning is printed while the rules hold sample data."""
     rules = load_rules(ctx.obj["rules_dir"])
+    if rules.stale_regions:
+        click.echo("\n".join([t("sample.warning_regions"), *(f"- {x}" for x in rules.stale_regions)]) + "\n", err=True)
     if outside and rules.sample_data:
         click.echo("\n".join([t("sample.warning"), *(f"- {x}" for x in rules.sample_data)]) + "\n", err=True)
     return rules

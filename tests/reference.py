@@ -159,13 +159,18 @@ def _order(rules, position: dict[str, int], periods: list[str]):
         (period, file, row), r = item[0], item[1]
         code = r["kode_aksi"]
         leads = rules.action_by_code[code].action.lead
-        place = (periods.index(period), r["_agency"], file, row)
+        # §2: a province government's rows last (its roll-up of a kab/kota's event counts there)
+        province_last = rules.agency_by_code[r["_agency"]].level == "provinsi"
+        place = (periods.index(period), province_last, r["_agency"], file, row)
         # PAGE §2: "yang tercantum pertama di matriks" for leads of different actions (a cluster
         # across action codes) is read as the action earlier in the matrix, then the lead listed
         # first for that action.
         if r["_agency"] in leads:
             return (0, position[code], leads.index(r["_agency"]), *place)
         return (1, 0, 0, *place)
+
+    # PAGE §2: "baris pemerintah provinsi paling akhir" read as after the other rows of their kind
+    # (leads first still), the semester first in the year
 
     return key
 
@@ -222,6 +227,7 @@ def recount(rules, periods: list[PeriodRows], clusters: list[list[Key]]) -> Figu
                 nxt = [values[k][column] for k in alike if values[k][column] is not None]
                 once[first][column] = nxt[0] if nxt else None
     n_periods = len(rules.periods.kinds) if len(periods) > 1 else 1
+    units = {a for p in periods for a in p.states}
     actions = {fa.code: _action(fa, rules, row, values, once, kept, n_periods) for fa in rules.actions}
     levels = [_levels(rules, depth, actions, row, values) for depth in range(len(rules.catalogue.levels))]
     # PAGE §3: who counts as "tepat waktu" or "terlambat" is not said; read as the agencies whose
@@ -232,7 +238,8 @@ def recount(rules, periods: list[PeriodRows], clusters: list[list[Key]]) -> Figu
         headline=_headline(rules, periods, row, values, once, kept, late),
         actions=actions,
         levels=levels,
-        agencies={a.code: _agency(a.code, rules, row, values) for a in rules.agencies},
+        # §6, §11: the units of the period (every K/L, the regions called in or reporting)
+        agencies={a.code: _agency(a.code, rules, row, values) for a in rules.agencies if not units or a.code in units},
         provinces=_provinces(rules, row, values, once, kept),
         kept=kept,
         values=values,
@@ -394,8 +401,42 @@ def _provinces(rules, row, values, once, kept) -> dict[str, dict]:
             "kode_kemendagri": code,
             "kegiatan": len(keys),
             "kegiatan_unik": sum(1 for k in keys if kept[k]),
+            **{
+                f"kegiatan_{level}": sum(1 for k in keys if kept[k] and level_of(rules, row[k]["_agency"]) == level)
+                for level in LEVELS
+            },
             "kl": len({row[k]["_agency"] for k in keys}),
             "peserta": total(values[k]["jumlah_peserta"] for k in keys),
+        }
+    return out
+
+
+LEVELS = ("kl", "provinsi", "kabkota")  # §11
+
+
+def level_of(rules, agency: str) -> str:
+    return rules.agency_by_code[agency].level
+
+
+def level_status(rules, p: PeriodRows) -> dict[str, dict]:
+    """§11: per level, the units asked to report (every K/L, the regions the period calls in)
+    and how they reported; the regions that reported without being asked."""
+    asked = {a.code for a in rules.agencies if a.level == "kl"} | set(rules.periods.regions.get(p.period, []))
+    out = {}
+    for level in LEVELS:
+        mine = [a for a, _ in p.states.items() if level_of(rules, a) == level]
+        called = [a for a in mine if a in asked]
+        reported = [a for a in called if p.states[a] in REPORTED]
+        late = [a for a in reported if p.late.get(a)]
+        out[level] = {
+            "dipanggil": len(called),
+            "melapor": len(reported),
+            "tepat_waktu": len(reported) - len(late),
+            "terlambat": len(late),
+            "nihil": sum(1 for a in reported if p.states[a] == "nihil"),
+            "ditolak": sum(1 for a in called if p.states[a] == "rejected"),
+            "belum": sum(1 for a in called if p.states[a] == "not_received"),
+            "tanpa_panggilan": len(mine) - len(called),
         }
     return out
 
@@ -404,8 +445,9 @@ def _headline(rules, periods, row, values, once, kept, late) -> dict:
     """§3: the headline figures (Ringkasan)."""
     keys = list(row)
     c = _counts(keys, row, values, once, kept, [])
+    kl = {a.code for a in rules.agencies if a.level == "kl"}  # §3: the K/L; the regions: §11
     out = {
-        "kl_total": len(rules.agencies),
+        "kl_total": len(kl),
         "aksi_katalog": len(rules.actions),
         "aksi_dilaporkan": len({row[k]["kode_aksi"] for k in keys}),
         "duplikat_digabung": c["kegiatan"] - c["kegiatan_unik"],
@@ -413,18 +455,18 @@ def _headline(rules, periods, row, values, once, kept, late) -> dict:
     }
     del out["kl"]
     if len(periods) == 1:
-        states = periods[0].states
+        states = {a: s for a, s in periods[0].states.items() if a in kl}
         out.update(
             kl_diterima=sum(1 for s in states.values() if s in REPORTED),
             kl_nihil=sum(1 for s in states.values() if s == "nihil"),
             kl_ditolak=sum(1 for s in states.values() if s == "rejected"),
             kl_belum=sum(1 for s in states.values() if s == "not_received"),
             kl_tepat_waktu=sum(1 for a, s in states.items() if s in REPORTED and a not in late),
-            kl_terlambat=len(late),
+            kl_terlambat=len([a for a in late if a in kl]),
             baris_diterima=len(keys),
         )
     else:
         # PAGE §9: the year's agency states are not defined; only its late agencies are (late in
         # any of its periods).
-        out["kl_terlambat"] = len(late)
+        out["kl_terlambat"] = len([a for a in late if a in kl])
     return out

@@ -68,8 +68,8 @@ def _identity(label, value):
 def _without_meta(kl_nama=None):
     def change(wb):
         del wb["_meta"]
-        _identity("Kode K/L", None)(wb)
-        _identity("Nama K/L", kl_nama)(wb)
+        _identity("Kode Instansi", None)(wb)
+        _identity("Nama Instansi", kl_nama)(wb)
 
     return change
 

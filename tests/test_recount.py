@@ -368,7 +368,8 @@ def compare_figures(cmp: Compare, pub: dict, fig: Figures, rules, sheets: dict[s
         if got is None:
             cmp.missing(sheets["provinces"], name, "§7")
             continue
-        for key in ("kegiatan", "kegiatan_unik", "kl", "peserta"):
+        for key in ("kegiatan", "kegiatan_unik", "kegiatan_kl", "kegiatan_provinsi", "kegiatan_kabkota", "kl",
+                    "peserta"):  # fmt: skip
             cmp.value(f"{sheets['provinces']} {name}", key, "int", got.get(key), want[key], "§7")
 
 
@@ -639,7 +640,28 @@ def _recount_run(result, outbox: Path, rules, label: str) -> list[Difference]:
     found += cmp.found
     cmp = Compare(f"{label}: {ikhub.name}")
     compare_ikhub(cmp, ikhub, summary, fig, rows)
+    found += cmp.found
+    cmp = Compare(f"{label}: {summary.name} {t('summary.sheets.daerah')}")
+    compare_levels(cmp, wb, rows, rules)
     return found + cmp.found
+
+
+def compare_levels(cmp: Compare, wb, rows: PeriodRows, rules) -> None:
+    """§11: the Daerah sheet's table per level against the recount (a level of regions none of
+    which was called in or reported is not listed)."""
+    lab = t("summary.columns")
+    inverse = {v: k for k, v in lab.items()}
+    table = _table(wb[t("summary.sheets.daerah")], 4)  # its header on the fourth row
+    got = {r[lab["tingkat"]]: {inverse.get(k, k): v for k, v in r.items()} for r in table}
+    for level, want in ref.level_status(rules, rows).items():
+        name = t(f"units.level.{level}")
+        if level != "kl" and not (want["dipanggil"] or want["tanpa_panggilan"]):
+            continue
+        if name not in got:
+            cmp.missing(t("summary.sheets.daerah"), name, "§11")
+            continue
+        for key, value in want.items():
+            cmp.value(f"{t('summary.sheets.daerah')} {name}", key, "int", got[name].get(key), value, "§11")
 
 
 def test_the_demo_equals_the_recount(rules, period, demo_sample, tmp_path_factory):

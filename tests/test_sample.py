@@ -39,7 +39,8 @@ def test_sample_has_every_kind_of_return(rules, demo_sample):
         if p["cell"]:
             assert p["file"] in names and p["sheet"] in ("Laporan", "Identitas")
     # agencies: all but one replied
-    assert sum(1 for p in planted["problems"] if p["code"] == "not-received") == 1
+    # one K/L and one region called in
+    assert sum(1 for p in planted["problems"] if p["code"] == "not-received") == 2
 
 
 def test_planted_cells_hold_the_mistake(demo_sample):

@@ -28,7 +28,7 @@ MARK = t("sample.mark_line")
 @pytest.fixture
 def real_rules(rules_copy):
     """The shipped rules made real: the official matrix loaded, real addresses filled in."""
-    for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):
+    for name in ("catalogue.yaml", "agencies.yaml", "regions.yaml", "settings.yaml"):
         path = rules_copy / name
         text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
         path.write_text(text.replace(".example.go.id", ".go.id").replace("0000-0000", "7000-1234"), "utf-8")
@@ -49,9 +49,10 @@ def _marks(rules, period, tmp_path) -> dict:
 
 
 def test_sample_rules_mark_what_goes_out(rules, period, tmp_path):
-    # the catalogue, the focal points, the secretariat's e-mail and telephone, the signatory
-    assert len(rules.sample_data) == 5
-    assert "(021) 0000-0000" in rules.sample_data[3] and "sample: true" in rules.sample_data[4]
+    # the catalogue, the K/L's and the regions' focal points, the secretariat's e-mail and telephone, the signatory
+    assert len(rules.sample_data) == 6
+    assert "agencies.yaml" in rules.sample_data[1] and "regions.yaml" in rules.sample_data[2]
+    assert "(021) 0000-0000" in rules.sample_data[4] and "sample: true" in rules.sample_data[5]
     marks = _marks(rules, period, tmp_path)
     assert marks == {"petunjuk": MARK, "identitas": MARK, "subject": "[CONTOH] Templat Laporan RAN PE", "body": MARK}
 

@@ -80,7 +80,7 @@ def _check_template(path, rules, agency, view_settings=True):
     assert not _locked(ws, "E5") and _locked(ws, "C5") and _locked(ws, "A4")
     assert len(ws.conditional_formatting) >= len(enumerated)
     ident = {r[0]: r[1] for r in wb["Identitas"].iter_rows(values_only=True) if r[0]}
-    assert ident["Kode K/L"] == agency and ident["Periode"] == "2026-S1"
+    assert ident["Kode Instansi"] == agency and ident["Periode"] == "2026-S1"
     assert "Nihil (tidak ada kegiatan)" in ident and "Baris yang masih perlu diperbaiki" in ident
     assert str(ident["Baris yang masih perlu diperbaiki"]).startswith("=SUM(")
     assert not ws.merged_cells.ranges

@@ -6,6 +6,7 @@ across files are here. Every problem stops start-up with one message naming file
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -99,11 +100,11 @@ class Rules:
         reasons = []
         if self.catalogue.sample:
             reasons.append(t("sample.catalogue", file=self.folder / "catalogue.yaml"))
-        fake = [a.short for a in self.agencies if _PLACEHOLDER.search(a.email)]
-        if fake:
-            reasons.append(
-                t("sample.emails", n=len(fake), total=len(self.agencies), file=self.folder / "agencies.yaml")
-            )
+        for regional, name in ((False, "agencies.yaml"), (True, "regions.yaml")):
+            units = [a for a in self.agencies if a.regional == regional]
+            fake = [a.short for a in units if _PLACEHOLDER.search(a.email)]
+            if fake:
+                reasons.append(t("sample.emails", n=len(fake), total=len(units), file=self.folder / name))
         settings = self.folder / "settings.yaml"
         if _PLACEHOLDER.search(self.settings.contact_email):
             reasons.append(t("sample.contact", email=self.settings.contact_email, file=settings))
@@ -112,6 +113,25 @@ class Rules:
         if self.settings.signature.sample:
             reasons.append(t("sample.signature", file=settings))
         return reasons
+
+    @cached_property
+    def stale_regions(self) -> list[str]:
+        """The regions' action and focus codes that the catalogue no longer has (a new matrix
+        imported since their RAD PE was mapped), one warning line each: their reports go on,
+        with the actions that are left."""
+        groups = {g for fa in self.actions for g, _ in fa.path}
+        file = rules_file(self.folder, "regions.yaml")
+        return [
+            t(
+                "errors.region_stale",
+                file=file,
+                code=r.code,
+                codes=", ".join(gone),
+                left=len(self.assigned_actions(r.code)),
+            )
+            for r in self.regions.regions
+            if (gone := [c for c in r.actions if c not in self.action_by_code] + [c for c in r.foci if c not in groups])
+        ]
 
     @cached_property
     def action_by_code(self) -> dict[str, FlatAction]:
@@ -143,8 +163,10 @@ class Rules:
         return [a.code for a in self.agencies if want in {_fold(n) for n in (a.code, a.short, a.name, *a.aliases)}]
 
     def called_in(self, period_id: str) -> list[str]:
-        """The regional governments called in for a period (periods.yaml `regions`), in rules order."""
-        wanted = set(self.periods.regions.get(period_id, ()))
+        """The regional governments called in for a period (periods.yaml `regions`), in rules
+        order; for a year (its id a bare year), those called in for any of its periods."""
+        ids = [period_id] if "-" in period_id else [f"{period_id}-{kind}" for kind in self.periods.kinds]
+        wanted = {code for i in ids for code in self.periods.regions.get(i, ())}
         return [a.code for a in self.agencies if a.code in wanted]
 
     def expected(self, period_id: str) -> list[Agency]:
@@ -293,7 +315,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
     regions = models["regions.yaml"]
     rules = Rules(
         folder=folder,
-        agencies=[*models["agencies.yaml"].agencies, *_regional(regions, models, folder)],
+        agencies=models["agencies.yaml"].agencies,
         catalogue=models["catalogue.yaml"],
         fields=models["fields.yaml"],
         provinces=models["provinces.yaml"],
@@ -309,6 +331,8 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         regions=regions,
         digests=digests,
     )
+    _check_regencies(rules)  # the code list first: the regions are named and placed by it
+    rules = dataclasses.replace(rules, agencies=[*rules.agencies, *_regional(regions, models, folder)])
     _cross_check(rules)
     return rules
 
@@ -360,7 +384,6 @@ def _cross_check(rules: Rules) -> None:
     if len(codes) != 1:
         raise RanpeError(t("errors.rules_action_column", file=f / "fields.yaml", found=", ".join(codes) or "-"))
     _check_sources(rules)
-    _check_regencies(rules)
     _check_regions(rules)
     _check_checks(rules)
     _check_review(rules)
@@ -422,16 +445,12 @@ def _check_regencies(rules: Rules) -> None:
 
 
 def _check_regions(rules: Rules) -> None:
-    """The regions' actions and foci are of the catalogue, each region reports some; the
-    regions a period calls in are listed in regions.yaml."""
+    """Each region says what it reports on; the regions a period calls in are listed in
+    regions.yaml. (Codes no longer in the catalogue, after a new matrix is imported, are
+    warned of: Rules.stale_regions.)"""
     path = rules.folder / "regions.yaml"
-    groups = {g for fa in rules.actions for g, _ in fa.path}
     for i, r in enumerate(rules.regions.regions):
-        for key, codes, known in (("actions", r.actions, rules.action_by_code), ("foci", r.foci, groups)):
-            for j, code in enumerate(codes):
-                if code not in known:
-                    _invalid(path, ("regions", i, key, j), t("errors.region_unknown_action", code=code))
-        if not rules.assigned_actions(r.code):
+        if not r.actions and not r.foci:
             _invalid(path, ("regions", i), t("errors.region_no_actions", code=r.code))
     listed = {r.code for r in rules.regions.regions}
     for period, codes in rules.periods.regions.items():

@@ -192,6 +192,9 @@ def _regions(c: Consolidation, validation: Validation, rules: Rules, comparison)
     unique = c.by_province.set_index("kode_kemendagri")["kegiatan_unik"]
     by_level = {lv: regional[regional["tingkat"] == t(f"units.level.{lv}")] for lv in ("provinsi", "kabkota")}
     silent = set(comparison.silent) if comparison is not None else set()
+    marked = {
+        a.province for a in units.values() if a.level == "provinsi" and a.rad_pe and states[a.code].state in REPORTED
+    }
     return {
         "ada": bool(units),
         **{f"{k}_{lv}": int(df[k].sum()) for lv, df in by_level.items()
@@ -211,7 +214,7 @@ def _regions(c: Consolidation, validation: Validation, rules: Rules, comparison)
         ],
         "peta": {
             "kegiatan": {code: int(n) for code, n in unique.items() if code},
-            "rad_pe": sorted({a.province for a in units.values() if a.rad_pe and states[a.code].state in REPORTED}),
+            "rad_pe": sorted(marked),
         },
     }  # fmt: skip
 
