@@ -75,13 +75,16 @@ def test_planted_overlaps_found_and_merged(demo_run, demo_sample):
     found = {(frozenset({acts.at[r.a, "_agency"], acts.at[r.b, "_agency"]}), r.kind, acts.at[r.a, "kode_aksi"])
              for r in c.overlaps.itertuples()}  # fmt: skip
     assert found == {(frozenset(p["agencies"]), p["kind"], p["action"]) for p in planted}
-    dup = c.overlaps[c.overlaps["kind"] == DUPLICATE].iloc[0]
+    dups = c.overlaps[c.overlaps["kind"] == DUPLICATE]
     dropped = acts[acts["duplikat"]]
-    assert len(dropped) == 1 and dropped.index[0] in (dup["a"], dup["b"])
+    assert len(dropped) == len(dups) == 2  # the K/L's joint activity, the province's roll-up
+    assert all(i in (d.a, d.b) for i, d in zip(dropped.index, dups.sort_values("a").itertuples(), strict=True))
     lead = json.loads(demo_sample.planted_file.read_text())["overlaps"][0]
-    assert dropped.iloc[0]["peran"] == "Pendukung" or dropped.iloc[0]["_agency"] != lead["agencies"][0]
+    first = dropped[dropped["_agency"].isin(lead["agencies"])].iloc[0]
+    assert first["peran"] == "Pendukung" or first["_agency"] != lead["agencies"][0]
+    assert dropped[dropped["_agency"].str.startswith("PROV-")].shape[0] == 1  # the roll-up: the kab/kota's kept
     total, once = acts["jumlah_peserta"].sum(), acts.loc[~acts["duplikat"], "jumlah_peserta"].sum()
-    assert total - once == dropped.iloc[0]["jumlah_peserta"]
+    assert total - once == dropped["jumlah_peserta"].sum()
 
 
 def _row(agency, name, province="Jawa Timur", regency="Kota Surabaya", start=dt.date(2026, 3, 1), days=1,

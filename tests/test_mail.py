@@ -187,7 +187,7 @@ def test_cli_mail_send_lists_first(rules, period, consolidated, smtp_server, rul
             "--smtp-user", "sekber", "--no-starttls"]  # fmt: skip
     sample = CliRunner().invoke(main, [*args, "--yes"], env={"RANPE_SMTP_PASSWORD": "rahasia"})
     assert sample.exit_code == 2 and "Surat tidak dikirim" in sample.output and handler.messages == []
-    for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):  # the rules made real
+    for name in ("catalogue.yaml", "agencies.yaml", "regions.yaml", "settings.yaml"):  # the rules made real
         path = rules_copy / name
         text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
         path.write_text(text.replace(".example.go.id", ".go.id").replace("0000-0000", "7000-1234"), encoding="utf-8")

@@ -183,7 +183,7 @@ def test_the_question_before_sending_is_indonesian(produced, demo_sample, rules_
     import shutil
 
     outbox = shutil.copytree(produced[0].parent, tmp_path / "outbox")  # the drafts of the other tests stay
-    for name in ("catalogue.yaml", "agencies.yaml", "settings.yaml"):  # the rules made real
+    for name in ("catalogue.yaml", "agencies.yaml", "regions.yaml", "settings.yaml"):  # the rules made real
         path = rules_copy / name
         text = path.read_text(encoding="utf-8").replace("sample: true", "sample: false")
         path.write_text(text.replace(".example.go.id", ".go.id").replace("0000-0000", "7000-1234"), encoding="utf-8")

@@ -484,10 +484,15 @@ def compare_data(cmp: Compare, path: Path, fig: Figures, rules, periods: list[Pe
             want = fig.actions[a["kode"]]
             cmp.value(f"{ranked} {a['kode']}", "capaian", "pct", a["capaian"], want["capaian"], "§4")
     _compare_findings(cmp, data, fig, rules)
-    late = sorted(rules.agency_by_code[a].short for a in fig.late)
+    late = sorted(rules.agency_by_code[a].short for a in fig.late if not rules.agency_by_code[a].regional)
     named = sorted(x["kl"] for x in data["k"].get("terlambat", []))
     if named != late:
         cmp.add("k.terlambat", "agencies named late", named, late, "§3" if len(periods) == 1 else "§9")
+    if len(periods) == 1:  # §11: a region's lateness is told in its chapter
+        late = sorted(rules.agency_by_code[a].short for a in fig.late if rules.agency_by_code[a].regional)
+        named = sorted(x["nama"] for x in data.get("daerah", {}).get("terlambat", []))
+        if named != late:
+            cmp.add("daerah.terlambat", "regions named late", named, late, "§11")
     if len(periods) > 1:  # §9: every semester's excluded values are still stated in the year's report
         fields = {c.key: c.label for c in rules.fields.columns}
         want = sorted(
@@ -649,7 +654,7 @@ def _recount_run(result, outbox: Path, rules, label: str) -> list[Difference]:
 def compare_levels(cmp: Compare, wb, rows: PeriodRows, rules) -> None:
     """§11: the Daerah sheet's table per level against the recount (a level of regions none of
     which was called in or reported is not listed)."""
-    lab = t("summary.columns")
+    lab = t("summary.level_columns")
     inverse = {v: k for k, v in lab.items()}
     table = _table(wb[t("summary.sheets.daerah")], 4)  # its header on the fourth row
     got = {r[lab["tingkat"]]: {inverse.get(k, k): v for k, v in r.items()} for r in table}
@@ -900,11 +905,11 @@ def _validation(rules, rows, problems) -> Validation:
     accepted = pd.DataFrame(rows, columns=COLUMNS)
     accepted = accepted.astype({"jumlah_peserta": "Int64", "no": "Int64", "target": float, "realisasi": float,
                                 "anggaran": float, "realisasi_anggaran": float})  # fmt: skip
-    agencies = {a.code: AgencyStatus("not_received") for a in rules.agencies}
+    agencies = {a.code: AgencyStatus("not_received", level=a.level) for a in rules.agencies}
     files = []
     for code in dict.fromkeys(r["_agency"] for r in rows):
         mine = [r for r in rows if r["_agency"] == code]
-        agencies[code] = AgencyStatus("accepted", [mine[0]["_file"]], accepted=len(mine))
+        agencies[code] = AgencyStatus("accepted", [mine[0]["_file"]], accepted=len(mine), level=agencies[code].level)
         files.append(FileCount(mine[0]["_file"], code, "0" * 64, "used", len(mine), len(mine)))
     return Validation(parse_period("2026-S1", rules), [], problems, accepted, files, agencies=agencies)
 

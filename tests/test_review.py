@@ -139,17 +139,19 @@ def test_a_pair_that_is_not_a_duplicate_is_no_longer_merged(inbox, rules, period
     pair = _duplicate(first)
     before = _summary_pairs(out)  # open pairs: on Irisan, decided in the review workbook, not twice in the summary
     assert (
-        not before["Tinjauan"] and set(before["Irisan"].values()) == {"belum diputuskan"} and len(before["Irisan"]) == 2
-    )
+        not before["Tinjauan"] and set(before["Irisan"].values()) == {"belum diputuskan"} and len(before["Irisan"]) == 3
+    )  # the K/L's duplicate, the province's roll-up, the overlapping work
     h1 = headline(first.consolidation, first.validation)
-    merged = first.consolidation.activities[first.consolidation.activities["duplikat"]]
-    assert len(merged) == 1
+    acts = first.consolidation.activities
+    members = first.consolidation.overlaps.set_index("item").loc[pair["item"], ["a", "b"]].tolist()
+    merged = acts[acts["duplikat"] & acts.index.isin(members)]  # the pair's row merged into the other
+    assert len(merged) == 1 and h1["duplikat_digabung"] == 2
     _decide(_review_file(out), pair["item"], "bukan duplikat", "Dua pelatihan terpisah")
     second = _run(inbox, out, rules, period)
     h2 = headline(second.consolidation, second.validation)
     assert h2["kegiatan_unik"] == h1["kegiatan_unik"] + 1
     assert h2["peserta_unik"] == h1["peserta_unik"] + merged["jumlah_peserta"].iloc[0]
-    assert h2["peserta"] == h1["peserta"] and h2["duplikat_digabung"] == 0
+    assert h2["peserta"] == h1["peserta"] and h2["duplikat_digabung"] == 1
     assert pair["item"] not in set(second.consolidation.overlaps["item"])  # left Irisan
     assert _duplicate(second)["decision"] == "distinct"  # still on the review list, decided
     # overlapping work declared no duplicate stays on Irisan, for coordination

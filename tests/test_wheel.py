@@ -63,7 +63,7 @@ def test_the_wheel_runs_in_a_workspace_of_its_own(tmp_path):
     assert "ranpe review --period 2026-S1" in review_guide
     templates = _run([bin_ / "ranpe", "templates", "--period", "2026-S1"], cwd=work, env=env)
     assert "CONTOH" in templates.stderr  # the shipped rules are sample data, and it says so
-    assert len(list((work / "outbox" / "2026-S1" / "templates").glob("*.xlsx"))) == 33
+    assert len(list((work / "outbox" / "2026-S1" / "templates").glob("*.xlsx"))) == 39  # 33 K/L, 6 regions
     missing = _run([bin_ / "ranpe", "report", "--period", "2026-S2"], cwd=work, env=env, ok=(2,))
     assert "ranpe consolidate --period 2026-S2" in missing.stderr  # not consolidated yet: the command that does it
     printed = [outside, init, copy, demo, templates, missing]

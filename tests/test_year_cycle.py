@@ -26,6 +26,7 @@ from pipeline.core.model import REPORTED, STATES
 from pipeline.core.periods import parse_period
 from pipeline.core.rules import load_rules
 from pipeline.core.texts import t
+from pipeline.core.units import LEVELS
 from pipeline.demo.sample import build_sample
 from pipeline.outputs.feedback import read_problem_list
 
@@ -179,13 +180,22 @@ def _expect_states(ws: Path, period: str, as_json: dict, console: str, board: st
     """One definition of an agency's state: the board, the console, --json, Ringkasan, Per KL
     and the report's data all say the same."""
     states = {code: a["state"] for code, a in as_json["agencies"].items()}
+    level = {code: a["level"] for code, a in as_json["agencies"].items()}
     short = {a.code: a.short for a in rules.agencies}
-    counts = {s: list(states.values()).count(s) for s in STATES}
-    named = [t("status_board.state_count", n=n, state=t(f"status.{s}")) for s, n in counts.items() if n]
-    line = t("status_board.states", total=len(states), states="; ".join(named))
+    lines = []
+    for lv in LEVELS:  # a line per level: the K/L, then the regions called in or reporting
+        mine = [s for c, s in states.items() if level[c] == lv]
+        n = {s: mine.count(s) for s in STATES}
+        named = [t("status_board.state_count", n=k, state=t(f"status.{s}")) for s, k in n.items() if k]
+        if mine or lv == "kl":
+            lines.append(
+                t("status_board.states", total=len(mine), states="; ".join(named), level=t(f"units.counted.{lv}"))
+            )
+    kl = {c: s for c, s in states.items() if level[c] == "kl"}  # the headline figures count the K/L
+    counts = {s: list(kl.values()).count(s) for s in STATES}
     width = max(len(x) for x in short.values())
     for text in (console, board):
-        assert line in text.splitlines()
+        assert all(line in text.splitlines() for line in lines)
         for code, state in states.items():
             row = next(x for x in text.splitlines() if x.startswith(f"{short[code]:<{width}} "))
             assert row[width + 1 : width + 25].rstrip() == t(f"status.{state}"), (code, row)
@@ -210,8 +220,8 @@ def _expect_states(ws: Path, period: str, as_json: dict, console: str, board: st
         counts["nihil"],
     )
     assert h["kl_diterima"] == sum(counts[s] for s in REPORTED)
-    assert sorted(data["k"]["belum"]) == sorted(short[c] for c, s in states.items() if s == "not_received")
-    assert sorted(data["k"]["ditolak"]) == sorted(short[c] for c, s in states.items() if s == "rejected")
+    assert sorted(data["k"]["belum"]) == sorted(short[c] for c, s in kl.items() if s == "not_received")
+    assert sorted(data["k"]["ditolak"]) == sorted(short[c] for c, s in kl.items() if s == "rejected")
 
 
 def test_one_state_per_agency_everywhere(year):
@@ -245,7 +255,7 @@ def test_the_console_shows_mistakes_first_and_sums_up_the_rest(year):
     assert not [x for x in examples if "belum diterima" in x or "tidak memiliki kegiatan" in x]
     counted = lines[at[2] + 1 :]
     silent = sum(a["state"] == "not_received" for a in year.s2_json["agencies"].values())
-    assert any(x.startswith(f"  {silent} K/L belum diterima laporannya (") for x in counted), counted
+    assert any(x.startswith(f"  {silent} instansi belum diterima laporannya (") for x in counted), counted
     assert len([x for x in counted if "sudah diolah pada periode 2026-S1" in x]) == 1
 
 

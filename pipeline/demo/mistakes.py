@@ -275,9 +275,9 @@ class Planter:
         raise RuntimeError("no agency to plant a missing action")
 
     def _plant_outlier(self) -> None:
-        """Participants far above every other row of the action with the most rows."""
+        """Participants far above every other row of the action with the most rows of the K/L."""
         counts: dict[str, int] = {}
-        for rows in self.rows.values():
+        for rows in (rows for code, rows in self.rows.items() if not self.rules.get_agency(code).regional):
             for r in rows:
                 counts[r["kode_aksi"]] = counts.get(r["kode_aksi"], 0) + 1
         busiest = max(sorted(counts), key=lambda c: counts[c])

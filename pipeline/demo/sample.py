@@ -101,13 +101,13 @@ def build_sample(rules: Rules, period: Period, out: Path, seed: int = 2026) -> S
         rows_by_agency[code] = rows
     # the regions' rows from a random source of their own: the K/L's sample stays as it was
     n = _regional_rows(rules, Filler(rules, random.Random(seed + 1), period), regions, rows_by_agency, n)
-    region_roles = _region_roles(regions)
-    if "rollup" in region_roles:
-        plant_rollup(rows_by_agency, *region_roles["rollup"], sample.overlaps)
     reporters = [
         c for c in agencies if c not in (roles["silent"], roles["wrong_period"], roles["nihil"], roles["not_workbook"])
     ]
     plant_joint_activity(rules, rows_by_agency, reporters, sample.overlaps)
+    region_roles = _region_roles(regions)
+    if "rollup" in region_roles:
+        plant_rollup(rows_by_agency, *region_roles["rollup"], sample.overlaps)
     planter = Planter(rules, rng, filler, rows_by_agency, [c for c in reporters if c not in roles.values()])
     planter.plant_all()
 

@@ -393,9 +393,8 @@ def _regions(w: _Writer, c: Consolidation, validation: Validation, rules: Rules)
     ws = w.wb.add_worksheet(t("summary.sheets.daerah"))
     ws.write_string(0, 0, t("summary.levels_title"), w.f["title"])
     ws.write_string(1, 0, t("summary.levels_note"), w.f["note"])
-    counts = ["dipanggil", "melapor", "tepat_waktu", "terlambat", "nihil", "ditolak", "belum", "tanpa_panggilan"]
-    row = w.table(ws, 3, level_status(validation, rules), [("tingkat", _label("tingkat"), "text"),
-                  *[(k, _label(k), "int") for k in counts]], freeze=False)  # fmt: skip
+    cols = [(k, label, "text" if k == "tingkat" else "int") for k, label in t("summary.level_columns").items()]
+    row = w.table(ws, 3, level_status(validation, rules), cols, freeze=False)
     ws.write_string(row + 1, 0, t("summary.regions_title"), w.f["subtitle"])
     spec = [
         ("kode_kemendagri", "code"),

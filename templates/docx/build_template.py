@@ -444,7 +444,7 @@ def build(out: Path) -> Path:
             T["col_late"],
             T["col_nil"],
             T["col_rejected_files"],
-            T["col_missing"],
+            T["col_not_sent"],
         ],
         "x in daerah.tingkat",
         [
