@@ -43,7 +43,7 @@ def summary_lines(validation: Validation, rules: Rules) -> list[str]:
     for code, st in by_level:
         if len(levels) > 1 and st.level != heading:
             heading = st.level
-            lines.append(f"-- {t(f'units.level_long.{heading}')} --")
+            lines.append(f"-- {t(f'units.level.{heading}')} --")
         row = {
             "w": width,
             "agency": rules.agency_by_code[code].short,

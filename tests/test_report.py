@@ -26,7 +26,8 @@ TEMPLATE = docx_template()
 HEADINGS = ["KATA PENGANTAR", "RINGKASAN EKSEKUTIF", "BAB I PENDAHULUAN", "A. Latar Belakang", "B. Dasar Hukum",
             "C. Maksud dan Tujuan", "D. Ruang Lingkup", "E. Metode", "BAB II PELAKSANAAN RAN PE PER PILAR",
             "A. Pelaksanaan Kegiatan", "B. Pencapaian Target", "C. Hambatan dan Penyelesaian",
-            "D. Rencana Tindak Lanjut", "Perkembangan Dibandingkan Periode Sebelumnya", "BAB III KOORDINASI ANTAR-K/L",
+            "D. Rencana Tindak Lanjut", "Perkembangan Dibandingkan Periode Sebelumnya",
+            "BAB III KOORDINASI ANTARINSTANSI",
             "BAB IV PELAKSANAAN RAN PE DI DAERAH", "BAB V KELENGKAPAN DAN KUALITAS PELAPORAN", "BAB VI PENUTUP",
             "A. Kesimpulan", "B. Rekomendasi",
             "LAMPIRAN A. CAPAIAN PER AKSI", "LAMPIRAN B. KELENGKAPAN LAPORAN PER K/L"]  # fmt: skip

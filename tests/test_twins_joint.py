@@ -131,7 +131,7 @@ def test_a_participant_count_far_above_the_agencys_earlier_periods_is_flagged(ru
     result = _run(tmp_path / "s2", out, rules, s2)
     found = [p for p in result.validation.problems if p.code == "participants-far-above"]
     assert [p.detail for p in found] == [
-        "5 kali jumlah terbanyak yang dilaporkan K/L ini untuk aksi ini pada periode sebelumnya (120)"
+        "5 kali jumlah terbanyak yang dilaporkan instansi ini untuk aksi ini pada periode sebelumnya (120)"
     ]
     assert list(_items(result, code="participants-far-above")["value"]) == [1200]
 

@@ -592,12 +592,13 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
              ("partner_named", "partner"), ("rollup", "rollup"))  # fmt: skip
     for flag, key in (f for f in flags if f[0] in p):  # a period stored before roll-ups has no such column
         reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
-    kinds = {k: t(f"consolidate.kind.{k}") for k in p["kind"].unique()}
-    advice = {k: t(f"consolidate.advice.{k}") for k in p["kind"].unique()}
+    kind = p["kind"].where(~p["rollup"].fillna(False).astype(bool), "rollup") if "rollup" in p else p["kind"]
+    kinds = {k: t(f"consolidate.kind.{k}") for k in kind.unique()}
+    advice = {k: t(f"consolidate.advice.{k}") for k in kind.unique()}
     cluster = p["cluster"].astype("Int64").where(p["cluster"] > 0)  # the merged group, counted once
     out = pd.DataFrame(
-        {"jenis": p["kind"].map(kinds), "klaster": cluster, "skor": p["score"], "alasan": reasons,
-         "saran": p["kind"].map(advice), "item": p["item"]}
+        {"jenis": kind.map(kinds), "klaster": cluster, "skor": p["score"], "alasan": reasons,
+         "saran": kind.map(advice), "item": p["item"]}
     )  # fmt: skip
     a = acts.loc[p["a"].to_numpy(), cols].reset_index(drop=True).add_prefix("a_")
     b = acts.loc[p["b"].to_numpy(), cols].reset_index(drop=True).add_prefix("b_")

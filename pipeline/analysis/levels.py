@@ -63,7 +63,9 @@ def region_table(validation: Validation, by_province: pd.DataFrame, rules: Rules
                 "status_pemprov": t(f"status.{state.state}") if state else "-",
                 "terlambat_pemprov": bool(state and state.late),
                 "kabkota_dipanggil": sum(a.code in expected for a in towns),
-                "kabkota_melapor": sum(validation.agencies[a.code].state in REPORTED for a in towns),
+                "kabkota_melapor": sum(
+                    a.code in expected and validation.agencies[a.code].state in REPORTED for a in towns
+                ),  # of those called in
                 "kabkota_rad_pe": sum(a.rad_pe for a in towns),
             }
         )

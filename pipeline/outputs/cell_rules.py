@@ -41,9 +41,9 @@ PROVINCE_LISTS = ref_name("regencies") + "_provinsi"  # province name -> the def
 class CellRules:
     """The rules of the Laporan sheet's cells; `col` maps a column key to its 0-based column."""
 
-    def __init__(self, rules: Rules, col: dict[str, int]) -> None:
+    def __init__(self, rules: Rules, col: dict[str, int], columns: list[Column] | None = None) -> None:
         self.rules, self.col = rules, col
-        self.columns = rules.fields.columns
+        self.columns = columns if columns is not None else rules.fields.columns
 
     # ---- formulas ------------------------------------------------------------------
     def cell(self, key: str, r: int | None, absolute_col: bool = False) -> str:

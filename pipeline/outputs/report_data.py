@@ -19,6 +19,7 @@ from ..core.model import REPORTED, Consolidation, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
+from ..core.units import LEVELS
 
 TOP_OBSTACLES = 5
 MAX_TEXTS_PER_ACTION = 8  # distinct obstacle/solution texts shown per action; the rest: the workbook
@@ -186,12 +187,14 @@ def _regions(c: Consolidation, validation: Validation, rules: Rules, comparison)
     they reported, who did not, per province what each level did, and the map's figures."""
     levels = level_status(validation, rules)
     regional = levels[levels["tingkat"] != t("units.level.kl")]
-    units = {a.code: a for a in rules.units(validation.agencies) if a.regional}
+    ordered = sorted((a for a in rules.units(validation.agencies) if a.regional), key=lambda a: LEVELS.index(a.level))
+    units = {a.code: a for a in ordered}  # the provinces first, then the kab/kota
     states = validation.agencies
     table = region_table(validation, c.by_province, rules)
     unique = c.by_province.set_index("kode_kemendagri")["kegiatan_unik"]
     by_level = {lv: regional[regional["tingkat"] == t(f"units.level.{lv}")] for lv in ("provinsi", "kabkota")}
     silent = set(comparison.silent) if comparison is not None else set()
+    called = set(rules.called_in(validation.period.id))
     marked = {
         a.province for a in units.values() if a.level == "provinsi" and a.rad_pe and states[a.code].state in REPORTED
     }
@@ -205,7 +208,8 @@ def _regions(c: Consolidation, validation: Validation, rules: Rules, comparison)
         "terlambat": [{"nama": a.short, "hari": states[code].days_late} for code, a in units.items()
                       if states[code].late],
         "diam_dua": [a.short for code, a in units.items() if code in silent],
-        "rad_pe": sum(a.rad_pe for a in units.values()),
+        "rad_pe": sum(a.rad_pe for a in units.values() if a.code in called),
+        "tanpa_panggilan": [a.short for code, a in units.items() if code not in called],
         "provinsi": [
             {"nama": r.provinsi, "rad_pe": r.rad_pe or "-", "pemprov": r.status_pemprov,
              "kabkota": f"{r.kabkota_melapor}/{r.kabkota_dipanggil}", "kl": int(r.kegiatan_kl),
@@ -367,6 +371,8 @@ def _main_obstacles(acts: pd.DataFrame) -> dict:
 def _overlaps(c: Consolidation) -> list[dict]:
     acts = c.activities
     pairs = c.overlaps.assign(dup=c.overlaps["kind"] == DUPLICATE)
+    if "rollup" in pairs:  # a province's roll-up of its kab/kota's event, told as such
+        pairs["kind"] = pairs["kind"].where(~pairs["rollup"].fillna(False).astype(bool), "rollup")
     top = pairs.sort_values(["dup", "score"], ascending=[False, False], kind="stable").head(MAX_OVERLAPS)
     out = []
     for r in top.itertuples():

@@ -145,8 +145,10 @@ def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) ->
     ws.write_string(0, 0, t("review.title", period_title=validation.period.title), f["title"])
     row = 2
     share = f"{rules.review.provisional_share:.0%}"
+    p = validation.period
+    command = t("review.command_year" if p.kind == "Y" else "review.command_period", period=p.id)
     for line in t("review.guide"):
-        ws.merge_range(row, 0, row, 4, line.format(share=share, period=validation.period.id), f["wrap"])
+        ws.merge_range(row, 0, row, 4, line.format(share=share, period=p.id, command=command), f["wrap"])
         ws.set_row(row, 30)
         row += 1
     row += 1

@@ -71,6 +71,18 @@ class Sheet:
     source: str = ""  # the returned file a feedback workbook re-issues, kept in _meta for its e-mail
 
 
+def _unit_columns(rules: Rules, unit: Agency) -> list[Column]:
+    """The columns of a unit's sheet: a region's province may be left empty, read as its own
+    (intake/normalise.py own_region), and its hint says so."""
+    if not unit.regional:
+        return rules.fields.columns
+    own = {"required": False}
+    return [
+        c.model_copy(update={**own, "hint": f"{c.hint} {t('units.own_region_hint')}"}) if c.source == "provinces" else c
+        for c in rules.fields.columns
+    ]
+
+
 @functools.cache  # read once per process (a feedback run builds many workbooks); never mutated
 def load_style() -> dict:
     return yaml.safe_load((located("templates/xlsx/style.yaml")).read_text(encoding="utf-8"))
@@ -106,11 +118,11 @@ class _Builder:
     def __init__(self, wb: xlsxwriter.Workbook, rules: Rules, sheet: Sheet, before) -> None:
         self.wb, self.rules, self.s, self.before = wb, rules, sheet, before
         self.style = load_style()
-        self.columns = rules.fields.columns
+        self.columns = _unit_columns(rules, sheet.agency)
         self.col = {c.key: i for i, c in enumerate(self.columns)}
         self.col[FILL_KEY] = len(self.columns)
         self.col[CHECK_KEY] = len(self.columns) + 1
-        self.x = CellRules(rules, self.col)
+        self.x = CellRules(rules, self.col, self.columns)
         self.assigned = rules.assigned_actions(sheet.agency.code)
         self.rows = list(sheet.rows) if sheet.rows is not None else self._assigned_rows()
         self.last_row = FIRST_DATA_ROW + len(self.rows) + rules.settings.open_rows - 1

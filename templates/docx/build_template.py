@@ -285,7 +285,14 @@ def build(out: Path) -> Path:
 
     # executive summary
     doc.add_heading(T["h_summary"], 1)
-    for key in ("summary_intro", "summary_agencies", "summary_agencies_named", "summary_activities", "summary_budget"):
+    for key in (
+        "summary_intro",
+        "summary_agencies",
+        "summary_agencies_named",
+        "summary_regions",
+        "summary_activities",
+        "summary_budget",
+    ):
         para(doc, T[key])
     para(doc, T["summary_pillars"])
     bullets(doc, "p in pilar", T["summary_pillar_item"])
