@@ -114,7 +114,7 @@ def test_the_report_reads_whole_counts_for_a_pillar_nobody_reported_on(decided):
     _, out, _, _ = decided
     texts = _docx_texts(out / "2026-S1" / "laporan_2026-S1.docx")
     assert _leaks(texts) == []
-    assert any("dilaporkan 0 kegiatan oleh 0 K/L untuk 0 dari 1 aksi" in x for x in texts)
+    assert any("dilaporkan 0 kegiatan oleh 0 instansi untuk 0 dari 1 aksi" in x for x in texts)
     assert any(re.search(r"dilaporkan [\d.]+ kegiatan oleh \d+ K/L", x) for x in texts)
     data = json.loads((out / "2026-S1" / "data_laporan_2026-S1.json").read_text(encoding="utf-8"))
     empty = data["pilar"][-1]
