@@ -28,6 +28,7 @@ RANK = {DUPLICATE: 2, JOINT: 1, OVERLAP: 0}  # which kind of pair an activity's 
 COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group",
            "partner_named"]  # fmt: skip
 BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however many there are
+THREADED = 200  # distinct names in a block from which cdist runs on every core
 
 
 def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -51,21 +52,27 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs (a < b) of rows of different agencies that any blocking rule puts together,
     each once, with their name similarity. A rule without a date window compares its blocks
-    whole (rapidfuzz's cdist); the pairs of the windowed rules that no such block holds
-    are compared pair by pair (cpdist)."""
+    whole (rapidfuzz's cdist on the block's distinct names); the pairs of the windowed rules
+    that no such block holds are compared pair by pair (cpdist), each distinct pair of names
+    once: agencies reporting alike activities repeat a few hundred names thousands of times."""
     n = len(df)
     agency = pd.factorize(df["_agency"])[0]
     day = (pd.to_datetime(df["tanggal_mulai"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
     scorer = getattr(fuzz, rules.overlap.scorer)
+    word, distinct = pd.factorize(names)  # each row's name as the number of its distinct name
+    distinct = np.asarray(distinct, dtype=object)
     whole = [r for r in rules.overlap.blocking if r.within_days is None]
     codes = [_group_codes(df, r.by, rules) for r in whole]
     parts, windowed = [], []
     for k in range(len(whole)):
         for idx in _blocks(codes[k], agency):
-            sim = cdist(names[idx], names[idx], scorer=scorer, workers=-1)
             i, j = np.triu_indices(len(idx), k=1)
             keep = (agency[idx[i]] != agency[idx[j]]) & ~_held(codes[:k], idx[i], idx[j])
-            parts.append((idx[i[keep]], idx[j[keep]], sim[i[keep], j[keep]]))
+            i, j = i[keep], j[keep]
+            used, at = np.unique(word[idx], return_inverse=True)  # the block's distinct names
+            threads = -1 if len(used) > THREADED else 1  # a thread pool costs more than a small block's work
+            sim = cdist(distinct[used], distinct[used], scorer=scorer, workers=threads)
+            parts.append((idx[i], idx[j], sim[at[i], at[j]]))
     for rule in rules.overlap.blocking:
         if rule.within_days is not None:
             blocks = _blocks(_group_codes(df, rule.by, rules), agency)
@@ -76,12 +83,21 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
         keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
         key = _distinct(np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
         a, b = key // n, key % n
-        sims = [cpdist(names[a[k : k + BATCH]], names[b[k : k + BATCH]], scorer=scorer, workers=-1)
-                for k in range(0, len(a), BATCH)]  # fmt: skip
-        parts.append((a, b, np.concatenate(sims) if sims else np.zeros(0)))
+        parts.append((a, b, _similarity(word[a], word[b], distinct, scorer)))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     return tuple(np.concatenate([p[x] for p in parts]) for x in range(3))
+
+
+def _similarity(x: np.ndarray, y: np.ndarray, distinct: np.ndarray, scorer) -> np.ndarray:
+    """The scorer of the names numbered `x` and `y` (into `distinct`), pair by pair, each
+    distinct (x, y) once."""
+    m = len(distinct)
+    pair, back = _distinct_inverse(x.astype(np.int64) * m + y)
+    a, b = pair // m, pair % m
+    sims = [cpdist(distinct[a[k : k + BATCH]], distinct[b[k : k + BATCH]], scorer=scorer, workers=-1)
+            for k in range(0, len(a), BATCH)]  # fmt: skip
+    return np.concatenate(sims)[back] if sims else np.zeros(0, dtype=np.float32)
 
 
 def _distinct(keys: np.ndarray) -> np.ndarray:
@@ -89,6 +105,16 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
     millions of large integers)."""
     keys = np.sort(keys)
     return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+
+
+def _distinct_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_distinct(keys) and, for each key, its position among them."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    new = np.r_[True, ranked[1:] != ranked[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    back = np.empty(len(keys), dtype=np.int64)
+    back[order] = np.cumsum(new) - 1
+    return ranked[new], back
 
 
 def _group_codes(df: pd.DataFrame, by: list[str], rules: Rules) -> np.ndarray:
