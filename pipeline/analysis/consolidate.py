@@ -59,7 +59,7 @@ def consolidate(
         asked = ((pair_list["decision"] != "") | (pair_list["previous"] != "")).to_numpy()
         listed = ~rejected & (strong | merged | asked)
         pairs = pairs.assign(cluster=np.where(same, cluster[a], 0), item=pair_list["item"].to_numpy())
-        pair_list = pair_list[listed | rejected]
+        pair_list = review.pair_sides(acts, pair_list[listed | rejected])
         pairs = pairs[listed].reset_index(drop=True)
     with stage(watch, "consolidate"):
         values = review.states(review.value_items(validation, rules), decisions, check_content)
