@@ -1,13 +1,16 @@
 """xlsxwriter, faster where our workbooks are large.
 
-Three shortcuts, the first two producing what xlsxwriter itself would write:
+Four shortcuts, the first three producing what xlsxwriter itself would write:
 - formulas using only functions Excel 2007 knew skip xlsxwriter's "future function"
   rewriting (about 30 regexes per formula);
 - `write_block` takes whole columns and makes their cells' XML a column at a time with
   array operations, instead of one library call per cell when writing and another when
   the sheet is saved (about 4 µs a cell, most of a large workbook's time). Values are
   mapped once per distinct value; strings go to the workbook's shared string table as
-  with `write_string`;
+  with `write_string`. Each row is then one join of its cells' pieces on its reference;
+- the shared strings that need no escaping (nearly all) are written many at a time
+  instead of through four regular expressions each (a summary of 500,000 distinct
+  strings: 1 s against 3.4 s);
 - the parts are compressed at zlib level 1 instead of 6: a quarter of the time, files about
   a third larger (a summary workbook of 100,000 activities and 280,000 pairs: 4 s against
   16 s). Any zip reader opens them the same.
@@ -26,8 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.packager
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, re_dynamic_function
 
@@ -59,6 +64,7 @@ class _Column:
     col: int
     body: np.ndarray  # object: each cell's XML after its style attribute, None where there is no cell
     formats: Format | np.ndarray | None
+    present: np.ndarray  # bool: where there is a cell
 
 
 @dataclass
@@ -116,7 +122,7 @@ class FastSheet(Worksheet):
             blank = pd.isna(body) & pd.notna(formats)
             body[blank] = "/>"
             formats = np.where(pd.isna(formats), self._column_format(col), formats)
-        return _Column(col, body, formats)
+        return _Column(col, body, formats, pd.notna(body))
 
     def _values(self, values: pd.Series, kind: str) -> np.ndarray:
         if kind == "value":  # each value as its type
@@ -192,17 +198,34 @@ class FastSheet(Worksheet):
             self.dim_rowmin, self.dim_rowmax = first, last
 
     def _write_block(self, b: _Block) -> None:
-        parts = [(c, f'<c r="{xl_col_to_name(c.col)}', _styles(c.formats)) for c in b.columns]
+        heads = [f'<c r="{xl_col_to_name(c.col)}' for c in b.columns]
+        styles = [_styles(c.formats) for c in b.columns]  # numbered as the sheets are saved, as xlsxwriter does
         for lo in range(0, b.length, _CHUNK):
             hi = min(lo + _CHUNK, b.length)
             refs = np.arange(b.row + lo + 1, b.row + hi + 1).astype(str).astype(object)
-            cells = np.full(hi - lo, "", dtype=object)
-            for c, head, style in parts:
-                body = c.body[lo:hi]
-                at = np.flatnonzero(pd.notna(body))
-                cells[at] += head + refs[at] + (style if isinstance(style, str) else style[lo:hi][at]) + body[at]
-            at = np.flatnonzero(cells != "")
-            self.fh.write("".join(('<row r="' + refs[at] + '">' + cells[at] + "</row>").tolist()))
+            present = np.array([c.present[lo:hi] for c in b.columns]).T  # row x column
+            bits = np.ascontiguousarray(np.packbits(present, axis=1))
+            which, patterns = pd.factorize(bits.view(f"S{bits.shape[1]}").ravel())  # the rows alike in their cells
+            rows = np.full(hi - lo, "", dtype=object)
+            for k in range(len(patterns)):
+                here = np.flatnonzero(which == k)
+                cols = np.flatnonzero(present[here[0]]).tolist()
+                if cols:
+                    rows[here] = _rows(b, cols, here + lo, refs[here], heads, styles)
+            self.fh.write("".join(rows.tolist()))
+
+
+def _rows(b: _Block, cols: list[int], at: np.ndarray, refs: np.ndarray, heads: list[str], styles: list) -> list[str]:
+    """The XML of the rows `at` of a block, which have cells in its columns `cols` only: each
+    row one join on its reference, '<row r="' R '"><c r="A' R tail ... R tail, a cell's tail
+    being its style, its body and the start of the next cell (or the row's end)."""
+    tails = []
+    for c, following in zip(cols, [*cols[1:], None], strict=True):
+        style = styles[c] if isinstance(styles[c], str) else styles[c][at]
+        end = heads[following] if following is not None else "</row>"
+        tails.append((style + b.columns[c].body[at] + end).tolist())
+    start = ('<row r="', '">' + heads[cols[0]])
+    return [r.join((*start, *t)) for r, *t in zip(refs.tolist(), *tails, strict=True)]
 
 
 def _styles(formats: Format | np.ndarray | None) -> str | np.ndarray:
@@ -245,18 +268,46 @@ def _result(value) -> tuple[str, str]:
     return (' t="str"' if isinstance(value, str) and value else ""), str(value)
 
 
+class _SharedStrings(SharedStrings):
+    """xlsxwriter's shared strings part, the strings that need no escaping (nearly all)
+    written many at a time instead of through four regular expressions each."""
+
+    def _write_sst_strings(self) -> None:
+        plain: list[str] = []
+        for string in self.string_table.string_array:
+            if _ESCAPED.search(string) is None:
+                plain.append(string)
+                continue
+            self._write_plain(plain)
+            self._write_si(string)
+        self._write_plain(plain)
+
+    def _write_plain(self, plain: list[str]) -> None:
+        if plain:
+            self.fh.write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
+            plain.clear()
+
+
+# what xlsxwriter's _write_si changes or marks: control characters and their escapes, XML's
+# special characters, whitespace at either end (xml:space), rich strings
+_ESCAPED = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
 class Workbook(xlsxwriter.Workbook):
     """An xlsxwriter workbook whose worksheets are FastSheets."""
 
     worksheet_class = FastSheet
 
     def _store_workbook(self) -> None:
-        """xlsxwriter's own, with its zip file made at COMPRESSION (it offers no option)."""
+        """xlsxwriter's own, with its zip file made at COMPRESSION (it offers no option) and
+        its shared strings written by _SharedStrings."""
         xlsxwriter.workbook.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=COMPRESSION)
+        xlsxwriter.packager.SharedStrings = _SharedStrings
         try:
             super()._store_workbook()
         finally:
             xlsxwriter.workbook.ZipFile = zipfile.ZipFile
+            xlsxwriter.packager.SharedStrings = SharedStrings
 
 
 COMPRESSION = 1  # zlib level of the large workbooks' parts
