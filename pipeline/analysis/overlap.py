@@ -29,6 +29,7 @@ COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_
            "partner_named"]  # fmt: skip
 BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however many there are
 THREADED = 200  # distinct names in a block from which cdist runs on every core
+DENSE = 20_000_000  # pairs of distinct names marked in a table (of as many bytes) rather than sorted
 
 
 def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -55,7 +56,6 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
     whole (rapidfuzz's cdist on the block's distinct names); the pairs of the windowed rules
     that no such block holds are compared pair by pair (cpdist), each distinct pair of names
     once: agencies reporting alike activities repeat a few hundred names thousands of times."""
-    n = len(df)
     agency = pd.factorize(df["_agency"])[0]
     day = (pd.to_datetime(df["tanggal_mulai"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
     scorer = getattr(fuzz, rules.overlap.scorer)
@@ -73,16 +73,16 @@ def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.nd
             threads = -1 if len(used) > THREADED else 1  # a thread pool costs more than a small block's work
             sim = cdist(distinct[used], distinct[used], scorer=scorer, workers=threads)
             parts.append((idx[i], idx[j], sim[at[i], at[j]]))
-    for rule in rules.overlap.blocking:
-        if rule.within_days is not None:
-            blocks = _blocks(_group_codes(df, rule.by, rules), agency)
-            windowed += [_window(idx, day, rule.within_days) for idx in blocks]
+    near = [r for r in rules.overlap.blocking if r.within_days is not None]
+    near_codes = [_group_codes(df, r.by, rules) for r in near]
+    for k, rule in enumerate(near):  # each pair once: not one an earlier rule already holds
+        for idx in _blocks(near_codes[k], agency):
+            a, b = _window(idx, day, rule.within_days)
+            keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
+            keep &= ~_held(near_codes[:k], a, b, day, [r.within_days for r in near[:k]])
+            windowed.append((np.minimum(a, b)[keep], np.maximum(a, b)[keep]))
     if windowed:
-        a = np.concatenate([w[0] for w in windowed])
-        b = np.concatenate([w[1] for w in windowed])
-        keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
-        key = _distinct(np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
-        a, b = key // n, key % n
+        a, b = (np.concatenate([w[x] for w in windowed]) for x in range(2))
         parts.append((a, b, _similarity(word[a], word[b], distinct, scorer)))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -93,22 +93,22 @@ def _similarity(x: np.ndarray, y: np.ndarray, distinct: np.ndarray, scorer) -> n
     """The scorer of the names numbered `x` and `y` (into `distinct`), pair by pair, each
     distinct (x, y) once."""
     m = len(distinct)
-    pair, back = _distinct_inverse(x.astype(np.int64) * m + y)
+    pair, back = _distinct_inverse(x.astype(np.int64) * m + y, m * m)
     a, b = pair // m, pair % m
     sims = [cpdist(distinct[a[k : k + BATCH]], distinct[b[k : k + BATCH]], scorer=scorer, workers=-1)
             for k in range(0, len(a), BATCH)]  # fmt: skip
     return np.concatenate(sims)[back] if sims else np.zeros(0, dtype=np.float32)
 
 
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted (np.unique, by sorting: its hashing is far slower on
-    millions of large integers)."""
-    keys = np.sort(keys)
-    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
-
-
-def _distinct_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """_distinct(keys) and, for each key, its position among them."""
+def _distinct_inverse(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of `keys` (0 <= key < size), sorted, and each key's position among
+    them: by a table of every possible key when there are few, else by sorting (np.unique's
+    hashing is far slower on millions of large integers)."""
+    if size <= DENSE:
+        seen = np.zeros(size, dtype=bool)
+        seen[keys] = True
+        distinct = np.flatnonzero(seen)
+        return distinct, np.searchsorted(distinct, keys)
     order = np.argsort(keys, kind="stable")
     ranked = keys[order]
     new = np.r_[True, ranked[1:] != ranked[:-1]] if len(keys) else np.zeros(0, dtype=bool)
@@ -147,11 +147,13 @@ def _blocks(codes: np.ndarray, agency: np.ndarray):
             yield idx
 
 
-def _held(codes: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether a whole-block rule already compares each pair (a, b)."""
+def _held(codes: list[np.ndarray], a: np.ndarray, b: np.ndarray, day=None, within=()) -> np.ndarray:
+    """Whether a rule already compares each pair (a, b): a whole-block rule's, or with `day`
+    the windowed rules' of `within` days."""
     held = np.zeros(len(a), dtype=bool)
-    for c in codes:
-        held |= (c[a] == c[b]) & (c[a] >= 0)
+    for c, days in zip(codes, within or [None] * len(codes), strict=True):
+        same = (c[a] == c[b]) & (c[a] >= 0)
+        held |= same if days is None else same & (np.abs(day[a] - day[b]) <= days)
     return held
 
 
