@@ -53,8 +53,9 @@ def _sha(text: str) -> str:
 def digest(df: pd.DataFrame, columns: list[str], n: int = 10) -> pd.Series:
     """The first `n` hex digits of the SHA-1 of each row's values of `columns`, blank for missing."""
     key = df[columns].astype(object).where(df[columns].notna(), "").astype(str)
-    joined = key.iloc[:, 0].str.cat([key[c] for c in columns[1:]], sep="|") if len(columns) > 1 else key.iloc[:, 0]
-    return pd.Series([_sha(s)[:n] for s in joined], index=joined.index, dtype=object)
+    values = [key[c].to_numpy(dtype=object) for c in columns]
+    joined = ["|".join(row) for row in zip(*values, strict=True)]  # Series.str.cat: 8 times slower
+    return pd.Series([_sha(s)[:n] for s in joined], index=key.index, dtype=object)
 
 
 def content_columns(rules: Rules) -> list[str]:
@@ -343,10 +344,10 @@ def provisional(items: pd.DataFrame, figures: dict, share: float) -> dict[str, f
     undecided = items[items["state"].isin(UNDECIDED) & items["default_moves"]]
     amounts: dict[str, float] = defaultdict(float)
     seen: set[tuple[str, int]] = set()
-    for r in undecided.itertuples():
-        for key, value in r.moves.items():
-            if (key, r.pos) not in seen:
-                seen.add((key, r.pos))
+    for pos, moves in zip(undecided["pos"], undecided["moves"], strict=True):  # not itertuples: 50 columns
+        for key, value in moves.items():
+            if (key, pos) not in seen:
+                seen.add((key, pos))
                 amounts[key] += value
     return {k: v for k, v in sorted(amounts.items()) if figures.get(k) and v > share * abs(figures[k])}
 
