@@ -62,9 +62,9 @@ class Cells:
 @dataclass
 class _Column:
     col: int
-    body: np.ndarray  # object: each cell's XML after its style attribute, None where there is no cell
+    codes: np.ndarray  # each cell's number into `texts`, -1 where there is no cell
+    texts: np.ndarray  # object: the XML after the style attribute of each distinct cell
     formats: Format | np.ndarray | None
-    present: np.ndarray  # bool: where there is a cell
 
 
 @dataclass
@@ -105,34 +105,56 @@ class FastSheet(Worksheet):
 
     # ---- each column's cells as XML, but for the reference and the style ---------------
     def _column(self, col: int, cells: Cells) -> _Column:
-        values = np.asarray(cells.values, dtype=object)
-        keep = pd.notna(values)
-        keep[keep] = values[keep] != ""
-        body = np.full(len(values), None, dtype=object)
-        if cells.kind == "formula":
-            results = np.asarray(0 if cells.results is None else cells.results, dtype=object)
-            body[keep] = self._formulas(values[keep], np.broadcast_to(results, values.shape)[keep])
+        if cells.kind == "string" and pd.api.types.infer_dtype(cells.values, skipna=True) == "string":
+            codes, texts = self._strings(cells.values)
         else:
-            body[keep] = self._values(pd.Series(values[keep], dtype=object), cells.kind)
+            codes, texts = self._cells(cells)
         formats = cells.format
         if isinstance(formats, Format) or formats is None:
             formats = formats or self._column_format(col)
         else:  # one per cell: an empty cell with a format of its own is written blank
             formats = np.asarray(formats, dtype=object)
-            blank = pd.isna(body) & pd.notna(formats)
-            body[blank] = "/>"
+            codes[(codes < 0) & pd.notna(formats)] = len(texts)
+            texts = np.append(texts, np.array(["/>"], dtype=object))
             formats = np.where(pd.isna(formats), self._column_format(col), formats)
-        return _Column(col, body, formats, pd.notna(body))
+        return _Column(col, codes, texts, formats)
 
-    def _values(self, values: pd.Series, kind: str) -> np.ndarray:
+    def _strings(self, values: Sequence) -> tuple[np.ndarray, np.ndarray]:
+        """A column of texts (or missing values): each cell's number into the XML of its
+        distinct texts (-1: no cell), made once per text."""
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))  # missing: -1
+        uniques = uniques.tolist()
+        texts = [f' t="s"><v>{self._shared_index(u)}</v></c>' if u != "" else "" for u in uniques]
+        if "" in uniques:  # an empty text: no cell
+            codes[codes == uniques.index("")] = -1
+        self.str_table.count += int((codes >= 0).sum()) - sum(u != "" for u in uniques)  # each use counts
+        return codes, np.asarray(texts, dtype=object)
+
+    def _cells(self, cells: Cells) -> tuple[np.ndarray, np.ndarray]:
+        """Each cell's number into the XML of the column's distinct cells (-1: no cell), and those."""
+        values = np.asarray(cells.values, dtype=object)
+        keep = pd.notna(values)
+        keep[keep] = values[keep] != ""
+        codes = np.full(len(values), -1, dtype=np.int64)
+        if cells.kind == "formula":
+            results = np.asarray(0 if cells.results is None else cells.results, dtype=object)
+            texts = self._formulas(values[keep], np.broadcast_to(results, values.shape)[keep])
+            codes[keep] = np.arange(len(texts))
+        else:
+            codes[keep], texts = self._values(pd.Series(values[keep], dtype=object), cells.kind)
+        return codes, texts
+
+    def _values(self, values: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
         if kind == "value":  # each value as its type
-            body = np.empty(len(values), dtype=object)
+            codes, texts = np.full(len(values), -1, dtype=np.int64), []
             by_type = values.map(_value_kind).to_numpy()
             for k in ("string", "number", "date"):
                 at = by_type == k
                 if at.any():
-                    body[at] = self._values(values[at].map(str) if k == "string" else values[at], k)
-            return body
+                    some, made = self._values(values[at].map(str) if k == "string" else values[at], k)
+                    codes[at] = np.where(some >= 0, some + len(texts), -1)
+                    texts += made.tolist()
+            return codes, np.asarray(texts, dtype=object)
         if kind == "string" and pd.api.types.infer_dtype(values) != "string":
             values = values.astype(str)  # 1, 1.0 and True are one key to factorize, not one text
         if kind == "number":
@@ -147,7 +169,8 @@ class FastSheet(Worksheet):
             texts = [f"><v>{self._convert_date_time(u):.16G}</v></c>" if _is_date(u) else None for u in uniques]
         else:
             raise ValueError(f"unknown kind {kind!r}")
-        return np.asarray(texts, dtype=object)[codes]
+        none = np.array([x is None for x in texts], dtype=bool)
+        return np.where(none[codes], -1, codes), np.asarray([x or "" for x in texts], dtype=object)
 
     def _formulas(self, formulas: np.ndarray, results: np.ndarray) -> np.ndarray:
         """<f> and <v> of formula cells as xlsxwriter writes them."""
@@ -200,10 +223,11 @@ class FastSheet(Worksheet):
     def _write_block(self, b: _Block) -> None:
         heads = [f'<c r="{xl_col_to_name(c.col)}' for c in b.columns]
         styles = [_styles(c.formats) for c in b.columns]  # numbered as the sheets are saved, as xlsxwriter does
+        pieces: dict[tuple[int, int | None], np.ndarray] = {}
         for lo in range(0, b.length, _CHUNK):
             hi = min(lo + _CHUNK, b.length)
             refs = np.arange(b.row + lo + 1, b.row + hi + 1).astype(str).astype(object)
-            present = np.array([c.present[lo:hi] for c in b.columns]).T  # row x column
+            present = np.array([c.codes[lo:hi] >= 0 for c in b.columns]).T  # row x column
             bits = np.ascontiguousarray(np.packbits(present, axis=1))
             which, patterns = pd.factorize(bits.view(f"S{bits.shape[1]}").ravel())  # the rows alike in their cells
             rows = np.full(hi - lo, "", dtype=object)
@@ -211,19 +235,24 @@ class FastSheet(Worksheet):
                 here = np.flatnonzero(which == k)
                 cols = np.flatnonzero(present[here[0]]).tolist()
                 if cols:
-                    rows[here] = _rows(b, cols, here + lo, refs[here], heads, styles)
+                    rows[here] = _rows(b, cols, here + lo, refs[here], heads, styles, pieces)
             self.fh.write("".join(rows.tolist()))
 
 
-def _rows(b: _Block, cols: list[int], at: np.ndarray, refs: np.ndarray, heads: list[str], styles: list) -> list[str]:
+def _rows(b: _Block, cols: list[int], at: np.ndarray, refs: np.ndarray, heads: list[str], styles: list,
+          pieces: dict) -> list[str]:  # fmt: skip
     """The XML of the rows `at` of a block, which have cells in its columns `cols` only: each
     row one join on its reference, '<row r="' R '"><c r="A' R tail ... R tail, a cell's tail
-    being its style, its body and the start of the next cell (or the row's end)."""
+    being its style, its body and the start of the next cell (or the row's end), made once
+    per distinct cell (`pieces`, by column and next column)."""
     tails = []
     for c, following in zip(cols, [*cols[1:], None], strict=True):
-        style = styles[c] if isinstance(styles[c], str) else styles[c][at]
-        end = heads[following] if following is not None else "</row>"
-        tails.append((style + b.columns[c].body[at] + end).tolist())
+        column, style = b.columns[c], styles[c]
+        if (c, following) not in pieces:
+            end = heads[following] if following is not None else "</row>"
+            pieces[c, following] = (style if isinstance(style, str) else "") + column.texts + end
+        tail = pieces[c, following][column.codes[at]]
+        tails.append((tail if isinstance(style, str) else style[at] + tail).tolist())
     start = ('<row r="', '">' + heads[cols[0]])
     return [r.join((*start, *t)) for r, *t in zip(refs.tolist(), *tails, strict=True)]
 
