@@ -321,18 +321,20 @@ def duplicate_clusters(
             if joined:
                 cluster[[keeper, *joined]] = -1
                 groups.append((keeper, joined))
-    partners: dict[int, list[int]] = {}
-    for a, b in dup.tolist():
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
-    for keeper in sorted(partners, key=lambda r: first[r]):
-        if cluster[keeper]:
+    edges = np.concatenate([dup, dup[:, ::-1]])  # each row's partners, rows and partners in priority order
+    edges = edges[np.lexsort((first[edges[:, 1]], first[edges[:, 0]]))]
+    rows, partners = edges[:, 0].tolist(), edges[:, 1].tolist()
+    starts = np.flatnonzero(np.r_[True, edges[1:, 0] != edges[:-1, 0]]).tolist()
+    taken = (cluster != 0).tolist()
+    for lo, hi in zip(starts, [*starts[1:], len(rows)], strict=True):
+        keeper = rows[lo]
+        if taken[keeper]:
             continue
-        members = _admitted(
-            keeper, sorted((r for r in partners[keeper] if not cluster[r]), key=lambda r: first[r]), apart
-        )
+        members = [r for r in partners[lo:hi] if not taken[r]]
+        members = _admitted(keeper, members, apart) if apart else members
         if members:
-            cluster[[keeper, *members]] = -1  # taken; numbered below, in the order of the kept rows
+            for r in (keeper, *members):  # taken; numbered below, in the order of the kept rows
+                taken[r] = True
             groups.append((keeper, members))
     for number, (keeper, members) in enumerate(sorted(groups), start=1):
         cluster[[keeper, *members]] = number
