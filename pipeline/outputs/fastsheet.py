@@ -174,19 +174,19 @@ class FastSheet(Worksheet):
 
     def _formulas(self, formulas: np.ndarray, results: np.ndarray) -> np.ndarray:
         """<f> and <v> of formula cells as xlsxwriter writes them."""
-        text = pd.Series(formulas, dtype=object)
+        text = formulas.tolist()  # plain lists: a column is a few hundred formulas, pandas' overhead is most of it
         joined = "\n".join(text)
-        if text.str.startswith("{").any():
+        if any(f.startswith("{") for f in text):
             raise ValueError("array formulas are not written in a block")
         if _classic(joined):
-            text = text.str.removeprefix("=")  # _prepare_formula's shortcut, for the whole column at once
+            text = [f.removeprefix("=") for f in text]  # _prepare_formula's shortcut, for the whole column at once
         elif re_dynamic_function.search(joined):
             raise ValueError("array formulas are not written in a block")
         else:
-            text = text.map(self._prepare_formula)
-        shown = pd.Series(results, dtype=object).map(_result)
-        kind, value = shown.str[0], shown.str[1]
-        return (kind + "><f>" + _escape(text) + "</f><v>" + _escape(value) + "</v></c>").to_numpy(object)
+            text = [self._prepare_formula(f) for f in text]
+        shown = [_result(r) for r in results.tolist()]
+        cells = [f"{k}><f>{_escape(f)}</f><v>{_escape(v)}</v></c>" for f, (k, v) in zip(text, shown, strict=True)]
+        return np.asarray(cells, dtype=object)
 
     def _shared_index(self, value: str) -> int:
         if len(value) > _MAX_UTF16 // 2 and len(value.encode("utf-16-le")) > 2 * _MAX_UTF16:
@@ -271,9 +271,9 @@ def _classic(formulas: str) -> bool:
     return "[" not in formulas and set(_FUNCTION.findall(formulas)) <= _CLASSIC
 
 
-def _escape(text: pd.Series) -> pd.Series:
+def _escape(text: str) -> str:
     """XML escapes of text in an element, as xlsxwriter makes them."""
-    return text.str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _is_date(value) -> bool:
