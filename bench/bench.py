@@ -231,7 +231,8 @@ def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
 STAGES = ["read", "normalise_validate", "review", "consolidate", "overlaps", "outputs", "summary_workbook",
           "feedback_workbooks", "cache", "word_report", "ikhub", "review_workbook", "validation_list", "manifest",
           "history"]  # fmt: skip
-IN_WORKERS = {"summary_workbook": "in a worker", "feedback_workbooks": "in workers, summed", "cache": "in a worker"}
+IN_WORKERS = {"summary_workbook": "in a worker", "review_workbook": "in a worker",
+              "feedback_workbooks": "in workers, summed", "cache": "in a worker"}  # fmt: skip
 IN_OUTPUTS = {"word_report", "ikhub", "validation_list"}
 
 

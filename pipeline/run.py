@@ -115,8 +115,8 @@ def run(
         with stage(watch, "review"):
             decided, new, problems = read_back(review_path(outbox, period.id), stored)
     # The feedback workbooks need only the validation and the values sent back to their
-    # agency: their workers start now, beside the consolidation; the summary workbook gets a
-    # worker of its own once that is done.
+    # agency: their workers start now, beside the consolidation; the summary and review
+    # workbooks get a worker each once that is done.
     # The period's cache is written by a worker of its own (a pack of every row takes a while
     # to pickle), first, as the longest task.
     made = Made(outbox, period.id) if cache else None
@@ -134,6 +134,8 @@ def run(
             result.comparison = compare(c, validation.agencies, previous, rules) if previous else None
             write = functools.partial(write_summary, summary_path(outbox, period.id), c, validation, rules, day)
             summary.append(("summary_workbook", functools.partial(write, result.comparison)))
+            review_file = functools.partial(write_review_workbook, review_path(outbox, period.id), c.review)
+            summary.append(("review_workbook", functools.partial(review_file, validation, rules, day)))
         with stage(watch, "outputs"), forked(summary, watch) as summary_written:  # the rest is written here
             if consolidation:
                 with stage(watch, "word_report"):
@@ -149,13 +151,11 @@ def run(
                     result.files += [*reports, *ikhub]
                     result.notes += [note] if note else []
             if consolidation:
-                with stage(watch, "review_workbook"):
-                    path = review_path(outbox, period.id)
-                    result.files.append(write_review_workbook(path, c.review, validation, rules, day))
+                result.files.append(review_path(outbox, period.id))  # written by a worker of its own
             with stage(watch, "validation_list"):
                 result.files.append(write_validation_list(validation, rules, list_path(outbox, period.id), day))
             with stage(watch, "waiting_for_workers"):
-                result.files[:0] = summary_written()
+                result.files[:0] = summary_written()[:1]  # the summary workbook first
                 result.feedback = remove_stale(validation, outbox, feedback.paths(written()[len(saving) :]))
     if made:
         made.save(feedback.made_from)

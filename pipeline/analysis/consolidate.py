@@ -60,7 +60,7 @@ def consolidate(
         asked = ((pair_list["decision"] != "") | (pair_list["previous"] != "")).to_numpy()
         listed = ~rejected & (strong | merged | asked)
         pairs = pairs.assign(cluster=np.where(same, cluster[a], 0), item=pair_list["item"].to_numpy())
-        pair_list = pair_list[listed | rejected]
+        pair_list = review.pair_sides(acts, pair_list[listed | rejected])
         pairs = pairs[listed].reset_index(drop=True)
     with stage(watch, "consolidate"):
         values = review.states(review.value_items(validation, rules), decisions, check_content)
@@ -187,10 +187,10 @@ def provisional_achievement(items: pd.DataFrame, c: Consolidation, rules: Rules,
     ]
     moved: dict[str, float] = {}
     seen: set[tuple[str, int]] = set()
-    for r in undecided.itertuples():
-        for key, value in r.moves.items():
-            if key.startswith(CAPAIAN) and (key, r.pos) not in seen:
-                seen.add((key, r.pos))
+    for pos, moves in zip(undecided["pos"], undecided["moves"], strict=True):  # not itertuples: 50 columns
+        for key, value in moves.items():
+            if key.startswith(CAPAIAN) and (key, pos) not in seen:
+                seen.add((key, pos))
                 moved[key[len(CAPAIAN) :]] = moved.get(key[len(CAPAIAN) :], 0.0) + value
     cap = rules.report.action_cap
     pillar_of = c.by_action.set_index("kode_aksi")["level0_code"]

@@ -28,6 +28,8 @@ RANK = {DUPLICATE: 2, JOINT: 1, OVERLAP: 0}  # which kind of pair an activity's 
 COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group",
            "partner_named", "rollup"]  # fmt: skip
 BATCH = 500_000  # candidate pairs scored at a time: memory stays bounded however many there are
+THREADED = 200  # distinct names in a block from which cdist runs on every core
+DENSE = 20_000_000  # pairs of distinct names marked in a table (of as many bytes) rather than sorted
 
 
 def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -51,44 +53,68 @@ def find_overlaps(activities: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 def candidates(df: pd.DataFrame, names: np.ndarray, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs (a < b) of rows of different agencies that any blocking rule puts together,
     each once, with their name similarity. A rule without a date window compares its blocks
-    whole (rapidfuzz's cdist); the pairs of the windowed rules that no such block holds
-    are compared pair by pair (cpdist)."""
-    n = len(df)
+    whole (rapidfuzz's cdist on the block's distinct names); the pairs of the windowed rules
+    that no such block holds are compared pair by pair (cpdist), each distinct pair of names
+    once: agencies reporting alike activities repeat a few hundred names thousands of times."""
     agency = pd.factorize(df["_agency"])[0]
     day = (pd.to_datetime(df["tanggal_mulai"]) - pd.Timestamp("2000-01-01")).dt.days.to_numpy(dtype=float)
     scorer = getattr(fuzz, rules.overlap.scorer)
+    word, distinct = pd.factorize(names)  # each row's name as the number of its distinct name
+    distinct = np.asarray(distinct, dtype=object)
     whole = [r for r in rules.overlap.blocking if r.within_days is None]
     codes = [_group_codes(df, r.by, rules) for r in whole]
     parts, windowed = [], []
     for k in range(len(whole)):
         for idx in _blocks(codes[k], agency):
-            sim = cdist(names[idx], names[idx], scorer=scorer, workers=-1)
             i, j = np.triu_indices(len(idx), k=1)
             keep = (agency[idx[i]] != agency[idx[j]]) & ~_held(codes[:k], idx[i], idx[j])
-            parts.append((idx[i[keep]], idx[j[keep]], sim[i[keep], j[keep]]))
-    for rule in rules.overlap.blocking:
-        if rule.within_days is not None:
-            blocks = _blocks(_group_codes(df, rule.by, rules), agency)
-            windowed += [_window(idx, day, rule.within_days) for idx in blocks]
+            i, j = i[keep], j[keep]
+            used, at = np.unique(word[idx], return_inverse=True)  # the block's distinct names
+            threads = -1 if len(used) > THREADED else 1  # a thread pool costs more than a small block's work
+            sim = cdist(distinct[used], distinct[used], scorer=scorer, workers=threads)
+            parts.append((idx[i], idx[j], sim[at[i], at[j]]))
+    near = [r for r in rules.overlap.blocking if r.within_days is not None]
+    near_codes = [_group_codes(df, r.by, rules) for r in near]
+    for k, rule in enumerate(near):  # each pair once: not one an earlier rule already holds
+        for idx in _blocks(near_codes[k], agency):
+            a, b = _window(idx, day, rule.within_days)
+            keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
+            keep &= ~_held(near_codes[:k], a, b, day, [r.within_days for r in near[:k]])
+            windowed.append((np.minimum(a, b)[keep], np.maximum(a, b)[keep]))
     if windowed:
-        a = np.concatenate([w[0] for w in windowed])
-        b = np.concatenate([w[1] for w in windowed])
-        keep = (agency[a] != agency[b]) & ~_held(codes, a, b)
-        key = _distinct(np.minimum(a, b)[keep].astype(np.int64) * n + np.maximum(a, b)[keep])
-        a, b = key // n, key % n
-        sims = [cpdist(names[a[k : k + BATCH]], names[b[k : k + BATCH]], scorer=scorer, workers=-1)
-                for k in range(0, len(a), BATCH)]  # fmt: skip
-        parts.append((a, b, np.concatenate(sims) if sims else np.zeros(0)))
+        a, b = (np.concatenate([w[x] for w in windowed]) for x in range(2))
+        parts.append((a, b, _similarity(word[a], word[b], distinct, scorer)))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     return tuple(np.concatenate([p[x] for p in parts]) for x in range(3))
 
 
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted (np.unique, by sorting: its hashing is far slower on
-    millions of large integers)."""
-    keys = np.sort(keys)
-    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+def _similarity(x: np.ndarray, y: np.ndarray, distinct: np.ndarray, scorer) -> np.ndarray:
+    """The scorer of the names numbered `x` and `y` (into `distinct`), pair by pair, each
+    distinct (x, y) once."""
+    m = len(distinct)
+    pair, back = _distinct_inverse(x.astype(np.int64) * m + y, m * m)
+    a, b = pair // m, pair % m
+    sims = [cpdist(distinct[a[k : k + BATCH]], distinct[b[k : k + BATCH]], scorer=scorer, workers=-1)
+            for k in range(0, len(a), BATCH)]  # fmt: skip
+    return np.concatenate(sims)[back] if sims else np.zeros(0, dtype=np.float32)
+
+
+def _distinct_inverse(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of `keys` (0 <= key < size), sorted, and each key's position among
+    them: by a table of every possible key when there are few, else by sorting (np.unique's
+    hashing is far slower on millions of large integers)."""
+    if size <= DENSE:
+        seen = np.zeros(size, dtype=bool)
+        seen[keys] = True
+        distinct = np.flatnonzero(seen)
+        return distinct, np.searchsorted(distinct, keys)
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    new = np.r_[True, ranked[1:] != ranked[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    back = np.empty(len(keys), dtype=np.int64)
+    back[order] = np.cumsum(new) - 1
+    return ranked[new], back
 
 
 def _group_codes(df: pd.DataFrame, by: list[str], rules: Rules) -> np.ndarray:
@@ -121,11 +147,13 @@ def _blocks(codes: np.ndarray, agency: np.ndarray):
             yield idx
 
 
-def _held(codes: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether a whole-block rule already compares each pair (a, b)."""
+def _held(codes: list[np.ndarray], a: np.ndarray, b: np.ndarray, day=None, within=()) -> np.ndarray:
+    """Whether a rule already compares each pair (a, b): a whole-block rule's, or with `day`
+    the windowed rules' of `within` days."""
     held = np.zeros(len(a), dtype=bool)
-    for c in codes:
-        held |= (c[a] == c[b]) & (c[a] >= 0)
+    for c, days in zip(codes, within or [None] * len(codes), strict=True):
+        same = (c[a] == c[b]) & (c[a] >= 0)
+        held |= same if days is None else same & (np.abs(day[a] - day[b]) <= days)
     return held
 
 
@@ -309,18 +337,20 @@ def duplicate_clusters(
             if joined:
                 cluster[[keeper, *joined]] = -1
                 groups.append((keeper, joined))
-    partners: dict[int, list[int]] = {}
-    for a, b in dup.tolist():
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
-    for keeper in sorted(partners, key=lambda r: first[r]):
-        if cluster[keeper]:
+    edges = np.concatenate([dup, dup[:, ::-1]])  # each row's partners, rows and partners in priority order
+    edges = edges[np.lexsort((first[edges[:, 1]], first[edges[:, 0]]))]
+    rows, partners = edges[:, 0].tolist(), edges[:, 1].tolist()
+    starts = np.flatnonzero(np.r_[True, edges[1:, 0] != edges[:-1, 0]]).tolist()
+    taken = (cluster != 0).tolist()
+    for lo, hi in zip(starts, [*starts[1:], len(rows)], strict=True):
+        keeper = rows[lo]
+        if taken[keeper]:
             continue
-        members = _admitted(
-            keeper, sorted((r for r in partners[keeper] if not cluster[r]), key=lambda r: first[r]), apart
-        )
+        members = [r for r in partners[lo:hi] if not taken[r]]
+        members = _admitted(keeper, members, apart) if apart else members
         if members:
-            cluster[[keeper, *members]] = -1  # taken; numbered below, in the order of the kept rows
+            for r in (keeper, *members):  # taken; numbered below, in the order of the kept rows
+                taken[r] = True
             groups.append((keeper, members))
     for number, (keeper, members) in enumerate(sorted(groups), start=1):
         cluster[[keeper, *members]] = number

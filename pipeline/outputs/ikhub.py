@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.review import DECIDED, EXCLUDE
-from ..core.files import write_text
+from ..core.files import atomic_path
 from ..core.model import Consolidation
 from ..core.rules import Rules
 
 FORMAT_VERSION = 3  # 2: `dikecualikan`; whole numbers without a decimal point; true/false in the CSV; 3: kab/kota codes
 KEYS = ["periode", "kode_kl", "kode_aksi", "id_kegiatan"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK = 10_000  # records made into JSON text at a time: the export is written without a copy of it whole
 
 
 def ikhub_paths(outbox: Path, period_id: str) -> tuple[Path, Path]:
@@ -77,9 +78,12 @@ def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:
     df = records(c, rules)
     csv_path, json_path = ikhub_paths(outbox, c.period)
     head = {"format": "ranpe-ikhub", "format_version": FORMAT_VERSION, "periode": c.period, "kunci": KEYS}
-    rows = df.to_json(orient="records", force_ascii=False, lines=True)  # one record per line, no copy as dicts
-    body = rows.rstrip("\n").replace("\n", ",\n") if len(df) else ""  # to_json escapes newlines in text
-    write_text(json_path, json.dumps(head, ensure_ascii=False)[:-1] + ', "kegiatan": [\n' + body + "\n]}\n")
+    with atomic_path(json_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "kegiatan": [\n')
+        for k in range(0, len(df), CHUNK):  # one record per line, no copy as dicts, a chunk of rows at a time
+            rows = df.iloc[k : k + CHUNK].to_json(orient="records", force_ascii=False, lines=True)
+            fh.write((",\n" if k else "") + rows.rstrip("\n").replace("\n", ",\n"))  # to_json escapes newlines in text
+        fh.write("\n]}\n")
     for col in df.select_dtypes(bool):  # as in the JSON, not Python's True and False
         df[col] = df[col].map({True: "true", False: "false"})
     for col in df.columns:
@@ -91,5 +95,6 @@ def write_ikhub(c: Consolidation, rules: Rules, outbox: Path) -> list[Path]:
         if risky.any():
             at = (codes >= 0) & risky[codes]
             df[col] = text.where(~at, "'" + text.astype(str))
-    write_text(csv_path, df.to_csv(index=False, lineterminator="\n"))
+    with atomic_path(csv_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        df.to_csv(fh, index=False, lineterminator="\n")
     return [csv_path, json_path]

@@ -99,7 +99,7 @@ def template_name(period: Period, agency_code: str) -> str:
 def write_template(path: Path, rules: Rules, sheet: Sheet, before: callable | None = None) -> Path:
     """Write one workbook atomically. `before(workbook, formats)` may add sheets in front."""
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "in_memory": True})  # no temporary file per part
         wb.set_properties(
             {
                 "title": t("template.title", period_label=sheet.period.label, year=sheet.period.year),
