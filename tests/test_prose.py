@@ -1,6 +1,6 @@
 """Numbers and moments as Indonesian prose in every output (issue 25, item 4). Counts are
 whole numbers however the data fall: a pillar and an action nobody reported on read
-"0 kegiatan oleh 0 K/L", and no count anywhere reads "3.0 K/L" (pandas makes a count float
+"0 kegiatan oleh 0 instansi", and no count anywhere reads "3.0 K/L" (pandas makes a count float
 once an empty group's NaN enters it). Moments the history stores as ISO text (a period
 finalised, a review decision taken) read "07/12/2026 07.18" in the secretariat's time zone
 (settings.yaml `timezone`), never "2026-12-07T00:18:04+00:00"."""
@@ -115,7 +115,7 @@ def test_the_report_reads_whole_counts_for_a_pillar_nobody_reported_on(decided):
     texts = _docx_texts(out / "2026-S1" / "laporan_2026-S1.docx")
     assert _leaks(texts) == []
     assert any("dilaporkan 0 kegiatan oleh 0 instansi untuk 0 dari 1 aksi" in x for x in texts)
-    assert any(re.search(r"dilaporkan [\d.]+ kegiatan oleh \d+ K/L", x) for x in texts)
+    assert any(re.search(r"dilaporkan [\d.]+ kegiatan oleh \d+ instansi", x) for x in texts)
     data = json.loads((out / "2026-S1" / "data_laporan_2026-S1.json").read_text(encoding="utf-8"))
     empty = data["pilar"][-1]
     assert [type(empty[k]) for k in ("kegiatan", "kl", "aksi_dilaporkan")] == [int, int, int]
