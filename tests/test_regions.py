@@ -212,6 +212,10 @@ def test_a_provinces_rollup_of_its_kabkotas_event_is_counted_once(rollup):
     assert (jatim["kegiatan"], jatim["kegiatan_unik"]) == (4, 3)
     assert (jatim["kegiatan_kl"], jatim["kegiatan_provinsi"], jatim["kegiatan_kabkota"]) == (1, 0, 2)
     assert "rekapitulasi provinsi" in overlap_table(c)["alasan"].iat[0]
+    assert overlap_table(c)["jenis"].iat[0] == "rekapitulasi provinsi atas kegiatan kabupaten/kota"
+    pairs = openpyxl.load_workbook(rollup[1] / "2026-S1" / "tinjauan_2026-S1.xlsx")["Pasangan"]
+    kinds = [r[2] for r in pairs.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert kinds == ["rekapitulasi provinsi atas kegiatan kabupaten/kota"]  # what the officer decides on
 
 
 def test_completeness_is_told_per_level(rollup, rules):

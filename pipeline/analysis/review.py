@@ -148,7 +148,7 @@ def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Data
     """One item per pair (aligned with `pairs`), its rows ordered by their activity ids (at
     `pos_a`, `pos_b` in `acts`), with the pair's id and fingerprint; `pair_sides` adds both
     rows side by side to those kept."""
-    cols = ["item", "kind", "code", "score", "fingerprint", "pos_a", "pos_b"]
+    cols = ["item", "kind", "code", "score", "fingerprint", "pos_a", "pos_b", "rollup"]
     if pairs.empty:
         return pd.DataFrame(columns=cols)
     a, b = pairs["a"].to_numpy(dtype=int), pairs["b"].to_numpy(dtype=int)
@@ -172,6 +172,8 @@ def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Data
             "fingerprint": fingerprint,
             "pos_a": first,
             "pos_b": second,
+            # a province's roll-up of its kab/kota's event: a likely duplicate, told as such
+            "rollup": pairs["rollup"].fillna(False).to_numpy(dtype=bool) if "rollup" in pairs else False,
         }
     )
     out["item"] = _numbered(out["item"], out["fingerprint"])
