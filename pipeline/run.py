@@ -4,6 +4,7 @@ export, manifest; a consolidation is then stored in the history."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .cycle import history
 from .intake.cache import Cache
 from .intake.validate import validate_period
 from .outputs.feedback import feedback_tasks, remove_stale
-from .outputs.manifest import write_manifest
+from .outputs.manifest import manifest, write_manifest
 from .outputs.problem_list import list_path, write_validation_list
 from .outputs.unchanged import Made
 
@@ -122,51 +123,56 @@ def run(
     made = Made(outbox, period.id) if cache else None
     feedback = feedback_tasks(validation, rules, outbox, day, review.requests(validation, rules, decided), made)
     saving = [("cache", kept.save)] if kept and kept.changed() else []
-    with forked(saving + feedback.tasks, watch) as written:
+    with contextlib.ExitStack() as snapshot:  # the history's transaction, begun while the workers finish
+        with forked(saving + feedback.tasks, watch) as written:
+            if consolidation:
+                c = result.consolidation = consolidate(validation, rules, watch, decisions=decided)
+                taken, unknown, c.review.orphans = review.check(c.review.items, new, stored)
+                c.review.problems = problems + unknown
+                history.add_decisions(outbox, period.id, taken, rules.settings.timezone)
+                result.taken = len(taken)
+                in_force = history.decisions_hash(stored | {d.item: d for d in taken})
+                previous = history.load(outbox, previous_period_id(period, rules))
+                result.comparison = compare(c, validation.agencies, previous, rules) if previous else None
+                write = functools.partial(write_summary, summary_path(outbox, period.id), c, validation, rules, day)
+                summary.append(("summary_workbook", functools.partial(write, result.comparison)))
+                review_file = functools.partial(write_review_workbook, review_path(outbox, period.id), c.review)
+                summary.append(("review_workbook", functools.partial(review_file, validation, rules, day)))
+            with stage(watch, "outputs"), forked(summary, watch) as summary_written:  # the rest is written here
+                if consolidation:
+                    with stage(watch, "word_report"):
+                        data = report_data(
+                            c, validation, rules, summary_path(outbox, period.id).name, day, result.comparison
+                        )
+                        result.files += [save_data(data, data_path(outbox, period.id))]
+                        finish_report = start_report(data, report_path(outbox, period.id), template)
+                    with stage(watch, "ikhub"):  # while LibreOffice lays the report out
+                        ikhub = write_ikhub(c, rules, outbox)
+                    with stage(watch, "word_report"):
+                        reports, note = finish_report()
+                        result.files += [*reports, *ikhub]
+                        result.notes += [note] if note else []
+                if consolidation:
+                    result.files.append(review_path(outbox, period.id))  # written by a worker of its own
+                with stage(watch, "validation_list"):
+                    result.files.append(write_validation_list(validation, rules, list_path(outbox, period.id), day))
+                if consolidation:  # the history's snapshot, while the workers finish; the manifest ends it, below
+                    with stage(watch, "history"):
+                        key = history.inputs_hash(manifest(validation, rules, [], folder, in_force))
+                        flags = [p for p in validation.problems if p.code in rules.review.codes]  # the year lists them
+                        done = snapshot.enter_context(history.snapshot(outbox, period.id, key, c.activities,
+                                                                       validation.agencies, flags))  # fmt: skip
+                with stage(watch, "waiting_for_workers"):
+                    result.files[:0] = summary_written()[:1]  # the summary workbook first
+                    result.feedback = remove_stale(validation, outbox, feedback.paths(written()[len(saving) :]))
+        if made:
+            made.save(feedback.made_from)
+        with stage(watch, "manifest"):
+            written_manifest = write_manifest(
+                validation, rules, [*result.files, *result.feedback], folder, in_force if consolidation else ""
+            )
+            result.files.append(written_manifest)
         if consolidation:
-            c = result.consolidation = consolidate(validation, rules, watch, decisions=decided)
-            taken, unknown, c.review.orphans = review.check(c.review.items, new, stored)
-            c.review.problems = problems + unknown
-            history.add_decisions(outbox, period.id, taken, rules.settings.timezone)
-            result.taken = len(taken)
-            in_force = history.decisions_hash(stored | {d.item: d for d in taken})
-            previous = history.load(outbox, previous_period_id(period, rules))
-            result.comparison = compare(c, validation.agencies, previous, rules) if previous else None
-            write = functools.partial(write_summary, summary_path(outbox, period.id), c, validation, rules, day)
-            summary.append(("summary_workbook", functools.partial(write, result.comparison)))
-            review_file = functools.partial(write_review_workbook, review_path(outbox, period.id), c.review)
-            summary.append(("review_workbook", functools.partial(review_file, validation, rules, day)))
-        with stage(watch, "outputs"), forked(summary, watch) as summary_written:  # the rest is written here
-            if consolidation:
-                with stage(watch, "word_report"):
-                    data = report_data(
-                        c, validation, rules, summary_path(outbox, period.id).name, day, result.comparison
-                    )
-                    result.files += [save_data(data, data_path(outbox, period.id))]
-                    finish_report = start_report(data, report_path(outbox, period.id), template)
-                with stage(watch, "ikhub"):  # while LibreOffice lays the report out
-                    ikhub = write_ikhub(c, rules, outbox)
-                with stage(watch, "word_report"):
-                    reports, note = finish_report()
-                    result.files += [*reports, *ikhub]
-                    result.notes += [note] if note else []
-            if consolidation:
-                result.files.append(review_path(outbox, period.id))  # written by a worker of its own
-            with stage(watch, "validation_list"):
-                result.files.append(write_validation_list(validation, rules, list_path(outbox, period.id), day))
-            with stage(watch, "waiting_for_workers"):
-                result.files[:0] = summary_written()[:1]  # the summary workbook first
-                result.feedback = remove_stale(validation, outbox, feedback.paths(written()[len(saving) :]))
-    if made:
-        made.save(feedback.made_from)
-    with stage(watch, "manifest"):
-        manifest = write_manifest(
-            validation, rules, [*result.files, *result.feedback], folder, in_force if consolidation else ""
-        )
-        result.files.append(manifest)
-    if consolidation:
-        with stage(watch, "history"):
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            flags = [p for p in validation.problems if p.code in rules.review.codes]  # the year lists them again
-            result.stored = history.store(outbox, data, result.consolidation.activities, validation.agencies, flags)
+            with stage(watch, "history"):
+                result.stored = done(json.loads(written_manifest.read_text(encoding="utf-8")))
     return result

@@ -24,7 +24,7 @@ from pipeline.core.errors import RanpeError
 from pipeline.core.model import Problem
 from pipeline.core.periods import parse_period
 from pipeline.core.rules import load_rules
-from pipeline.intake import ingest
+from pipeline.intake import ingest, per_file
 from pipeline.intake.cache import MAGIC, PACK, Cache, cache_folder
 from pipeline.intake.checks import ACROSS, Context, _pairs, column_problems, row_problems
 from pipeline.intake.normalise import normalise_frame
@@ -365,3 +365,15 @@ def test_libyaml_reads_the_texts_and_rules_as_pyyaml_does(rules):
         text = path.read_text(encoding="utf-8")
         assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.load(text, Loader=yaml.SafeLoader), path
         assert yaml_typos.load(text) == yaml.load(text, Loader=yaml_typos._Loader), path
+
+
+def test_files_checked_in_two_shares_give_what_one_share_gives(demo_sample, rules, period, monkeypatch):
+    """Many rows to check are shared with a forked worker (per_file.SHARED): the rows, their
+    types and every problem are those of one process checking them all."""
+    whole = validate_period(demo_sample.inbox, rules, period)
+    monkeypatch.setattr(per_file, "SHARED", 1)
+    assert len(per_file._shares([s for s in whole.submissions if s.has_rows and s.rows is not None])) == 2
+    shared = validate_period(demo_sample.inbox, rules, period)
+    assert shared.as_dict() == whole.as_dict()
+    assert shared.typed.equals(whole.typed) and shared.accepted.equals(whole.accepted)
+    assert (shared.typed.dtypes == whole.typed.dtypes).all()

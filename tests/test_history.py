@@ -156,6 +156,38 @@ def test_history_is_idempotent_and_replaced_when_inputs_change(rules, period, tw
     run(inbox, outbox, rules, period, consolidation=True)  # back to the module's state
 
 
+def test_a_run_that_fails_before_its_manifest_leaves_the_history_as_it_was(
+    rules, period, two_periods, tmp_path, monkeypatch
+):
+    """The snapshot is written while the workers finish the outputs, in a transaction the
+    manifest ends: a worker that fails leaves the stored period as it was."""
+    from pipeline.outputs import summary
+
+    outbox = tmp_path / "outbox"
+    shutil.copytree(two_periods[0], outbox)
+    smaller = tmp_path / "inbox"  # other inputs: a snapshot to replace the stored one
+    shutil.copytree(two_periods[1], smaller)
+    next(p for p in sorted(smaller.iterdir()) if "BNPT" in p.name.upper()).unlink()
+
+    def stored() -> list:
+        with sqlite3.connect(history.history_path(outbox)) as con:
+            return [con.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall() for table in
+                    ("periods", "activities", "statuses", "flags")]  # fmt: skip
+
+    before = stored()
+
+    def failing(*args, **kwargs):
+        raise OSError("disk penuh")
+
+    monkeypatch.setattr(summary, "write_summary", failing)
+    with pytest.raises(OSError, match="disk penuh"):
+        run(smaller, outbox, rules, period, consolidation=True)
+    assert stored() == before
+    monkeypatch.undo()
+    assert run(smaller, outbox, rules, period, consolidation=True).stored is True
+    assert stored() != before
+
+
 def test_finalised_period_refuses_to_be_overwritten(rules, two_periods):
     outbox, _, first, _ = two_periods
     earlier = parse_period("2025-S2", rules)

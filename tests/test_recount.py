@@ -211,14 +211,14 @@ def published_clusters(wb, periods: list[PeriodRows], rules) -> list[list[ref.Ke
                 where_ = (r[lab["_file"]], r[lab["_row"]], r[fields["kode_aksi"]], r[fields["nama_kegiatan"]])
                 members.setdefault(r[label], []).extend(find(*where_))
         return list(members.values())
-    side = {k: {s: t(f"summary.columns.side_{s}", label=name) for s in "ab"}
-            for k, name in (("_file", lab["_file"]), ("_row", lab["_row"]), ("kode_aksi", fields["kode_aksi"]),
-                            ("nama_kegiatan", fields["nama_kegiatan"]))}  # fmt: skip
+    # Irisan names each side by its activity id, under which Kegiatan has its file and row
+    where_of = (lab["_file"], lab["_row"], fields["kode_aksi"], fields["nama_kegiatan"])
+    by_id = {r[lab["id_kegiatan"]]: [r[k] for k in where_of] for r in kegiatan}
     for pair in _table(wb[t("summary.sheets.irisan")], 1):
         if _blank(pair[label]) or not pair[label]:
             continue
         for s in "ab":
-            for key in find(*(pair[side[k][s]] for k in ("_file", "_row", "kode_aksi", "nama_kegiatan"))):
+            for key in find(*by_id[pair[t(f"summary.columns.side_{s}", label=lab["id_kegiatan"])]]):
                 if key not in members.setdefault(pair[label], []):
                     members[pair[label]].append(key)
     return list(members.values())

@@ -441,3 +441,17 @@ def test_every_review_code_is_produced_here():
     codes = {code for where, codes in RAISED_IN.items() if "review" in where for code in codes}
     assert codes == {"review-unknown-decision", "review-wrong-kind", "review-unknown-item", "review-unreadable",
                      "review-requested"}  # fmt: skip
+
+
+def test_ids_hashed_in_two_halves_are_those_of_one_pass(demo_sample, rules, period, monkeypatch):
+    """Many pairs or rows are hashed half by a forked worker (review.HALVES): every item's
+    id and fingerprint, and so every decision's key, are those of one pass."""
+    from pipeline.analysis import review
+
+    validation = validate_period(demo_sample.inbox, rules, period)
+    whole = consolidate(validation, rules).review.items
+    monkeypatch.setattr(review, "HALVES", 1)
+    halves = consolidate(validation, rules).review.items
+    assert (whole["kind"] == "pair").sum() >= 2  # two halves of pairs
+    for column in ("item", "fingerprint"):
+        assert halves[column].tolist() == whole[column].tolist()

@@ -563,35 +563,37 @@ def completeness(acts: pd.DataFrame, rules: Rules, units=None) -> pd.DataFrame:
     return pd.DataFrame.from_dict(grid, orient="index", columns=codes)
 
 
+OVERLAP_SIDE = ["kl", "id_kegiatan", "kode_aksi", "nama_kegiatan", "provinsi", "kabupaten_kota", "kode_kabupaten_kota",
+                "tanggal_mulai"]  # fmt: skip
+
+
 def overlap_table(c: Consolidation) -> pd.DataFrame:
-    """The pairs with both rows side by side and the reasons in words."""
+    """The pairs with both rows side by side and the reasons in words. Each row is told by
+    what places the pair (agency, action, name, place, start) and its activity id, under
+    which the Kegiatan sheet has the whole row and the review workbook its file and row:
+    agencies reporting thousands of alike activities give hundreds of thousands of pairs."""
     acts = c.activities
-    cols = [
-        "kl",
-        "_file",
-        "_row",
-        "kode_aksi",
-        "nama_kegiatan",
-        "provinsi",
-        "kabupaten_kota",
-        "kode_kabupaten_kota",
-        "tanggal_mulai",
-        "tanggal_selesai",
-        "sasaran",
-        "jumlah_peserta",
-    ]
+    cols = OVERLAP_SIDE
     if "kode_kabupaten_kota" not in acts:  # a period stored before kab/kota codes were kept
         acts = acts.assign(kode_kabupaten_kota=None)
     if c.overlaps.empty:
         head = ["jenis", "klaster", "skor", "alasan", "saran", "item"]
         return pd.DataFrame(columns=[*head, *[f"a_{k}" for k in cols], *[f"b_{k}" for k in cols]])
     p = c.overlaps
-    sim = p["name_similarity"].round().astype(int)
-    reasons = sim.map({v: t("consolidate.reason.name", sim=v) for v in sim.unique()})
     flags = (("same_regency", "regency"), ("dates_overlap", "dates"), ("same_target_group", "group"),
              ("partner_named", "partner"), ("rollup", "rollup"))  # fmt: skip
-    for flag, key in (f for f in flags if f[0] in p):  # a period stored before roll-ups has no such column
-        reasons = reasons.where(~p[flag].astype(bool), reasons + "; " + t(f"consolidate.reason.{key}"))
+    flags = [f for f in flags if f[0] in p]  # a period stored before roll-ups has no such column
+    sim = p["name_similarity"].round().to_numpy(dtype=np.int64)
+    key = sim << len(flags)  # the similarity and the flags in one number: their reasons in words once per number
+    for bit, (f, _) in enumerate(flags):
+        key |= p[f].fillna(False).to_numpy(dtype=bool).astype(np.int64) << bit
+    combos, each = pd.factorize(key)
+    words = [
+        "; ".join([t("consolidate.reason.name", sim=k >> len(flags))]
+                  + [t(f"consolidate.reason.{name}") for bit, (_, name) in enumerate(flags) if k >> bit & 1])
+        for k in each.tolist()
+    ]  # fmt: skip
+    reasons = pd.Series(np.asarray(words, dtype=object)[combos], index=p.index)
     kind = p["kind"].where(~p["rollup"].fillna(False).astype(bool), "rollup") if "rollup" in p else p["kind"]
     kinds = {k: t(f"consolidate.kind.{k}") for k in kind.unique()}
     advice = {k: t(f"consolidate.advice.{k}") for k in kind.unique()}

@@ -10,12 +10,14 @@ row(s): a decision taken on another fingerprint is stale, and the item is asked 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 
 import numpy as np
 import pandas as pd
 
+from ..core.forked import in_halves
 from ..core.formatting import angka
 from ..core.model import Decision, Problem, Review, Validation
 from ..core.rules import Rules
@@ -54,8 +56,25 @@ def digest(df: pd.DataFrame, columns: list[str], n: int = 10) -> pd.Series:
     """The first `n` hex digits of the SHA-1 of each row's values of `columns`, blank for missing."""
     key = df[columns].astype(object).where(df[columns].notna(), "").astype(str)
     values = [key[c].to_numpy(dtype=object) for c in columns]
+    (digests,) = in_halves(functools.partial(_digests, n), values, HALVES)
+    return pd.Series(digests, index=key.index, dtype=object)
+
+
+def _digests(n: int, *values: np.ndarray) -> tuple[list[str]]:
     joined = ["|".join(row) for row in zip(*values, strict=True)]  # Series.str.cat: 8 times slower
-    return pd.Series([_sha(s)[:n] for s in joined], index=key.index, dtype=object)
+    return ([_sha(s)[:n] for s in joined],)
+
+
+def _pair_keys(x, y, i, j, f, g) -> tuple[list[str], list[str]]:
+    """Each pair's id, from its agencies `x`, `y` and their rows' ids `i`, `j`, and its
+    fingerprint, from its rows' fingerprints `f`, `g`."""
+    sha1 = hashlib.sha1
+    pairs = zip(x, y, i, j, strict=True)
+    item = [f"P-{a}-{b}-{sha1(f'{k}|{m}'.encode()).hexdigest()[:10].upper()}" for a, b, k, m in pairs]
+    return item, [sha1((p + q).encode()).hexdigest()[:12] for p, q in zip(f, g, strict=True)]
+
+
+HALVES = 50_000  # rows or pairs to hash from which a forked worker takes half of them
 
 
 def content_columns(rules: Rules) -> list[str]:
@@ -158,11 +177,8 @@ def pair_items(acts: pd.DataFrame, pairs: pd.DataFrame, rules: Rules) -> pd.Data
     rows = np.unique(np.concatenate([first, second]))
     fp = np.empty(len(acts), dtype=object)
     fp[rows] = digest(acts.iloc[rows], content_columns(rules), 12).to_numpy()
-    sha1, sides = hashlib.sha1, (agency[first], agency[second], ids[first], ids[second])
-    item = [
-        f"P-{x}-{y}-{sha1(f'{i}|{j}'.encode()).hexdigest()[:10].upper()}" for x, y, i, j in zip(*sides, strict=True)
-    ]
-    fingerprint = [sha1((f + g).encode()).hexdigest()[:12] for f, g in zip(fp[first], fp[second], strict=True)]
+    sides = [agency[first], agency[second], ids[first], ids[second], fp[first], fp[second]]
+    item, fingerprint = in_halves(_pair_keys, sides, HALVES)
     out = pd.DataFrame(
         {
             "item": item,

@@ -1,4 +1,5 @@
-"""Run independent output writers side by side in forked worker processes.
+"""Run independent output writers side by side in forked worker processes (and one
+function's rows in two halves, `in_halves`).
 
 The workers are forked when the tasks are submitted, so they inherit the caller's data
 (report, consolidation, rules): nothing is pickled but a task number and what a task
@@ -7,9 +8,10 @@ returns. A task's exception is raised again in the caller."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from .stopwatch import Stopwatch, peak_mb
@@ -61,3 +63,26 @@ def forked(tasks: list[Task], watch: Stopwatch | None = None) -> Iterator[Callab
             for future in futures:
                 future.cancel()
             raise
+
+
+def in_halves(fn: Callable[..., tuple[list[str], ...]], columns: Sequence[Sequence], at_least: int) -> tuple[list, ...]:
+    """`fn(*columns)`, which returns lists of one text (without line breaks) per row, worked
+    out in two halves of the rows, the second by a forked worker, when there are `at_least`
+    rows and two cores: the same lists as one call gives. `fn` is a module's function
+    (pickled under spawn); the worker's texts come back as one text per list (a list of
+    strings is pickled one string at a time, which took as long as making them)."""
+    n = len(columns[0]) if columns else 0
+    if n < at_least or (os.cpu_count() or 1) < 2:
+        return fn(*columns)
+    half = n // 2
+    with forked([("", functools.partial(_joined, fn, *(c[half:] for c in columns)))]) as theirs:
+        mine = fn(*(c[:half] for c in columns))
+        (rest,) = theirs()
+    rest = [text.split("\n") if n - half else [] for text in rest]
+    if any(len(texts) != n - half for texts in rest):
+        raise ValueError("in_halves: a text with a line break")
+    return tuple(a + b for a, b in zip(mine, rest, strict=True))
+
+
+def _joined(fn: Callable[..., tuple[list[str], ...]], *columns: Sequence) -> tuple[str, ...]:
+    return tuple("\n".join(texts) for texts in fn(*columns))

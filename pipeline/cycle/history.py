@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -151,44 +151,74 @@ def finalise(outbox: Path, period_id: str) -> str:
 def store(outbox: Path, manifest: dict, activities: pd.DataFrame, agencies: dict[str, AgencyStatus], flags=()) -> bool:
     """Replace the period's snapshot unless it was made from the same inputs; True if stored.
     `flags`: the problems that make review items (the year's report lists them again)."""
-    period, key = manifest["period"], inputs_hash(manifest)
+    with snapshot(outbox, manifest["period"], inputs_hash(manifest), activities, agencies, flags) as done:
+        return done(manifest)
+
+
+@contextlib.contextmanager
+def snapshot(
+    outbox: Path, period: str, key: str, activities: pd.DataFrame, agencies: dict[str, AgencyStatus], flags=()
+) -> Iterator[Callable[[dict], bool]]:
+    """`store` in two steps of one transaction: unless the period's snapshot was made from the
+    same inputs (`key`, the `inputs_hash` of the run's manifest), its activities, statuses and
+    flags are written now (a run does it while its workers finish the outputs), and
+    `done(manifest)`, once the manifest is written, adds it and tells whether anything was
+    stored. Leaving the block without `done` stores nothing."""
     with connect(outbox) as con:
         row = con.execute("SELECT inputs_hash FROM periods WHERE period = ?", (period,)).fetchone()
-        if row and row[0] == key:
-            return False
-        for table in ("activities", "statuses", "flags"):
-            con.execute(f"DELETE FROM {table} WHERE period = ?", (period,))  # table names are fixed, not input
-        for lo in range(0, len(activities), CHUNK):  # one JSON text per row, straight from pandas
-            part = activities.iloc[lo : lo + CHUNK]
-            text = part.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
-            keys = zip(part["id_kegiatan"], part["_agency"], part["kode_aksi"], strict=True)
-            con.executemany(
-                "INSERT INTO activities VALUES (?, ?, ?, ?, ?)",
-                ((period, *k, r) for k, r in zip(keys, text.rstrip("\n").split("\n"), strict=True)),
-            )
-        rows = [
-            (period, code, a.state, a.accepted, a.rejected, a.errors, a.warnings, int(bool(a.late)),
-             json.dumps(a.files, ensure_ascii=False), a.sent.isoformat() if a.sent else None, a.days_late, a.level)
-            for code, a in agencies.items()
-        ]  # fmt: skip
+        same = bool(row and row[0] == key)
+        if not same:
+            _snapshot_rows(con, period, activities, agencies, flags)
+        finished = []
+
+        def done(manifest: dict) -> bool:
+            if manifest["period"] != period or inputs_hash(manifest) != key:
+                raise ValueError("the manifest is not of the inputs the snapshot was begun with")
+            if not same:
+                con.execute(
+                    "INSERT INTO periods (period, inputs_hash, rules_hash, tool_version, stored_at, manifest) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period) DO UPDATE SET inputs_hash = "
+                    "excluded.inputs_hash, rules_hash = excluded.rules_hash, tool_version = excluded.tool_version, "
+                    "stored_at = excluded.stored_at, manifest = excluded.manifest",
+                    (period, key, manifest["rules_hash"], manifest["tool_version"], now(), json.dumps(manifest)),
+                )
+                con.execute(
+                    "INSERT INTO events (period, event, at, detail) VALUES (?, 'stored', ?, ?)", (period, now(), key)
+                )
+            finished.append(True)
+            return not same
+
+        yield done
+        if not finished:
+            con.rollback()
+
+
+def _snapshot_rows(con: sqlite3.Connection, period: str, activities: pd.DataFrame,
+                   agencies: dict[str, AgencyStatus], flags) -> None:  # fmt: skip
+    for table in ("activities", "statuses", "flags"):
+        con.execute(f"DELETE FROM {table} WHERE period = ?", (period,))  # table names are fixed, not input
+    for lo in range(0, len(activities), CHUNK):  # one JSON text per row, straight from pandas
+        part = activities.iloc[lo : lo + CHUNK]
+        text = part.to_json(orient="records", lines=True, date_format="iso", force_ascii=False)
+        keys = zip(part["id_kegiatan"], part["_agency"], part["kode_aksi"], strict=True)
         con.executemany(
-            "INSERT INTO statuses (period, agency, status, accepted, rejected, errors, warnings, late, files, sent, "
-            "days_late, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            "INSERT INTO activities VALUES (?, ?, ?, ?, ?)",
+            ((period, *k, r) for k, r in zip(keys, text.rstrip("\n").split("\n"), strict=True)),
         )
-        con.executemany(
-            "INSERT INTO flags VALUES (?, ?)",
-            [(period, json.dumps(dataclasses.asdict(p), ensure_ascii=False)) for p in flags],
-        )
-        con.execute(
-            "INSERT INTO periods (period, inputs_hash, rules_hash, tool_version, stored_at, manifest) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period) DO UPDATE SET inputs_hash = excluded.inputs_hash, "
-            "rules_hash = excluded.rules_hash, tool_version = excluded.tool_version, "
-            "stored_at = excluded.stored_at, manifest = excluded.manifest",
-            (period, key, manifest["rules_hash"], manifest["tool_version"], now(), json.dumps(manifest)),
-        )
-        con.execute("INSERT INTO events (period, event, at, detail) VALUES (?, 'stored', ?, ?)", (period, now(), key))
-    return True
+    rows = [
+        (period, code, a.state, a.accepted, a.rejected, a.errors, a.warnings, int(bool(a.late)),
+         json.dumps(a.files, ensure_ascii=False), a.sent.isoformat() if a.sent else None, a.days_late, a.level)
+        for code, a in agencies.items()
+    ]  # fmt: skip
+    con.executemany(
+        "INSERT INTO statuses (period, agency, status, accepted, rejected, errors, warnings, late, files, sent, "
+        "days_late, level) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    con.executemany(
+        "INSERT INTO flags VALUES (?, ?)",
+        [(period, json.dumps(dataclasses.asdict(p), ensure_ascii=False)) for p in flags],
+    )
 
 
 DATE_COLUMNS = ("tanggal_mulai", "tanggal_selesai")

@@ -2,15 +2,19 @@
 rows alone (its values normalised, the column checks of fields.yaml, the checks of
 checks.yaml that compare a row with rows of its own file at most) is taken from the cache
 (intake/cache.py) for a file checked before, and worked out for the others together,
-vectorised over all their rows. The checks across files run on every row afterwards
-(validate.py)."""
+vectorised over all their rows (shared with a forked worker when there are many: files
+are checked alike on their own or together). The checks across files run on every row
+afterwards (validate.py)."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 from dataclasses import dataclass
 
 import pandas as pd
 
+from ..core.forked import forked
 from ..core.model import Period, Problem, Submission
 from ..core.rules import Rules
 from .cache import Cache, Checked
@@ -33,12 +37,28 @@ def checked_rows(used: list[Submission], rules: Rules, period: Period, cache: Ca
     done = cache.checked(used) if cache else {}
     fresh = [s for s in used if s.name not in done]
     load_rows([s for s in fresh if s.rows is None], rules, period)  # read before, but not checked: read again
-    typed, raw, checked = _check(fresh, rules, period)
-    parts = [done.get(s.name) or (typed, raw, checked[s.name]) for s in used]
-    rows, positions = _assemble(parts, typed, raw)
+    mine, *theirs = _shares(fresh)
+    with forked([("checking", functools.partial(_check, share, rules, period)) for share in theirs]) as results:
+        checks = [_check(mine, rules, period), *results()]
+    frames = {name: (typed, raw, c) for typed, raw, checked in checks for name, c in checked.items()}
+    parts = [done.get(s.name) or frames[s.name] for s in used]
+    rows, positions = _assemble(parts, *checks[0][:2])
     if cache:
         cache.keep_checked(used, rows.typed, rows.raw, dict(zip([s.name for s in used], positions, strict=True)))
     return rows
+
+
+def _shares(subs: list[Submission]) -> list[list[Submission]]:
+    """The files to check in two shares of about as many rows, in order, when there are at
+    least SHARED rows (a worker costs more than checking fewer); else one."""
+    sizes = [len(s.rows) for s in subs]
+    if sum(sizes) < SHARED:
+        return [subs]
+    cut = next(i for i, n in enumerate(itertools.accumulate(sizes), start=1) if 2 * n >= sum(sizes))
+    return [subs[:cut], subs[cut:]] if cut < len(subs) else [subs]
+
+
+SHARED = 20_000  # rows to check from which a worker takes half of them
 
 
 def _check(subs: list[Submission], rules: Rules, period: Period) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

@@ -32,7 +32,7 @@ import xlsxwriter
 import xlsxwriter.packager
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
-from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, re_dynamic_function
 
@@ -124,10 +124,12 @@ class FastSheet(Worksheet):
         distinct texts (-1: no cell), made once per text."""
         codes, uniques = pd.factorize(np.asarray(values, dtype=object))  # missing: -1
         uniques = uniques.tolist()
-        texts = [f' t="s"><v>{self._shared_index(u)}</v></c>' if u != "" else "" for u in uniques]
-        if "" in uniques:  # an empty text: no cell
-            codes[codes == uniques.index("")] = -1
-        self.str_table.count += int((codes >= 0).sum()) - sum(u != "" for u in uniques)  # each use counts
+        empty = uniques.index("") if "" in uniques else -1
+        if empty >= 0:  # an empty text: no cell
+            codes[codes == empty] = -1
+            uniques[empty] = None
+        texts = [f' t="s"><v>{i}</v></c>' if i is not None else "" for i in self._shared_indices(uniques)]
+        self.str_table.count += int((codes >= 0).sum())  # each use counts
         return codes, np.asarray(texts, dtype=object)
 
     def _cells(self, cells: Cells) -> tuple[np.ndarray, np.ndarray]:
@@ -161,8 +163,8 @@ class FastSheet(Worksheet):
             values = pd.to_numeric(values, errors="coerce").astype(float)
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         if kind == "string":
-            texts = [f' t="s"><v>{self._shared_index(u)}</v></c>' for u in uniques]
-            self.str_table.count += len(codes) - len(uniques)  # each use counts, as with write_string
+            texts = [f' t="s"><v>{i}</v></c>' for i in self._shared_indices(uniques.tolist())]
+            self.str_table.count += len(codes)  # each use counts, as with write_string
         elif kind == "number":  # as xlsxwriter writes a number; not finite: no cell
             texts = [f"><v>{u:.16G}</v></c>" if np.isfinite(u) else None for u in uniques]
         elif kind == "date":  # only dates are written to a date column
@@ -188,10 +190,18 @@ class FastSheet(Worksheet):
         cells = [f"{k}><f>{_escape(f)}</f><v>{_escape(v)}</v></c>" for f, (k, v) in zip(text, shown, strict=True)]
         return np.asarray(cells, dtype=object)
 
-    def _shared_index(self, value: str) -> int:
-        if len(value) > _MAX_UTF16 // 2 and len(value.encode("utf-16-le")) > 2 * _MAX_UTF16:
-            value = value.encode("utf-16-le")[: 2 * _MAX_UTF16].decode("utf-16-le", "ignore")
-        return self.str_table._get_shared_string_index(value)
+    def _shared_indices(self, values: list[str | None]) -> list[int | None]:
+        """The shared string table's numbers of distinct texts (None: None), new texts added
+        in order, as `_get_shared_string_index` adds them one call at a time (the caller
+        counts the uses). Texts longer than a cell holds are cut as `write_string` cuts them."""
+        table = self.str_table
+        index = table.string_table  # text -> number, in the order the numbers were given
+        if max(map(len, filter(None, values)), default=0) > _MAX_UTF16 // 2:  # None and '' alike: short
+            values = [_cut(v) if v is not None else None for v in values]
+        new = [v for v in dict.fromkeys(values) if v is not None and v not in index]
+        index.update(zip(new, range(table.unique_count, table.unique_count + len(new)), strict=True))
+        table.unique_count += len(new)
+        return [index[v] if v is not None else None for v in values]
 
     def _column_format(self, col: int) -> Format | None:
         info = self.col_info.get(col)
@@ -265,6 +275,13 @@ def _styles(formats: Format | np.ndarray | None) -> str | np.ndarray:
     return np.asarray([_styles(f) for f in uniques], dtype=object)[codes]
 
 
+def _cut(text: str) -> str:
+    """A text cut to the 32,767 UTF-16 units a cell holds, as xlsxwriter's write_string cuts it."""
+    if len(text) > _MAX_UTF16 // 2 and len(text.encode("utf-16-le")) > 2 * _MAX_UTF16:
+        return text.encode("utf-16-le")[: 2 * _MAX_UTF16].decode("utf-16-le", "ignore")
+    return text
+
+
 def _classic(formulas: str) -> bool:
     """Whether formulas use only functions Excel 2007 knew and no structured references:
     they need none of xlsxwriter's future-function rewriting."""
@@ -302,41 +319,61 @@ class _SharedStrings(SharedStrings):
     written many at a time instead of through four regular expressions each."""
 
     def _write_sst_strings(self) -> None:
-        plain: list[str] = []
-        for string in self.string_table.string_array:
-            if not _escaped(string):
-                plain.append(string)
-                continue
-            self._write_plain(plain)
-            self._write_si(string)
-        self._write_plain(plain)
+        strings = self.string_table.string_array
+        done = 0
+        for k in _escaped(strings):
+            self._write_plain(strings[done:k])
+            self._write_si(strings[k])
+            done = k + 1
+        self._write_plain(strings[done:])
 
     def _write_plain(self, plain: list[str]) -> None:
         if plain:
             self.fh.write("<si><t>" + "</t></si><si><t>".join(plain) + "</t></si>")
-            plain.clear()
 
 
-def _escaped(string: str) -> bool:
-    """Whether xlsxwriter's _write_si changes or marks a string: control characters and
-    their escapes, XML's special characters, whitespace at either end (xml:space), rich
-    strings. (One expression for all of them took four times as long.)"""
-    return bool(
-        _SPECIAL.search(string)
-        or ("_x" in string and _CONTROL_ESCAPE.search(string))
-        or string[:1].isspace()
-        or string[-1:].isspace()
-    )
+def _escaped(strings: list[str]) -> list[int]:
+    """The positions of the strings that xlsxwriter's _write_si changes or marks: control
+    characters and their escapes, XML's special characters, whitespace at either end
+    (xml:space), rich strings. Found by a few searches of the strings joined on a separator
+    (a string holding the separator itself may be marked in vain, never missed), each
+    match placed by its last character; one search per string took 2 µs each."""
+    if not strings:
+        return []
+    joined = _SEPARATOR.join(strings)
+    ends = np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)) + 1)  # past the separator
+    found = [m.end() - 1 for pattern in _NEEDS_ESCAPING for m in pattern.finditer(joined)]
+    found += [0] if joined[:1].isspace() else []
+    found += [len(joined) - 1] if joined[-1:].isspace() else []
+    return np.unique(np.searchsorted(ends, np.asarray(found, dtype=np.int64), side="right")).tolist()
 
 
-_SPECIAL = re.compile(r"[\x00-\x1f&<>\ufffe\uffff]")
-_CONTROL_ESCAPE = re.compile(r"_x[0-9a-fA-F]{4}_")
+_SEPARATOR = "\ue000"  # a private-use character: neither special nor whitespace
+_NEEDS_ESCAPING = [  # one search each: as one expression they took four times as long
+    re.compile(r"[\x00-\x1f&<>\ufffe\uffff]"),
+    re.compile(r"_x[0-9a-fA-F]{4}_"),
+    re.compile(r"\s\ue000"),  # whitespace at the end of a string
+    re.compile(r"\ue000\s"),  # and at the start of the next
+]
+
+
+class _StringTable(SharedStringTable):
+    """xlsxwriter's shared string table, put in order without sorting: its numbers are given
+    in the order the texts are added, here as by xlsxwriter."""
+
+    def _sort_string_data(self) -> None:
+        self.string_array = list(self.string_table)
+        self.string_table = {}
 
 
 class Workbook(xlsxwriter.Workbook):
     """An xlsxwriter workbook whose worksheets are FastSheets."""
 
     worksheet_class = FastSheet
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.str_table = _StringTable()  # before any worksheet takes it
 
     def _store_workbook(self) -> None:
         """xlsxwriter's own, with its zip file made at COMPRESSION (it offers no option) and

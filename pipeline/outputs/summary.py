@@ -16,7 +16,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
 from ..analysis.board import status_board
-from ..analysis.consolidate import headline, overlap_table
+from ..analysis.consolidate import OVERLAP_SIDE, headline, overlap_table
 from ..analysis.levels import level_status, region_table
 from ..analysis.review import OPEN, PAIR, VALUE, counts
 from ..core.files import atomic_path
@@ -438,20 +438,8 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
     if len(items):  # each pair's review state, in words; the open ones are decided in the review workbook
         state = items.set_index("item")["state"]
         df["status_tinjauan"] = df["item"].map(state.map({s: t(f"review.states.{s}") for s in state.unique()}))
-    side = [
-        ("kl", "text"),
-        ("_file", "text"),
-        ("_row", "int"),
-        ("kode_aksi", "code"),
-        ("nama_kegiatan", "long"),
-        ("provinsi", "text"),
-        ("kabupaten_kota", "text"),
-        ("kode_kabupaten_kota", "code"),
-        ("tanggal_mulai", "date"),
-        ("tanggal_selesai", "date"),
-        ("sasaran", "text"),
-        ("jumlah_peserta", "int"),
-    ]
+    kinds = {"kode_aksi": "code", "nama_kegiatan": "long", "kode_kabupaten_kota": "code", "tanggal_mulai": "date"}
+    side = [(k, kinds.get(k, "text")) for k in OVERLAP_SIDE]
     labels = w.labels
     cols = [
         ("jenis", _label("jenis"), "text"),
