@@ -264,3 +264,31 @@ def test_the_report_speaks_to_leadership_not_to_staff(demo_out):
 
     for word in [*t("report_glossary"), "minta k/l", "telah dikirim"]:
         assert not re.search(rf"\b{re.escape(word.casefold())}\b", text), word
+
+
+def test_the_executive_summary_leaves_out_what_it_would_leave_empty(demo_out, tmp_path):
+    """A workspace without regional governments, every agency on time: no empty paragraph
+    where the regions' sentence and the missing agencies' names would be."""
+    from pipeline.outputs.report_data import NO_REVIEW
+
+    out, _ = demo_out
+    data = load_data(out, "2026-S1")
+    data["daerah"] = NO_REVIEW["daerah"]
+    data["k"] = {**data["k"], **{key: [] for key in ("belum", "nihil", "ditolak", "terlambat")}}
+    (path, _), _ = render_report(data, tmp_path / "laporan.docx")
+    body = Document(path).paragraphs
+    start = next(i for i, p in enumerate(body) if p.style.name.startswith("Heading") and "RINGKASAN" in p.text.upper())
+    summary = []
+    for p in body[start + 1 :]:
+        if p.style.name.startswith("Heading"):
+            break
+        summary.append(p)
+    empty = [
+        i
+        for i, p in enumerate(summary)
+        if not p.text.strip() and not p._p.xpath(".//w:drawing | .//w:br | .//w:sectPr")
+    ]
+    assert summary and not empty, [(i, p.text[:60], p.style.name) for i, p in enumerate(summary)][
+        max(0, min(empty or [0]) - 3) :
+    ]
+    assert "pemerintah provinsi" not in " ".join(p.text for p in summary)

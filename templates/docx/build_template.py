@@ -285,6 +285,10 @@ def build(out: Path) -> Path:
 
     # executive summary
     doc.add_heading(T["h_summary"], 1)
+    shown_if = {  # a paragraph left out when it would say nothing, not left empty
+        "summary_agencies_named": "k.belum or k.nihil or k.ditolak or k.terlambat",
+        "summary_regions": "daerah.ada",
+    }
     for key in (
         "summary_intro",
         "summary_agencies",
@@ -293,7 +297,11 @@ def build(out: Path) -> Path:
         "summary_activities",
         "summary_budget",
     ):
+        if key in shown_if:
+            tag(doc, "{%p if " + shown_if[key] + " %}")
         para(doc, T[key])
+        if key in shown_if:
+            tag(doc, "{%p endif %}")
     para(doc, T["summary_pillars"])
     bullets(doc, "p in pilar", T["summary_pillar_item"])
     for key, loop in (("summary_weakest", "aksi_terlemah"), ("summary_strongest", "aksi_terkuat")):
