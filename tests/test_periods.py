@@ -148,7 +148,32 @@ def test_an_earlier_periods_late_report_is_for_that_period(rules, s1_s2, tmp_pat
     assert (v.agencies["POLRI"].state, v.agencies["BNPT"].state) == ("not_received", "rejected")
     assert [p.name for p in second.feedback] == ["BNPT_2026-S1.xlsx"]  # the wrong template's, named for its period
     again = run(inbox, outbox, rules, s1, consolidation=False).validation
-    assert again.agencies["POLRI"].state in ("accepted", "accepted_warnings") and not _notes(again)
+    assert again.agencies["POLRI"].state in ("accepted", "accepted_warnings")
+    # S2's activities on the S1 template were S2's return: never read as S1's
+    assert _notes(again) == {mistaken.name: "berkas yang sudah diolah pada periode 2026-S2"}
+    assert again.agencies["BNPT"].state == "not_received"
+
+
+def test_a_later_periods_activities_on_this_periods_template_never_replace_its_report(rules, s1_s2, tmp_path):
+    """Found by an officer's year: Kemenag's S1 report accepted, then in S2 its S2 activities
+    on the S1 template (wrong-period there), then S1 run again for a late report: the S2 file,
+    the newest naming S1, took the place of the accepted report and made Kemenag rejected."""
+    s1, s2 = s1_s2
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    report = _return(inbox / "kemenag final.xlsx", rules, s1, "KEMENAG")
+    os.utime(report, (1e9, 1e9))
+    first = run(inbox, outbox, rules, s1, consolidation=True).validation
+    assert first.agencies["KEMENAG"].state in ("accepted", "accepted_warnings")
+    mistaken = _return(inbox / "kemenag smt2.xlsx", rules, s1, "KEMENAG", start=s2.start + dt.timedelta(days=60))
+    second = run(inbox, outbox, rules, s2, consolidation=True).validation
+    assert [p.code for p in second.problems if p.file == mistaken.name and p.severity == "error"] == ["wrong-period"]
+    _return(inbox / "kemendagri laporan.xlsx", rules, s1, "KEMENDAGRI")  # a late S1 report: S1 runs again
+    again = run(inbox, outbox, rules, s1, consolidation=True)
+    v = again.validation
+    assert v.agencies["KEMENAG"].state in ("accepted", "accepted_warnings")
+    assert v.agencies["KEMENAG"].file == report.name and len(v.accepted[v.accepted["_agency"] == "KEMENAG"]) == 2
+    assert _notes(v)[mistaken.name] == "berkas yang sudah diolah pada periode 2026-S2"
+    assert v.agencies["KEMENDAGRI"].state in ("accepted", "accepted_warnings")
 
 
 def test_a_file_naming_no_period_with_a_running_activity_stays(rules, s1_s2, tmp_path):

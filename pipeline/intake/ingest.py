@@ -7,7 +7,8 @@ one its _meta names, else its Identitas, else the title on its first sheet.
 
 Periods share one inbox (README, "Periods in one inbox"). In a run for period P, a file is
 set aside (listed once, never read into P, counted or sent feedback) when it was already
-processed in another period and is not P's own, when it was made for a period after P, or
+processed in another period and is not P's own (or is P's template filled with a later
+period's activities, which that period processed), when it was made for a period after P, or
 when nothing names its period and all its activities ended before P began. A new file made
 for an earlier period (an old template used by mistake) is rejected, asking for P's template.
 """
@@ -61,7 +62,7 @@ def ingest(
     if cache:
         cache.look(paths)
     digests = _digests(paths) if seen or cache else {}
-    elsewhere = {p: where for p, d in digests.items() if (where := _elsewhere((seen or {}).get(d, []), period))}
+    elsewhere = {p: where for p, d in digests.items() if (where := _elsewhere((seen or {}).get(d, []), period, rules))}
     sure = {p for p, (_, known) in elsewhere.items() if known}  # set aside unread: its record says enough
     notes += [_processed(label(p, inbox), elsewhere[p][0]) for p in paths if p in sure]
     paths = [p for p in paths if p not in sure]
@@ -134,13 +135,20 @@ def _digests(paths: list[Path]) -> dict[Path, str]:
     return out
 
 
-def _elsewhere(records: list[tuple[str, str | None]], period: Period) -> tuple[list[str], bool] | None:
+def _elsewhere(records: list[tuple[str, str | None]], period: Period, rules: Rules) -> tuple[list[str], bool] | None:
     """Where a file was processed before, when that sets it aside in `period`: those periods,
     and whether the records alone say so (else the file is read to tell the period it names).
-    None: the file is the period's to read, as one processed in it already or naming it."""
+    None: the file is the period's to read, as one processed in it already or naming it. A
+    file naming `period` but processed only in a later one was read there as that period's
+    activities on this period's template (rejected as wrong-period there: a late report of
+    this period is set aside there, unrecorded): it is that period's, never this one's."""
     periods = sorted({done for done, _ in records})
-    if not periods or period.id in periods or any(own == period.id for _, own in records):
+    if not periods or period.id in periods:
         return None
+    if any(own == period.id for _, own in records):
+        here = period_key(period.id, rules)
+        later = [done for done in periods if (key := period_key(done, rules)) and here and key > here]
+        return (later, True) if later else None
     return periods, all(own != NOT_RECORDED for _, own in records)
 
 
