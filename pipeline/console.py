@@ -80,11 +80,13 @@ def _examples(title: str, problems: list[Problem], most: int, listed: str) -> li
 
 def _counted(problems: list[Problem], rules: Rules) -> list[str]:
     """One line per kind of problem that concerns an agency or a file as a whole (a file set
-    aside: per reason), with how many there are and the first few files or agencies."""
+    aside: per reason; an earlier period's report: per period, with the command that reads it
+    there), with how many there are and the first few files or agencies."""
     kinds: dict[tuple[str, str], list[str]] = {}
     for p in problems:
         named = rules.agency_by_code[p.value].short if p.code == "not-received" else p.file or p.value
-        kinds.setdefault((p.code, p.detail if p.code == "set-aside" else ""), []).append(named)
+        by = {"set-aside": p.detail, "earlier-period-return": p.value}.get(p.code, "")  # a line per reason, per period
+        kinds.setdefault((p.code, by), []).append(named)
     out = []
     for (code, detail), names in kinds.items():
         key = f"console.counted.{code}"

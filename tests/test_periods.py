@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 
 import pipeline.intake.ingest
+from pipeline.console import summary_lines
 from pipeline.core.periods import parse_period, period_in_text
 from pipeline.cycle import history
 from pipeline.intake.read import being_copied
@@ -147,6 +148,8 @@ def test_an_earlier_periods_late_report_is_for_that_period(rules, s1_s2, tmp_pat
     assert [p.code for p in v.problems if p.file == mistaken.name and p.severity == "error"] == ["wrong-period"]
     assert (v.agencies["POLRI"].state, v.agencies["BNPT"].state) == ("not_received", "rejected")
     assert [p.name for p in second.feedback] == ["BNPT_2026-S1.xlsx"]  # the wrong template's, named for its period
+    (told,) = [line for line in summary_lines(v, rules) if late.name in line]  # the console says what to do
+    assert "laporan periode 2026-S1" in told and "ranpe consolidate --period 2026-S1" in told
     again = run(inbox, outbox, rules, s1, consolidation=False).validation
     assert again.agencies["POLRI"].state in ("accepted", "accepted_warnings")
     # S2's activities on the S1 template were S2's return: never read as S1's

@@ -166,6 +166,12 @@ def test_a_pair_that_is_not_a_duplicate_is_no_longer_merged(inbox, rules, period
     _decide(_review_file(out), pair["item"], "duplikat, dihitung sekali")
     third = _run(inbox, out, rules, period)
     assert headline(third.consolidation, third.validation)["kegiatan_unik"] == h1["kegiatan_unik"]
+    # the report tells what was decided where it advised before
+    from pipeline.outputs.report import load_data
+
+    advice = [o["saran"] for o in load_data(out, "2026-S1")["irisan"]]
+    assert "Telah diputuskan Sekretariat: duplikat, dihitung sekali." in advice
+    assert "Telah diputuskan Sekretariat: bukan duplikat." in advice
 
 
 def test_a_confirmed_pair_is_counted_once_even_against_the_chain_rule(rules):

@@ -152,7 +152,7 @@ def test_a_same_day_rakor_naming_the_other_agency_is_offered_as_a_joint_activity
     assert {pair.iloc[0]["a_kl"], pair.iloc[0]["b_kl"]} == {"Kemenag", "Polri"}
     c = first.consolidation
     assert c.overlaps["kind"].tolist() == [JOINT] and not c.activities["duplikat"].any()  # a candidate: not merged
-    assert "mitra menyebut K/L lainnya" in _irisan_reasons(out)
+    assert "mitra menyebut instansi lainnya" in _irisan_reasons(out)
 
     _decide(out / "2026-S1" / "tinjauan_2026-S1.xlsx", pair.iloc[0]["item"], "kegiatan bersama", "Rakor bersama")
     second = _run(inbox, out, rules, period)

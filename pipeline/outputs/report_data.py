@@ -374,9 +374,16 @@ def _overlaps(c: Consolidation) -> list[dict]:
     if "rollup" in pairs:  # a province's roll-up of its kab/kota's event, told as such
         pairs["kind"] = pairs["kind"].where(~pairs["rollup"].fillna(False).astype(bool), "rollup")
     top = pairs.sort_values(["dup", "score"], ascending=[False, False], kind="stable").head(MAX_OVERLAPS)
+    items = c.review.items
+    review = items.set_index("item")[["state", "decision"]] if len(items) and "item" in top else None
     out = []
     for r in top.itertuples():
         a, b = acts.loc[r.a], acts.loc[r.b]
+        state, decision = review.loc[r.item] if review is not None and r.item in review.index else (OPEN, "")
+        if state == DECIDED:  # the advice gives way to what the secretariat decided
+            saran = t("report.advice_decided", decision=t(f"review.decisions.{decision}"))
+        else:
+            saran = t("report.advice_waiting" if state == WAITING else f"report.advice.{r.kind}")
         place = ", ".join(x for x in (a["kabupaten_kota"], a["provinsi"]) if isinstance(x, str) and x)
         out.append(
             {
@@ -390,7 +397,7 @@ def _overlaps(c: Consolidation) -> list[dict]:
                 "b_nama": clean(b["nama_kegiatan"]),
                 "tempat": clean(place),
                 "tanggal": _dates(a["tanggal_mulai"], b["tanggal_mulai"]),
-                "saran": t(f"report.advice.{r.kind}"),
+                "saran": saran,
             }
         )
     return out
