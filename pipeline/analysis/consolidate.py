@@ -14,7 +14,7 @@ from ..core.stopwatch import stage
 from ..core.texts import t
 from ..core.units import LEVELS
 from . import review
-from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, priority, strongest
+from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, priority, strongest, told_kind
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
 
@@ -594,7 +594,7 @@ def overlap_table(c: Consolidation) -> pd.DataFrame:
         for k in each.tolist()
     ]  # fmt: skip
     reasons = pd.Series(np.asarray(words, dtype=object)[combos], index=p.index)
-    kind = p["kind"].where(~p["rollup"].fillna(False).astype(bool), "rollup") if "rollup" in p else p["kind"]
+    kind = told_kind(p["kind"], p)
     kinds = {k: t(f"consolidate.kind.{k}") for k in kind.unique()}
     advice = {k: t(f"consolidate.advice.{k}") for k in kind.unique()}
     cluster = p["cluster"].astype("Int64").where(p["cluster"] > 0)  # the merged group, counted once

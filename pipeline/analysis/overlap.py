@@ -23,6 +23,7 @@ from ..core.rules import Rules
 from .activity_names import ActivityNames, agencies_named, batches_differ, fold_places
 
 DUPLICATE, JOINT, OVERLAP = "likely-duplicate", "joint-activity", "overlapping-work"
+ROLLUP = "rollup"  # how a likely duplicate that is a province's roll-up is told (`told_kind`)
 RANK = {DUPLICATE: 2, JOINT: 1, OVERLAP: 0}  # which kind of pair an activity's list holds first
 
 COLUMNS = ["a", "b", "kind", "score", "name_similarity", "same_regency", "dates_overlap", "same_target_group",
@@ -252,6 +253,15 @@ def _codes(values: pd.Series) -> np.ndarray:
     """Integer code per value, -1 for blank."""
     codes, _ = pd.factorize(values.where(values != "", None))
     return codes
+
+
+def told_kind(kinds: pd.Series, pairs: pd.DataFrame) -> pd.Series:
+    """The kinds of `pairs` as outputs tell them: a province's roll-up of its kab/kota's event
+    ("rollup", flagged in `pairs`) apart from the other likely duplicates (a period stored
+    before roll-ups has no flag)."""
+    if "rollup" not in pairs:
+        return kinds
+    return kinds.where(~pairs["rollup"].fillna(False).astype(bool), ROLLUP)
 
 
 def strongest(pairs: pd.DataFrame, k: int) -> np.ndarray:

@@ -68,17 +68,17 @@ def forked(tasks: list[Task], watch: Stopwatch | None = None) -> Iterator[Callab
 def in_halves(fn: Callable[..., tuple[list[str], ...]], columns: Sequence[Sequence], at_least: int) -> tuple[list, ...]:
     """`fn(*columns)`, which returns lists of one text (without line breaks) per row, worked
     out in two halves of the rows, the second by a forked worker, when there are `at_least`
-    rows and two cores: the same lists as one call gives. `fn` is a module's function
+    rows (two at least) and two cores: the same lists as one call gives. `fn` is a module's function
     (pickled under spawn); the worker's texts come back as one text per list (a list of
     strings is pickled one string at a time, which took as long as making them)."""
     n = len(columns[0]) if columns else 0
-    if n < at_least or (os.cpu_count() or 1) < 2:
+    if n < max(at_least, 2) or (os.cpu_count() or 1) < 2:
         return fn(*columns)
     half = n // 2
     with forked([("", functools.partial(_joined, fn, *(c[half:] for c in columns)))]) as theirs:
         mine = fn(*(c[:half] for c in columns))
         (rest,) = theirs()
-    rest = [text.split("\n") if n - half else [] for text in rest]
+    rest = [text.split("\n") for text in rest]
     if any(len(texts) != n - half for texts in rest):
         raise ValueError("in_halves: a text with a line break")
     return tuple(a + b for a, b in zip(mine, rest, strict=True))

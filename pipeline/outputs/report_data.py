@@ -12,7 +12,7 @@ import pandas as pd
 from ..analysis.consolidate import headline
 from ..analysis.findings import agencies_named, described, findings, kl_only, obstacle_agencies
 from ..analysis.levels import level_status, region_table
-from ..analysis.overlap import DUPLICATE
+from ..analysis.overlap import DUPLICATE, told_kind
 from ..analysis.review import DECIDED, EXCLUDE, MOVABLE, OPEN, PAIR, STALE, WAITING, counts, number
 from ..core.formatting import angka, persen, rupiah, tanggal
 from ..core.model import REPORTED, Consolidation, Validation
@@ -371,8 +371,7 @@ def _main_obstacles(acts: pd.DataFrame) -> dict:
 def _overlaps(c: Consolidation) -> list[dict]:
     acts = c.activities
     pairs = c.overlaps.assign(dup=c.overlaps["kind"] == DUPLICATE)
-    if "rollup" in pairs:  # a province's roll-up of its kab/kota's event, told as such
-        pairs["kind"] = pairs["kind"].where(~pairs["rollup"].fillna(False).astype(bool), "rollup")
+    pairs["kind"] = told_kind(pairs["kind"], pairs)
     top = pairs.sort_values(["dup", "score"], ascending=[False, False], kind="stable").head(MAX_OVERLAPS)
     items = c.review.items
     review = items.set_index("item")[["state", "decision"]] if len(items) and "item" in top else None

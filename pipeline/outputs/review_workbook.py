@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.overlap import told_kind
 from ..analysis.review import CHOICES, PAIR, VALUE, counts, figure_label
 from ..core.files import atomic_path
 from ..core.formatting import angka, poin, waktu
@@ -58,8 +59,7 @@ def shown(items: pd.DataFrame, kind: str, tz: str) -> pd.DataFrame:
         label = {k: t(f"summary.headline.{k}").strip() for k in ("kegiatan_unik", "peserta_unik")}
         said = {"kegiatan": label["kegiatan_unik"], "peserta": label["peserta_unik"]}
         out["affects"] = _each(out["amount"], lambda amount: t("review.pair_affects", **said, people=angka(amount)))
-        rollup = out["rollup"].fillna(False).astype(bool) if "rollup" in out else False
-        out["code"] = _each(out["code"].where(~rollup, "rollup"), lambda k: t(f"consolidate.kind.{k}"))
+        out["code"] = _each(told_kind(out["code"], out), lambda k: t(f"consolidate.kind.{k}"))
     else:
         out["affects"] = ["; ".join(figure_label(k) for k in keys) for keys in out["affects"]]
     out["at"] = _each(out["at"], lambda at: waktu(at, tz) if at else "")
