@@ -48,7 +48,7 @@ class Figures:
     kept: dict[Key, bool]  # False: a row merged into another row of its cluster
     values: dict[Key, dict]  # each row's numbers after the exclusions (§1)
     excluded: dict[Key, set]  # each row's columns excluded (§1)
-    late: list[str]  # agencies late (§3; the year: late in any of its periods, §9)
+    late: list[str]  # agencies late (§3; the year: §9)
 
 
 # ---- numbers -----------------------------------------------------------------------------
@@ -233,9 +233,10 @@ def recount(rules, periods: list[PeriodRows], clusters: list[list[Key]]) -> Figu
     # PAGE §3: who counts as "tepat waktu" or "terlambat" is not said; read as the agencies whose
     # report was accepted (the Ringkasan lists both under "K/L yang laporannya diterima"), a
     # rejected agency being counted among "ditolak" whenever it sent. The year: §9.
-    late = sorted({a for p in periods for a, is_late in p.late.items() if is_late and p.states.get(a) in REPORTED})
+    whole = periods[0] if len(periods) == 1 else year_states(periods)
+    late = sorted(a for a, is_late in whole.late.items() if is_late and whole.states.get(a) in REPORTED)
     return Figures(
-        headline=_headline(rules, periods, row, values, once, kept, late),
+        headline=_headline(rules, whole, row, values, once, kept, late),
         actions=actions,
         levels=levels,
         # §6, §11: the units of the period (every K/L, the regions called in or reporting)
@@ -414,6 +415,26 @@ def _provinces(rules, row, values, once, kept) -> dict[str, dict]:
 LEVELS = ("kl", "provinsi", "kabkota")  # §11
 
 
+def year_states(periods: list[PeriodRows]) -> PeriodRows:
+    """§9: each unit's state and lateness over the year, from its periods' (as `states` and
+    `late` of a PeriodRows named by the year): a period with nothing usable decides (the first);
+    else nihil if nihil throughout; else partial, accepted with warnings, accepted, the first
+    of these that one of its periods had. Late: usable every period and late in one."""
+    units = {a for p in periods for a in p.states}
+    states, late = {}, {}
+    for a in units:
+        mine = [p.states[a] for p in periods if a in p.states]
+        owed = [s for s in mine if s in ("rejected", "not_received")]
+        if owed:
+            states[a] = owed[0]
+        elif set(mine) == {"nihil"}:
+            states[a] = "nihil"
+        else:
+            states[a] = next(s for s in ("partial", "accepted_warnings", "accepted") if s in mine)
+        late[a] = not owed and any(p.late.get(a) for p in periods if a in p.states)
+    return PeriodRows(periods[0].period.split("-")[0], [], states=states, late=late)
+
+
 def level_of(rules, agency: str) -> str:
     return rules.agency_by_code[agency].level
 
@@ -421,7 +442,8 @@ def level_of(rules, agency: str) -> str:
 def level_status(rules, p: PeriodRows) -> dict[str, dict]:
     """§11: per level, the units asked to report (every K/L, the regions the period calls in)
     and how they reported; the regions that reported without being asked."""
-    asked = {a.code for a in rules.agencies if a.level == "kl"} | set(rules.periods.regions.get(p.period, []))
+    ids = [p.period] if "-" in p.period else [k for k in rules.periods.regions if k.startswith(f"{p.period}-")]
+    asked = {a.code for a in rules.agencies if a.level == "kl"} | {c for i in ids for c in rules.periods.regions[i]}
     out = {}
     for level in LEVELS:
         mine = [a for a, _ in p.states.items() if level_of(rules, a) == level]
@@ -441,7 +463,7 @@ def level_status(rules, p: PeriodRows) -> dict[str, dict]:
     return out
 
 
-def _headline(rules, periods, row, values, once, kept, late) -> dict:
+def _headline(rules, whole: PeriodRows, row, values, once, kept, late) -> dict:
     """§3: the headline figures (Ringkasan)."""
     keys = list(row)
     c = _counts(keys, row, values, once, kept, [])
@@ -454,19 +476,15 @@ def _headline(rules, periods, row, values, once, kept, late) -> dict:
         **c,
     }
     del out["kl"]
-    if len(periods) == 1:
-        states = {a: s for a, s in periods[0].states.items() if a in kl}
-        out.update(
-            kl_diterima=sum(1 for s in states.values() if s in REPORTED),
-            kl_nihil=sum(1 for s in states.values() if s == "nihil"),
-            kl_ditolak=sum(1 for s in states.values() if s == "rejected"),
-            kl_belum=sum(1 for s in states.values() if s == "not_received"),
-            kl_tepat_waktu=sum(1 for a, s in states.items() if s in REPORTED and a not in late),
-            kl_terlambat=len([a for a in late if a in kl]),
-            baris_diterima=len(keys),
-        )
-    else:
-        # PAGE §9: the year's agency states are not defined; only its late agencies are (late in
-        # any of its periods).
-        out["kl_terlambat"] = len([a for a in late if a in kl])
+    states = {a: s for a, s in whole.states.items() if a in kl}
+    out.update(
+        kl_diterima=sum(1 for s in states.values() if s in REPORTED),
+        kl_nihil=sum(1 for s in states.values() if s == "nihil"),
+        kl_ditolak=sum(1 for s in states.values() if s == "rejected"),
+        kl_belum=sum(1 for s in states.values() if s == "not_received"),
+        kl_tepat_waktu=sum(1 for a, s in states.items() if s in REPORTED and a not in late),
+        kl_terlambat=len([a for a in late if a in kl]),
+    )
+    if "-" in whole.period:  # a period; the year's rows are its periods' (§9)
+        out["baris_diterima"] = len(keys)
     return out

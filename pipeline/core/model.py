@@ -162,11 +162,15 @@ class AgencyStatus:
     rejected: int = 0
     errors: int = 0
     warnings: int = 0
-    late: bool = False
+    late: bool = False  # its report in use came after the deadline (never said of a unit with nothing usable)
     sent: dt.date | None = None  # when its first return of the period was sent (the date that decides lateness)
     file: str = ""  # the file in use (its name as shown), when there is one
     days_late: int = 0  # how many days after the deadline its first return came, when late
     level: str = "kl"  # the unit's level (core/units.py LEVELS): a K/L, a province or a kab/kota government
+
+    def __post_init__(self) -> None:
+        if self.state in MISSING:  # late is said of a report that can be used: without one, the unit is missing
+            self.late, self.days_late = False, 0
 
     @property
     def missing(self) -> bool:

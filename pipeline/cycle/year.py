@@ -40,7 +40,7 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     period = Period(str(year), year, "Y", t("year.label"), t("year.report"), dt.date(year, 1, 1), dt.date(year, 12, 31),
                     last.deadline)  # fmt: skip
     acts = continued(snaps)
-    agencies = _agencies([s.agencies for s in snaps.values()])
+    agencies = _agencies([s.agencies for s in snaps.values()], rules)
     flags = [p for s in snaps.values() for p in s.flags]
     every = pd.concat([s.activities for s in snaps.values()], ignore_index=True)  # each period's flags have their row
     validation = Validation(period, [], flags, every, _files(outbox, ids), agencies=agencies)
@@ -100,22 +100,33 @@ def _files(outbox: Path, ids: list[str]) -> list[FileCount]:
     return out
 
 
-def _agencies(periods: list[dict[str, AgencyStatus]]) -> dict[str, AgencyStatus]:
-    """Per agency over the year: the state of the first period in which it had nothing usable
-    (it has not reported for the whole year), else the last period's; counts added up; late
-    if late once, by the days of the first period it was late in."""
+def _agencies(periods: list[dict[str, AgencyStatus]], rules: Rules) -> dict[str, AgencyStatus]:
+    """Each unit's state over the year (docs/angka.md section 9), over the periods in which it
+    was a unit (asked to report, or reporting all the same), in rules order: the state of the
+    first period in which it had nothing usable (it still owes that report), else nihil when
+    every period was nihil, else the least complete of its other periods' states (partial,
+    then accepted with warnings, then accepted). Late only when it reported in every period
+    and came late in one; its days are the most days late in one period. Files, rows and
+    problems are added up."""
+    order = ("partial", "accepted_warnings", "accepted")
     out = {}
-    for code in periods[-1]:
+    for code in (a.code for a in rules.units({c for p in periods for c in p})):
         seen = [p[code] for p in periods if code in p]
-        state = next((a.state for a in seen if a.state in MISSING), seen[-1].state)
-        late = [a for a in seen if a.late]
+        missing = [a for a in seen if a.missing]
+        if missing:
+            state = missing[0].state
+        elif all(a.state == "nihil" for a in seen):
+            state = "nihil"
+        else:
+            state = min((a.state for a in seen if a.state != "nihil"), key=order.index)
+        late = max((a for a in seen if a.late), key=lambda a: a.days_late, default=None) if not missing else None
         out[code] = AgencyStatus(
             state,
             [f for a in seen for f in a.files],
             *(sum(getattr(a, k) for a in seen) for k in ("accepted", "rejected", "errors", "warnings")),
-            late=bool(late),
-            sent=late[0].sent if late else seen[-1].sent,
-            days_late=late[0].days_late if late else 0,
+            late=late is not None,
+            sent=late.sent if late else seen[-1].sent,
+            days_late=late.days_late if late else 0,
             level=seen[-1].level,
         )
     return out
