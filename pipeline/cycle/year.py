@@ -18,7 +18,7 @@ from ..analysis import review
 from ..analysis.consolidate import consolidate
 from ..core.clock import run_date
 from ..core.errors import RanpeError
-from ..core.model import MISSING, AgencyStatus, FileCount, Period, Snapshot, Validation
+from ..core.model import AgencyStatus, FileCount, Period, Snapshot, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
