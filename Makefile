@@ -61,6 +61,7 @@ bench: $(STAMP) eval
 
 eval: $(STAMP)
 	$(BIN)/python bench/overlap_eval.py
+	$(BIN)/python bench/obstacle_eval.py
 
 clean:
 	rm -rf $(VENV) demo .tools

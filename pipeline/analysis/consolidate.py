@@ -13,7 +13,7 @@ from ..core.rules import Rules
 from ..core.stopwatch import stage
 from ..core.texts import t
 from ..core.units import LEVELS
-from . import review
+from . import obstacles, review
 from .overlap import DUPLICATE, duplicate_clusters, find_overlaps, priority, strongest, told_kind
 
 SUMS = ["jumlah_peserta", "anggaran", "realisasi_anggaran"]
@@ -66,6 +66,10 @@ def consolidate(
         values = review.states(review.value_items(validation, rules), decisions, check_content)
         acts = review.exclude(acts, values, rules)
         acts["_urutan"] = priority(acts, rules)  # the order of a cluster's rows (docs/angka.md, section 2)
+    with stage(watch, "obstacle themes"):
+        obs = obstacles.classify(acts["hambatan"] if "hambatan" in acts else pd.Series([], dtype=object), rules)
+        acts["_hambatan"] = obs.code if len(acts) else np.zeros(0, dtype=np.int64)
+    with stage(watch, "consolidate"):
         c = Consolidation(
             period=validation.period.id,
             levels=list(rules.catalogue.levels),
@@ -76,6 +80,8 @@ def consolidate(
             by_province=by_province(acts, rules),
             completeness=completeness(acts, rules, validation.agencies),
             overlaps=pairs,
+            obstacles=obs,
+            by_theme=obstacles.by_theme(acts, obs, rules),
         )
         figures = _figures(acts)
         items = review.effects(pd.concat([values, pair_list], ignore_index=True), acts, figures, cluster, kept, rules)

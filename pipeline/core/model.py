@@ -21,7 +21,8 @@ from .problems import CODES, CORRECTED, ERROR, NOTICE, WARNING
 from .texts import t
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,15 @@ class Review:
 
 
 @dataclass
+class Obstacles:
+    """The distinct obstacle texts of a set of rows, with their themes and groups
+    (analysis/obstacles.py), and each row's text."""
+
+    texts: pd.DataFrame  # a row per distinct text: teks, normal, tema and frasa (tuples), nihil, kelompok
+    code: np.ndarray  # each row's position in `texts` (-1: no text)
+
+
+@dataclass
 class Consolidation:
     """A period's accepted activities added up (analysis/consolidate.py): by catalogue level
     and action, by agency and province, the agency x action matrix, and overlaps."""
@@ -287,6 +297,8 @@ class Consolidation:
     completeness: pd.DataFrame  # agencies x action codes
     overlaps: pd.DataFrame  # pairs, positions into activities
     review: Review | None = None
+    obstacles: Obstacles | None = None  # the distinct obstacle texts (activities `_hambatan`: a row's)
+    by_theme: pd.DataFrame | None = None  # per obstacle theme (docs/angka.md section 12)
 
     @property
     def merged(self) -> int:

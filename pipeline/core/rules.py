@@ -33,6 +33,7 @@ from .schema import (
     Limits,
     ListsFile,
     Model,
+    ObstaclesFile,
     OverlapFile,
     PeriodsFile,
     ProvincesFile,
@@ -49,7 +50,7 @@ from .units import place_code, region_agency
 # reference data rather than the secretariat's settings: a workspace made before the file was
 # shipped (so without a copy of its own) reads the shipped one; provinces_map.json is read by
 # the map (outputs/maps.py) only, not with the rules
-SHIPPED_IF_MISSING = frozenset({"regencies.yaml", "provinces_map.json"})
+SHIPPED_IF_MISSING = frozenset({"regencies.yaml", "provinces_map.json", "obstacles.yaml"})
 # files a workspace may lack: then empty (a workspace of an earlier version has no regional governments)
 OPTIONAL = frozenset({"regions.yaml"})
 _PLACEHOLDER = re.compile(r"(^|[.@])example(\.|$)", re.IGNORECASE)  # the names RFC 2606 reserves for examples
@@ -86,6 +87,7 @@ class Rules:
     overlap: OverlapFile
     review: ReviewFile
     report: ReportFile
+    obstacles: ObstaclesFile = field(default_factory=ObstaclesFile)
     regions: RegionsFile = field(default_factory=RegionsFile)
     digests: dict[str, str] = field(default_factory=dict)
 
@@ -328,6 +330,7 @@ def load_rules(folder: Path | str | None = None) -> Rules:
         overlap=models["overlap.yaml"],
         review=models["review.yaml"],
         report=models["report.yaml"],
+        obstacles=models["obstacles.yaml"],
         regions=regions,
         digests=digests,
     )

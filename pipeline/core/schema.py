@@ -473,6 +473,34 @@ class RegionsFile(Model):
     regions: list[Region] = []
 
 
+class ObstacleTheme(Model):
+    key: str  # its name in the outputs: templates/texts `obstacles.themes.<key>`, else `label`
+    label: str = ""  # the name of a theme the secretariat adds (the texts name the shipped ones)
+    phrases: list[str] = []  # whole words; "a|b": either; "a + b": both, anywhere in the text
+    stems: list[str] = []  # a word beginning with one of them
+    unless: list[str] = []  # phrases taken out of a text before this theme is looked for
+
+
+class ObstaclesFile(Model):
+    """rules/obstacles.yaml: the obstacle themes (analysis/obstacles.py)."""
+
+    no_obstacle: list[str] = []  # a cell that is only one of these names no obstacle
+    abbreviations: dict[str, str] = {}
+    typo_score: float = Field(86, ge=50, le=100)
+    not_typos: list[str] = []  # words a typo of a theme's word would look like, that are not
+    group_stopwords: list[str] = []  # words left out when texts are compared for grouping
+    group_score: float = Field(90, ge=50, le=100)  # two texts at least this alike (token sort ratio) are one obstacle
+    themes: list[ObstacleTheme] = []
+
+    @field_validator("themes")
+    @classmethod
+    def _unique(cls, themes: list[ObstacleTheme]) -> list[ObstacleTheme]:
+        keys = [x.key for x in themes]
+        if len(set(keys)) < len(keys):
+            raise ValueError(t("errors.duplicate_keys", keys=", ".join(sorted({k for k in keys if keys.count(k) > 1}))))
+        return themes
+
+
 FILES: dict[str, type[Model]] = {
     "agencies.yaml": AgenciesFile,
     "regions.yaml": RegionsFile,
@@ -488,4 +516,5 @@ FILES: dict[str, type[Model]] = {
     "overlap.yaml": OverlapFile,
     "review.yaml": ReviewFile,
     "report.yaml": ReportFile,
+    "obstacles.yaml": ObstaclesFile,
 }

@@ -89,7 +89,8 @@ class Filler:
             "tautan_bukti": f"https://{agency.lower().replace('.', '-')}.example.go.id/berita/{2026000 + n}",
         }
         if rng.random() < 0.3:
-            row["hambatan"], row["upaya_penyelesaian"] = rng.choice(VOCAB["obstacles"])
+            slot = rng.choice(VOCAB["obstacles"])  # one draw, as ever: the sample's other values stay as they were
+            row["hambatan"], row["upaya_penyelesaian"] = slot[n % len(slot)]
         if status != "Selesai":
             row["rencana_tindak_lanjut"] = VOCAB["follow_ups"][n % len(VOCAB["follow_ups"])]  # no draw: same data
         return row

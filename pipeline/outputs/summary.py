@@ -15,6 +15,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
+from ..analysis import obstacles
 from ..analysis.board import status_board
 from ..analysis.consolidate import OVERLAP_SIDE, headline, overlap_table
 from ..analysis.levels import level_status, region_table
@@ -143,6 +144,7 @@ def write_summary(
         _regions(w, c, validation, rules)
         _completeness(w, c)
         _overlaps(w, c)
+        _obstacles(w, c)
         _review(w, c)
         _activities(w, c)
         _problems(w, validation)
@@ -453,6 +455,38 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
     for prefix, key in (("a_", "side_a"), ("b_", "side_b")):
         cols += [(prefix + k, _label(key, label=labels.get(k, k)), kind) for k, kind in side]
     w.table(ws, 0, df, cols)
+
+
+def _obstacles(w: _Writer, c: Consolidation) -> None:
+    """The obstacle themes (docs/angka.md section 12), then every group of near-identical
+    texts with its themes and the phrase that gave them; the texts with no theme on a sheet
+    of their own, for the secretariat to extend rules/obstacles.yaml."""
+    ws = w.wb.add_worksheet(t("summary.sheets.hambatan"))
+    lab = t("summary.obstacles.columns")
+    ws.write_string(0, 0, t("summary.obstacles.title"), w.f["title"])
+    ws.write_string(1, 0, t("summary.obstacles.note"), w.f["note"])
+    themes = c.by_theme if c.by_theme is not None else pd.DataFrame()
+    cols = [("nama", lab["nama"], "text"), ("kl", lab["kl"], "int"), ("daerah", lab["daerah"], "int"),
+            ("aksi", lab["aksi"], "int"), ("kegiatan", lab["kegiatan"], "int"), ("contoh", lab["contoh"], "long"),
+            ("penyelesaian", lab["penyelesaian"], "long")]  # fmt: skip
+    row = w.table(ws, 3, themes, cols, freeze=False) + 1
+    groups = obstacles.grouped(c.activities, c.obstacles, w.rules) if c.obstacles is not None else pd.DataFrame()
+    told = groups[groups["tema"] != ""] if len(groups) else groups
+    ws.write_string(row, 0, t("summary.obstacles.groups_title"), w.f["subtitle"])
+    cols = [("teks", lab["teks"], "long"), ("tema", lab["tema"], "text"), ("frasa", lab["frasa"], "text"),
+            ("kegiatan", lab["kegiatan"], "int"), ("unit", lab["unit"], "text"), ("aksi", lab["aksi_kode"], "text"),
+            ("penyelesaian", lab["penyelesaian"], "long"), ("varian", lab["varian"], "int")]  # fmt: skip
+    w.table(ws, row + 1, told, cols, freeze=False)
+    ws.set_column(0, 0, 50)
+    w.print_setup(ws)
+    ws = w.wb.add_worksheet(t("summary.sheets.hambatan_tanpa_tema"))
+    untold = groups[groups["tema"] == ""] if len(groups) else groups
+    ws.write_string(0, 0, t("summary.obstacles.untold_title"), w.f["title"])
+    ws.write_string(1, 0, t("summary.obstacles.untold_note" if len(untold) else "summary.obstacles.untold_none"),
+                    w.f["note"])  # fmt: skip
+    cols = [c_ for c_ in cols if c_[0] not in ("tema", "frasa")]
+    w.table(ws, 3, untold, cols)
+    ws.set_column(0, 0, 50)
 
 
 def _review(w: _Writer, c: Consolidation) -> None:
