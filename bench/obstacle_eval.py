@@ -84,7 +84,9 @@ def main() -> int:
     print("targets (precision >= 0.90, recall >= 0.85 per theme):", "met" if ok else "NOT met")
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    (results / f"obstacle_eval_{opts.half}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False, default=int))
+    (results / f"obstacle_eval_{opts.half}.json").write_text(
+        json.dumps(result, indent=1, ensure_ascii=False, default=int)
+    )
     return 0 if ok else 1
 
 

@@ -488,3 +488,30 @@ def _headline(rules, whole: PeriodRows, row, values, once, kept, late) -> dict:
     if "-" in whole.period:  # a period; the year's rows are its periods' (§9)
         out["baris_diterima"] = len(keys)
     return out
+
+
+# ---- §12: obstacle themes ---------------------------------------------------------------------
+
+
+def obstacle_themes(rules, rows: list[dict]) -> dict[str, dict]:
+    """§12: per theme, the K/L and regional governments that wrote it, its actions and
+    activities, over the accepted rows (a cell naming two themes counted in both). The
+    themes of one text are the rules' (pipeline.analysis.obstacles.Themes, the definition
+    itself); the counting is this recount's own."""
+    from pipeline.analysis.obstacles import Themes
+
+    themes = Themes(rules)
+    out: dict[str, dict] = {}
+    for r in rows:
+        text = r.get("hambatan")
+        if text is None or str(text).strip() == "":
+            continue
+        normal = themes.normalise([str(text).strip()])[0]
+        if normal in themes.none:
+            continue
+        for key in themes.match(normal)[0]:
+            t = out.setdefault(key, {"kl": set(), "daerah": set(), "aksi": set(), "kegiatan": 0})
+            t["daerah" if level_of(rules, r["_agency"]) != "kl" else "kl"].add(r["_agency"])
+            t["aksi"].add(r["kode_aksi"])
+            t["kegiatan"] += 1
+    return {k: {n: (len(v) if isinstance(v, set) else v) for n, v in x.items()} for k, x in out.items()}

@@ -648,7 +648,30 @@ def _recount_run(result, outbox: Path, rules, label: str) -> list[Difference]:
     found += cmp.found
     cmp = Compare(f"{label}: {summary.name} {t('summary.sheets.daerah')}")
     compare_levels(cmp, wb, rows, rules)
+    found += cmp.found
+    cmp = Compare(f"{label}: {summary.name} {t('summary.sheets.hambatan')}")
+    compare_themes(cmp, wb, rows, rules)
     return found + cmp.found
+
+
+def compare_themes(cmp: Compare, wb, rows: PeriodRows, rules) -> None:
+    """§12: the Hambatan sheet's table of themes against the recount."""
+    from pipeline.analysis.obstacles import label
+
+    sheet = t("summary.sheets.hambatan")
+    lab = t("summary.obstacles.columns")
+    got = {r[lab["nama"]]: r for r in _table(wb[sheet], 4)}  # its header on the fourth row
+    want = ref.obstacle_themes(rules, rows.rows)
+    assert want, "the sample has obstacles with themes"
+    for key, figures in want.items():
+        name = label(key, rules)
+        if name not in got:
+            cmp.missing(sheet, name, "§12")
+            continue
+        for k, value in figures.items():
+            cmp.value(f"{sheet} {name}", k, "int", got[name][lab[k]], value, "§12")
+    for name in set(got) - {label(k, rules) for k in want}:
+        cmp.value(f"{sheet} {name}", "kegiatan", "int", got[name][lab["kegiatan"]], 0, "§12")
 
 
 def compare_levels(cmp: Compare, wb, rows: PeriodRows, rules, section: str = "§11") -> None:

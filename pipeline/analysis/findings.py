@@ -70,11 +70,6 @@ def kl_only(by_agency: pd.DataFrame) -> pd.DataFrame:
     return by_agency[by_agency["tingkat"] == t("units.level.kl")] if "tingkat" in by_agency else by_agency
 
 
-def obstacle_agencies(acts: pd.DataFrame) -> pd.Series:
-    """Each obstacle text with the agencies that wrote it (sorted)."""
-    return acts[acts["hambatan"].notna()].groupby("hambatan")["kl"].agg(lambda s: sorted(set(s)))
-
-
 def _leads(rules: Rules, codes) -> str:
     agencies = dict.fromkeys(
         rules.agency_by_code[a].short for code in codes for a in rules.action_by_code[code].action.lead
@@ -131,16 +126,24 @@ def _provisional(c, validation, rules, comparison):
 
 
 def _shared_obstacle(c, validation, rules, comparison):
-    acts = c.activities
-    if acts.empty:
+    """The obstacle themes written by at least `shared_obstacle_agencies` units (K/L and
+    regional governments), most units first (docs/angka.md section 12)."""
+    themes = c.by_theme
+    if themes is None or themes.empty:
         return
     least = rules.report.findings.shared_obstacle_agencies
-    by_text = obstacle_agencies(acts)
-    shared = by_text[by_text.map(len) >= least]
+    shared = themes[themes["kl"] + themes["daerah"] >= least]
     if len(shared):
-        texts = sorted(shared.index, key=lambda x: (-len(shared[x]), x))
-        items = [t("report_findings.shared_obstacle.item", teks=x, n=len(shared[x])) for x in texts]
-        yield {"n": len(texts), "hambatan": listed(items)}
+        item = "report_findings.shared_obstacle.item"
+        items = [t(item, tema=r.nama.lower(), unit=_units(r.kl, r.daerah), aksi=r.aksi) for r in shared.itertuples()]
+        yield {"n": len(shared), "hambatan": listed(items)}
+
+
+def _units(kl: int, regions: int) -> str:
+    """'12 K/L', '3 pemerintah daerah', '12 K/L dan 3 pemerintah daerah'."""
+    parts = [t("report_findings.shared_obstacle.kl", n=kl)] if kl else []
+    parts += [t("report_findings.shared_obstacle.regions", n=regions)] if regions else []
+    return f" {t('report_findings.and')} ".join(parts)
 
 
 def _joint(c, validation, rules, comparison):

@@ -228,7 +228,7 @@ def by_theme(acts: pd.DataFrame, obs: Obstacles, rules: Rules) -> pd.DataFrame:
                 "daerah": g.loc[g["_regional"], "_agency"].nunique(),
                 "aksi": g["kode_aksi"].nunique(),
                 "kegiatan": len(g),
-                "contoh": representative(texts, group),
+                "contoh": representative(texts, g.loc[g["_kelompok"] == group, "_hambatan"]),
                 "penyelesaian": "; ".join(best),
                 "_order": order.get(key, len(order)),
             }
@@ -239,9 +239,11 @@ def by_theme(acts: pd.DataFrame, obs: Obstacles, rules: Rules) -> pd.DataFrame:
     return table[cols].reset_index(drop=True)
 
 
-def representative(texts: pd.DataFrame, group: int) -> str:
-    """A group's text as the agencies wrote it: its first member's (the first written)."""
-    return str(texts["teks"].to_numpy()[int(np.argmax(texts["kelompok"].to_numpy() == group))])
+def representative(texts: pd.DataFrame, codes: pd.Series) -> str:
+    """A group's text as the agencies wrote it: the one written most often (`codes`: the
+    group's rows' texts); a tie: the first written."""
+    n = codes.value_counts(sort=False)
+    return str(texts["teks"].iat[int(n.index[int(np.argmax(n.to_numpy()))])])
 
 
 def grouped(acts: pd.DataFrame, obs: Obstacles, rules: Rules) -> pd.DataFrame:
@@ -262,12 +264,12 @@ def grouped(acts: pd.DataFrame, obs: Obstacles, rules: Rules) -> pd.DataFrame:
     short = {a.code: a.short for a in rules.agencies}
     out = []
     for group, g in rows.groupby("_kelompok", sort=False):
-        first = texts.iloc[int(np.argmax(texts["kelompok"].to_numpy() == group))]
+        first = texts.iloc[int(np.argmax(texts["kelompok"].to_numpy() == group))]  # its themes: every member's
         solutions = g["upaya_penyelesaian"].dropna().astype(str).str.strip()
         solutions = solutions[solutions != ""]
         out.append(
             {
-                "teks": str(first["teks"]),
+                "teks": representative(texts, g["_hambatan"]),
                 "tema": ", ".join(label(k, rules) for k in first["tema"]),
                 "frasa": ", ".join(first["frasa"]),
                 "kegiatan": len(g),

@@ -9,8 +9,9 @@ import re
 
 import pandas as pd
 
+from ..analysis import obstacles
 from ..analysis.consolidate import headline
-from ..analysis.findings import agencies_named, described, findings, kl_only, obstacle_agencies
+from ..analysis.findings import agencies_named, described, findings, kl_only
 from ..analysis.levels import level_status, region_table
 from ..analysis.overlap import DUPLICATE, told_kind
 from ..analysis.review import DECIDED, EXCLUDE, MOVABLE, OPEN, PAIR, STALE, WAITING, counts, number
@@ -21,7 +22,6 @@ from ..core.rules import Rules
 from ..core.texts import t
 from ..core.units import LEVELS
 
-TOP_OBSTACLES = 5
 MAX_TEXTS_PER_ACTION = 8  # distinct obstacle/solution texts shown per action; the rest: the workbook
 MAX_NAMES = 8  # agencies named in one cell or line; the rest counted
 MAX_OVERLAPS = 40  # overlap pairs listed in the report (likely duplicates first, by score); all in the workbook
@@ -71,7 +71,9 @@ def report_data(
         "aksi_terlemah": _ranked(c, rules, weakest=True),
         "aksi_terkuat": _ranked(c, rules, weakest=False),
         "pilar": _pillars(c, acts, actions := _actions(c, acts), rules),
-        "hambatan": _main_obstacles(acts),
+        "hambatan": {"jumlah": int(acts["hambatan"].notna().sum()) if len(acts) else 0},
+        "hambatan_tema": _themes(c.by_theme),
+        **_obstacle_groups(c, rules),
         "irisan": _overlaps(c),
         "irisan_lain": max(0, len(c.overlaps) - MAX_OVERLAPS),
         "kualitas": _quality(c, validation),
@@ -92,6 +94,9 @@ COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "
           "belum")  # fmt: skip
 NO_REVIEW = {  # keys in the data of a run made before they existed: the review's, the sample mark, the regions'
     "peta_sumber": "",
+    "hambatan_tema": [],
+    "hambatan_kelompok": [],
+    "hambatan_kelompok_lain": 0,
     "daerah": {
         "ada": False,
         "tingkat": [],
@@ -266,6 +271,7 @@ def _pillars(c: Consolidation, acts: pd.DataFrame, every: pd.DataFrame, rules: R
             fokus=focuses,
             aksi=_records(actions, cols),
             hambatan=_texts(mine, {"hambatan": "hambatan", "upaya_penyelesaian": "penyelesaian"}, order),
+            hambatan_tema=_themes(obstacles.by_theme(mine, c.obstacles, rules)) if c.obstacles is not None else [],
             tindak_lanjut=_texts(mine, {"rencana_tindak_lanjut": "teks"}, order),
             satuan_berbeda=_other_units(mine, rules),
         )
@@ -358,14 +364,27 @@ def _other_units(acts: pd.DataFrame, rules: Rules) -> list[dict]:
     ]  # fmt: skip
 
 
-def _main_obstacles(acts: pd.DataFrame) -> dict:
-    """The obstacles most agencies wrote (two at least), most agencies first."""
-    if acts.empty:
-        return {"jumlah": 0, "utama": []}
-    by_text = obstacle_agencies(acts)
-    shared = sorted((x for x in by_text.index if len(by_text[x]) > 1), key=lambda x: (-len(by_text[x]), x))
-    top = [{"teks": clean(x), "kl": names(by_text[x]), "jumlah": len(by_text[x])} for x in shared[:TOP_OBSTACLES]]
-    return {"jumlah": int(acts["hambatan"].notna().sum()), "utama": top}
+THEME_COLUMNS = {"nama": "tema", "kl": "kl", "daerah": "daerah", "aksi": "aksi", "kegiatan": "kegiatan",
+                 "contoh": "contoh", "penyelesaian": "penyelesaian"}  # fmt: skip
+MAX_OBSTACLE_GROUPS = 60  # groups of obstacle texts in the annex; the rest: the summary's sheet Hambatan
+
+
+def _themes(table: pd.DataFrame | None) -> list[dict]:
+    """The obstacle themes (docs/angka.md section 12) as table rows, most units first."""
+    if table is None or table.empty:
+        return []
+    return [{**r, "penyelesaian": r["penyelesaian"] or "-"} for r in _records(table, THEME_COLUMNS)]
+
+
+def _obstacle_groups(c: Consolidation, rules: Rules) -> dict:
+    """The annex's obstacles as written, a row per group of near-identical texts, by theme."""
+    groups = obstacles.grouped(c.activities, c.obstacles, rules) if c.obstacles is not None else pd.DataFrame()
+    if groups.empty:
+        return {"hambatan_kelompok": [], "hambatan_kelompok_lain": 0}
+    groups = groups.assign(tema=groups["tema"].replace("", t("report.obstacles_no_theme")))
+    shown = groups.head(MAX_OBSTACLE_GROUPS)
+    rows = _records(shown, {"teks": "teks", "tema": "tema", "unit": "unit", "aksi": "aksi", "kegiatan": "kegiatan"})
+    return {"hambatan_kelompok": rows, "hambatan_kelompok_lain": len(groups) - len(shown)}
 
 
 def _overlaps(c: Consolidation) -> list[dict]:

@@ -202,6 +202,19 @@ def table(doc, headers: list[str], loop: str, cells: list[str], widths: list[flo
     doc.add_paragraph()
 
 
+def theme_table(doc, T, loop: str) -> None:
+    """The obstacle themes: how many K/L and regions wrote each, on how many actions, an
+    example in the agencies' words and the solutions they wrote."""
+    table(
+        doc,
+        [T["col_theme"], T["col_theme_kl"], T["col_theme_regions"], T["col_theme_actions"], T["col_example"],
+         T["col_solution"]],
+        "x in " + loop,
+        ["{{ x.tema }}", "{{ x.kl }}", "{{ x.daerah }}", "{{ x.aksi }}", "{{ x.contoh }}", "{{ x.penyelesaian }}"],
+        [2.8, 1.3, 1.5, 1.3, 4.6, 4.5],
+    )  # fmt: skip
+
+
 def figure(doc, image: str, caption: str) -> None:
     para(doc, "{{ " + image + " }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc, caption, style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -313,9 +326,9 @@ def build(out: Path) -> Path:
     para(doc, T["summary_change"])
     bullets(doc, "x in perbandingan.pilar", T["summary_change_item"])
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if hambatan.utama %}")
+    tag(doc, "{%p if hambatan_tema %}")
     para(doc, T["summary_obstacles"])
-    bullets(doc, "x in hambatan.utama", T["summary_obstacle_item"])
+    theme_table(doc, T, "hambatan_tema")
     tag(doc, "{%p endif %}")
     for key in ("summary_overlaps", "summary_review", "summary_quality"):
         para(doc, T[key])
@@ -376,15 +389,9 @@ def build(out: Path) -> Path:
     bullets(doc, "u in p.satuan_berbeda", T["units_other_item"])
     tag(doc, "{%p endif %}")
     doc.add_heading("C. " + T["h_part_c"], 3)
-    tag(doc, "{%p if p.hambatan %}")
+    tag(doc, "{%p if p.hambatan_tema %}")
     para(doc, T["part_c_intro"])
-    table(
-        doc,
-        [T["col_code"], T["col_obstacle"], T["col_solution"], T["col_agency"]],
-        "x in p.hambatan",
-        ["{{ x.kode }}", "{{ x.hambatan }}", "{{ x.penyelesaian }}", "{{ x.kl }}"],
-        [1.4, 5.5, 5.5, 3.6],
-    )
+    theme_table(doc, T, "p.hambatan_tema")
     tag(doc, "{%p else %}")
     para(doc, T["part_c_none"])
     tag(doc, "{%p endif %}")
@@ -581,6 +588,22 @@ def build(out: Path) -> Path:
         [3.2, 3.2, 3.0, 6.6],
     )
     para(doc, T["annex_b_note"], style="Caption")
+    doc.add_heading(T["h_annex_c"], 1)
+    tag(doc, "{%p if hambatan_kelompok %}")
+    para(doc, T["annex_c_intro"])
+    table(
+        doc,
+        [T["col_obstacle_written"], T["col_theme"], T["col_units"], T["col_code"], T["col_activities"]],
+        "x in hambatan_kelompok",
+        ["{{ x.teks }}", "{{ x.tema }}", "{{ x.unit }}", "{{ x.aksi }}", "{{ x.kegiatan|angka }}"],
+        [6.2, 2.8, 3.6, 1.8, 1.6],
+    )
+    tag(doc, "{%p if hambatan_kelompok_lain %}")
+    para(doc, T["annex_c_more"], style="Caption")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p else %}")
+    para(doc, T["part_c_none"])
+    tag(doc, "{%p endif %}")
     doc.core_properties.title = "Laporan Pelaksanaan RAN PE"
     doc.core_properties.author = "ranpe-pipeline"
     doc.core_properties.language = "id-ID"

@@ -1,0 +1,93 @@
+"""Obstacle themes (docs/angka.md section 12): each text's themes with the phrase that gave
+them, near-identical texts grouped, and what the summary workbook and the report show of
+them, on the sample's returned workbooks."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import yaml
+
+from pipeline.analysis.obstacles import Themes, classify, label
+from pipeline.core.rules import load_rules
+from pipeline.core.texts import t
+from pipeline.run import run
+
+
+def _themes(rules, text: str) -> tuple:
+    th = Themes(rules)
+    return th.match(th.normalise([text])[0])
+
+
+def test_a_cell_naming_two_obstacles_gets_both_themes_with_the_phrases_that_gave_them(rules):
+    keys, phrases = _themes(rules, "1. dana blm cair 2. cuaca buruk")
+    assert keys == ("anggaran", "akses")
+    assert phrases == ("dana", "cuaca")
+
+
+def test_typos_abbreviations_and_parts_anywhere_in_the_text(rules):
+    assert _themes(rules, "keterbatasan angaran")[0] == ("anggaran",)  # a double letter left out
+    assert _themes(rules, "kordinasi dgn pemda msh kurang")[0] == ("koordinasi",)
+    assert _themes(rules, "Jumlah penyuluh terlatih masih kurang")[0] == ("sdm",)  # "penyuluh" + "kurang"
+    assert _themes(rules, "Adanya ancaman terhadap petugas pendamping")[0] == ("keamanan",)  # no shortage named
+    assert _themes(rules, "tempat kegiatan jauh dari kota")[0] == ("akses",)  # "tempat" is no typo of "template"
+
+
+def test_a_cell_saying_there_was_no_obstacle_has_no_theme_and_is_not_listed(rules):
+    obs = classify(pd.Series(["Tidak ada", "-", "nihil", "Pergantian pimpinan lembaga mitra", None]), rules)
+    texts = obs.texts.set_index("teks")
+    assert texts.loc["Tidak ada", "nihil"] and texts.loc["-", "nihil"]
+    assert not texts.loc["Pergantian pimpinan lembaga mitra", "nihil"]
+    assert texts.loc["Pergantian pimpinan lembaga mitra", "tema"] == ()
+    assert obs.code[-1] == -1  # a blank cell is no text
+
+
+def test_near_identical_texts_are_one_group_and_other_obstacles_of_one_theme_are_not(rules):
+    texts = ["Keterbatasan anggaran", "anggaran terbatas.", "ANGGARAN TERBATAS", "Dana belum cair",
+             "Anggaran masih dalam status blokir", "anggaran msh diblokir"]  # fmt: skip
+    obs = classify(pd.Series(texts), rules)
+    g = dict(zip(obs.texts["teks"], obs.texts["kelompok"], strict=True))
+    assert g["Keterbatasan anggaran"] == g["anggaran terbatas."] == g["ANGGARAN TERBATAS"]
+    assert g["Anggaran masih dalam status blokir"] == g["anggaran msh diblokir"]
+    assert len({g["Keterbatasan anggaran"], g["Dana belum cair"], g["anggaran msh diblokir"]}) == 3
+
+
+def test_a_theme_the_secretariat_adds_is_found_and_named_by_its_label(rules_copy):
+    path = rules_copy / "obstacles.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["themes"].append({"key": "waktu", "label": "Waktu pelaksanaan", "phrases": ["waktu|ramadhan|libur"]})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    mine = load_rules(rules_copy)
+    assert _themes(mine, "Libur panjang akhir tahun")[0] == ("waktu",)
+    assert label("waktu", mine) == "Waktu pelaksanaan"
+
+
+def test_the_summary_and_report_state_the_themes_and_list_the_texts_without_one(rules, period, demo_sample, tmp_path):
+    run(demo_sample.inbox, tmp_path, rules, period, consolidation=True)
+    summary = tmp_path / period.id / f"ringkasan_{period.id}.xlsx"
+    wb = openpyxl.load_workbook(summary, read_only=True)
+    lab = t("summary.obstacles.columns")
+    rows = list(wb[t("summary.sheets.hambatan")].iter_rows(values_only=True))
+    head = rows[3]
+    themes = []
+    for r in rows[4:]:  # the table of themes, up to the blank row below it
+        if r[0] is None:
+            break
+        themes.append(dict(zip(head, r, strict=False)))
+    names = [r[lab["nama"]] for r in themes]
+    assert t("obstacles.themes.anggaran") in names and t("obstacles.themes.akses") in names
+    units = [r[lab["kl"]] + r[lab["daerah"]] for r in themes]
+    assert units == sorted(units, reverse=True)  # most units first
+    untold = [r[0] for r in wb[t("summary.sheets.hambatan_tanpa_tema")].iter_rows(min_row=5, values_only=True)]
+    assert "Pergantian pimpinan lembaga mitra" in untold
+    assert "Kegiatan berjalan sesuai rencana" in untold  # a sentence, not "Tidak ada": listed for the secretariat
+    data = json.loads((tmp_path / period.id / f"data_laporan_{period.id}.json").read_text(encoding="utf-8"))
+    assert [x["tema"] for x in data["hambatan_tema"]] == names
+    assert all(p["hambatan_tema"] is not None for p in data["pilar"])
+    assert data["hambatan_kelompok"] and {"teks", "tema", "unit", "aksi", "kegiatan"} <= set(
+        data["hambatan_kelompok"][0]
+    )
+    shared = [f for f in data["temuan"] if f["aturan"] == "shared_obstacle"]
+    assert shared and "K/L" in shared[0]["kesimpulan"] and "aksi" in shared[0]["kesimpulan"]
