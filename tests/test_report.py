@@ -164,7 +164,7 @@ def test_edited_template_is_honoured(demo_out, tmp_path):
 def test_broken_tag_names_tag_and_file(demo_out, tmp_path, broken, tag):
     out, _ = demo_out
     doc = Document(TEMPLATE)
-    doc.paragraphs[-1].insert_paragraph_before(broken)
+    doc.paragraphs[0].insert_paragraph_before(broken)  # the cover: always rendered
     edited = tmp_path / "rusak.docx"
     doc.save(edited)
     with pytest.raises(RanpeError) as info:
