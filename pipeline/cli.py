@@ -298,13 +298,17 @@ def finalise(ctx: click.Context, period: str, outbox: Path) -> None:
 @click.pass_context
 def report(ctx: click.Context, period: str, outbox: Path, template: Path | None, reopen: bool) -> None:
     from .core.lock import period_lock
+    from .outputs.public import render_public
     from .outputs.report import load_data, render_report, report_path
 
     rules = _rules(ctx, outside=True)
     per = parse_period(period, rules)
     with period_lock(outbox / per.id):
         _writable(outbox, per, reopen, rules)
-        paths, note = render_report(load_data(outbox, per.id), report_path(outbox, per.id), template)
+        data = load_data(outbox, per.id)
+        finish_public = render_public(data, rules, outbox)  # the public edition too, in its own template
+        paths, note = render_report(data, report_path(outbox, per.id), template)
+        paths += finish_public()[0]
     for path in paths:
         click.echo(t("cli_outputs.written", path=path))
     if note:

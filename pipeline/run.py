@@ -95,6 +95,8 @@ def run(
         from .core.periods import previous_period_id
         from .cycle.decisions import read_back
         from .outputs.ikhub import write_ikhub
+        from .outputs.open_data import write_open_data
+        from .outputs.public import render_public
         from .outputs.report import data_path, report_path, save_data, start_report
         from .outputs.report_data import report_data
         from .outputs.review_workbook import review_path, write_review_workbook
@@ -146,12 +148,19 @@ def run(
                         )
                         result.files += [save_data(data, data_path(outbox, period.id))]
                         finish_report = start_report(data, report_path(outbox, period.id), template)
-                    with stage(watch, "ikhub"):  # while LibreOffice lays the report out
+                    with stage(watch, "public_report"):  # the public edition, laid out beside it
+                        finish_public = render_public(data, rules, outbox)
+                    with stage(watch, "ikhub"):  # while LibreOffice lays the reports out
                         ikhub = write_ikhub(c, rules, outbox)
+                    with stage(watch, "open_data"):
+                        open_data = write_open_data(c, rules, data, outbox)
                     with stage(watch, "word_report"):
                         reports, note = finish_report()
                         result.files += [*reports, *ikhub]
                         result.notes += [note] if note else []
+                    with stage(watch, "public_report"):
+                        public, _ = finish_public()  # no PDF: the same reason as the signed report's, said once
+                        result.files += [*public, *open_data]
                 if consolidation:
                     result.files.append(review_path(outbox, period.id))  # written by a worker of its own
                 with stage(watch, "validation_list"):

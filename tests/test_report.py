@@ -137,6 +137,8 @@ def test_report_renders_again_without_the_inbox(demo_out, tmp_path):
     assert result.exit_code == 0, result.output
     again = (copy / "2026-S1" / "laporan_2026-S1.docx").read_bytes()
     assert again == (out / "2026-S1" / "laporan_2026-S1.docx").read_bytes(), "same data, same bytes"
+    public = "2026-S1/laporan_publik_2026-S1.docx"
+    assert (copy / public).read_bytes() == (out / public).read_bytes(), "the public edition is rendered again too"
     missing = CliRunner().invoke(main, ["report", "--period", "2026-S2", "--outbox", str(copy)])
     assert missing.exit_code == 2 and "ranpe consolidate --period 2026-S2" in missing.output
 

@@ -248,8 +248,9 @@ def test_validation_outputs_are_reproducible(rules, period, known, tmp_path):
             if p.is_file() and p.suffix in (".xlsx", ".json", ".docx", ".csv") and ".cache" not in p.parts
         )
         digests.append([(f.relative_to(tmp_path / name), f.read_bytes()) for f in files])
-    # summary, data, report, review workbook, list, feedback, I-KHub csv and json, manifest
-    assert digests[0] == digests[1] and len(digests[0]) == 9
+    # summary, data, report, public edition, review workbook, list, feedback, I-KHub csv and json,
+    # the open data (four tables and datapackage.json), manifest
+    assert digests[0] == digests[1] and len(digests[0]) == 15
 
 
 def test_cli_validate_exit_codes(rules, known, tmp_path):

@@ -67,6 +67,10 @@ def docx_template() -> Path:
     return located("templates/docx/laporan.docx")
 
 
+def public_docx_template() -> Path:
+    return located("templates/docx/laporan_publik.docx")
+
+
 # The texts are always the shipped ones: every process (a spawned worker included) reads the
 # same, and an upgrade that adds a text cannot meet an older copy without it.
 TEXTS_DIR = DEFAULTS / "templates" / "texts"

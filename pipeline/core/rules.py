@@ -373,6 +373,12 @@ def _cross_check(rules: Rules) -> None:
     _unique(f / "catalogue.yaml", "actions.code", [a.code for a in rules.actions])
     _unique(f / "fields.yaml", "columns.key", [c.key for c in rules.fields.columns])
     _unique(f / "fields.yaml", "columns.label", [c.label for c in rules.fields.columns])
+    public = rules.report.public
+    known = {c.key for c in rules.fields.columns}
+    for key in ("activity_columns", "scanned_columns"):
+        for i, col in enumerate(getattr(public, key)):
+            if col not in known:
+                _invalid(f / "report.yaml", ("public", key, i), t("errors.rules_public_column", column=col))
     cat = f / "catalogue.yaml"
     depth = len(rules.catalogue.levels)
     for _i, fa in enumerate(rules.actions):

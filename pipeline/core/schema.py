@@ -433,7 +433,33 @@ class Findings(Model):
     joint_pairs: int = Field(2, ge=1)
 
 
+PUBLIC_SECTIONS = ("ringkasan", "pilar", "sasaran", "hambatan", "provinsi", "daerah", "kelengkapan", "temuan",
+                   "lampiran_aksi")  # fmt: skip
+NOT_PUBLIC = ("nama_petugas", "jabatan", "email", "telepon", "keterangan")  # never in the public edition
+
+
+class Public(Model):
+    """The public edition (laporan_publik_<period>) and its open data: what the secretariat
+    publishes. Officers' names, NIPs, contact details and the review's internals are never
+    in it, whatever this says."""
+
+    sections: list[Literal[PUBLIC_SECTIONS]] = list(PUBLIC_SECTIONS)
+    activity_columns: list[str] = []
+    scanned_columns: list[str] = []  # free text searched for NIPs, e-mail addresses and phone numbers
+
+    @field_validator("activity_columns")
+    @classmethod
+    def _never_private(cls, v: list[str]) -> list[str]:
+        private = [c for c in v if c in NOT_PUBLIC]
+        if private:
+            raise ValueError(f"not public: {', '.join(private)}")
+        if len(set(v)) != len(v):
+            raise ValueError("a column is listed twice")
+        return v
+
+
 class ReportFile(Model):
+    public: Public = Public()
     legal_basis: list[str] = []
     mean_units: list[str] = []  # rates: an action in one of them takes the mean of its rows, not the sum
     action_cap: float = Field(1.0, gt=0)  # each action's achievement capped at this in a pillar's mean

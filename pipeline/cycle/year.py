@@ -22,6 +22,8 @@ from ..core.model import AgencyStatus, FileCount, Period, Snapshot, Validation
 from ..core.periods import parse_period
 from ..core.rules import Rules
 from ..core.texts import t
+from ..outputs.open_data import write_open_data
+from ..outputs.public import render_public
 from ..outputs.report import data_path, render_report, report_path, save_data
 from ..outputs.report_data import report_data
 from ..outputs.review_workbook import review_path, write_review_workbook
@@ -56,11 +58,14 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     summary = write_summary(summary_path(outbox, period.id), c, validation, rules, day)
     data = report_data(c, validation, rules, summary.name, day)
     saved = save_data(data, data_path(outbox, period.id))
+    finish_public = render_public(data, rules, outbox)  # laid out beside the signed report
     reports, note = render_report(data, report_path(outbox, period.id), template)
+    open_data = write_open_data(c, rules, data, outbox)
+    public, _ = finish_public()
     workbook = write_review_workbook(path, c.review, validation, rules, day)
     open_ = [pid for pid in ids if not history.finalised(outbox, pid)]  # figures that may still change
     notes = [t("year.not_finalised", periods=", ".join(open_))] if open_ else []
-    return [summary, saved, *reports, workbook], "\n".join([*notes, *([note] if note else [])])
+    return [summary, saved, *reports, *public, *open_data, workbook], "\n".join([*notes, *([note] if note else [])])
 
 
 def continued(snaps: dict[str, Snapshot]) -> pd.DataFrame:

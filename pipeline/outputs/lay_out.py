@@ -120,7 +120,9 @@ def main():
                 index.update()
         lines = contents[0].getAnchor().getString().splitlines() if contents else []
         entries = [line.rsplit("\t", 1) for line in lines if "\t" in line]
-        doc.storeToURL(Path(pdf).resolve().as_uri(), (prop("FilterName", "writer_pdf_Export"),))
+        tagged = uno.Any("[]com.sun.star.beans.PropertyValue", (prop("UseTaggedPDF", True),))  # for screen readers
+        export = (prop("FilterName", "writer_pdf_Export"), prop("FilterData", tagged))
+        uno.invoke(doc, "storeToURL", (Path(pdf).resolve().as_uri(), export))
         doc.close(True)
         print(json.dumps(entries, ensure_ascii=False), flush=True)
     finally:

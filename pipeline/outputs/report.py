@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import jinja2
 from docx.shared import Mm
@@ -144,12 +145,44 @@ def _render(data: dict, template: Path | None) -> DocxTemplate:
     regions = data["daerah"]
     if regions["ada"]:  # the map is drawn only for the chapter on the regions
         images["grafik_peta"] = province_map(regions["peta"]["kegiatan"], set(regions["peta"]["rad_pe"]))
-    context = {**data, **{k: InlineImage(tpl, io.BytesIO(v), width=Mm(150)) for k, v in images.items()}}
+    alt = alt_texts(data)
+    context = {**data, **{k: Described(tpl, io.BytesIO(v), Mm(150), alt[k]) for k, v in images.items()}}
     try:
         tpl.render(context, environment(), autoescape=True)
     except (jinja2.TemplateSyntaxError, jinja2.UndefinedError, jinja2.TemplateError) as exc:
         raise RanpeError(_template_error(tpl, template, exc)) from None
     return tpl
+
+
+class Described(InlineImage):
+    """An inline image with its alternative text (read by screen readers, and the PDF's
+    figure description)."""
+
+    def __init__(self, tpl, image, width, descr: str):
+        super().__init__(tpl, image, width=width)
+        self.descr = descr
+
+    def _insert_image(self):
+        return super()._insert_image().replace("<wp:docPr ", f"<wp:docPr descr={quoteattr(self.descr)} ", 1)
+
+
+def alt_texts(data: dict) -> dict[str, str]:
+    """The charts' alternative text: what each shows, with its figures."""
+    g = data["grafik"]
+
+    def items(pairs, fmt) -> str:
+        return "; ".join(f"{name} {fmt(v)}" for name, v in pairs) or t("public.alt_none")
+
+    places = data["daerah"]["peta"]["kegiatan"]
+    named = {p["kode"]: p["nama"] for p in data.get("provinsi_angka", [])}
+    mapped = sorted((named.get(k, k), n) for k, n in places.items())
+    return {
+        "grafik_status": t("public.alt_status", items=items(g["status"], angka)),
+        "grafik_capaian": t("public.alt_capaian", level=data["tingkat"][0].lower(),
+                            items=items(g["capaian"], lambda v: persen(v) if v is not None else "-")),
+        "grafik_provinsi": t("public.alt_provinsi", items=items(g["provinsi"], angka)),
+        "grafik_peta": t("public.alt_peta", items=items(mapped, angka)),
+    }  # fmt: skip
 
 
 def _save(tpl: DocxTemplate, out: Path, data: dict) -> None:

@@ -86,8 +86,37 @@ def report_data(
         "perbandingan": _comparison(comparison, rules) if comparison is not None else None,
         "daerah": _regions(c, validation, rules, comparison),
         "peta_sumber": t("map.attribution"),
+        "provinsi_angka": _province_figures(c),
+        "sasaran": _target_groups(acts),
+        "aksi_sementara": {k: float(v) for k, v in sorted(c.review.achievement.items()) if v},
         **_review(c, rules, h),
     }
+
+
+def _province_figures(c: Consolidation) -> list[dict]:
+    """Every place of the province list with activities: activities counted once, the units
+    reporting there and the participants (by_province; docs/angka.md, section 11)."""
+    prov = c.by_province[c.by_province["kegiatan"] > 0]
+    return [
+        {"nama": r.provinsi, "kode": r.kode_kemendagri, "kegiatan": int(r.kegiatan_unik), "unit": int(r.kl),
+         "peserta": clean(r.peserta)}
+        for r in prov.itertuples()
+    ]  # fmt: skip
+
+
+def _target_groups(acts: pd.DataFrame) -> list[dict]:
+    """Per target group (sasaran), the activities counted once (a duplicate's kept row only),
+    the units that reported them and their participants; in the order of the most activities."""
+    if acts.empty or "sasaran" not in acts:
+        return []
+    kept = acts[~acts["duplikat"].astype(bool)]
+    g = kept.assign(sasaran=kept["sasaran"].fillna("-")).groupby("sasaran")
+    df = pd.DataFrame({"kegiatan": g.size(), "unit": g["_agency"].nunique(), "peserta": g["jumlah_peserta"].sum()})
+    df = df.reset_index().sort_values(["kegiatan", "sasaran"], ascending=[False, True], kind="stable")
+    return [
+        {"sasaran": r.sasaran, "kegiatan": int(r.kegiatan), "unit": int(r.unit), "peserta": clean(float(r.peserta))}
+        for r in df.itertuples()
+    ]
 
 
 COUNTS = ("butir", "nilai", "pasangan", "decided", "waiting", "stale", "open", "excluded", "confirmed", "distinct",
@@ -97,6 +126,9 @@ NO_REVIEW = {  # keys in the data of a run made before they existed: the review'
     "hambatan_tema": [],
     "hambatan_kelompok": [],
     "hambatan_kelompok_lain": 0,
+    "provinsi_angka": [],
+    "sasaran": [],
+    "aksi_sementara": {},
     "daerah": {
         "ada": False,
         "tingkat": [],

@@ -613,6 +613,248 @@ def build(out: Path) -> Path:
     return out
 
 
+PUBLIC = yaml.safe_load((HERE.parent / "texts" / "id.yaml").read_text(encoding="utf-8"))["report_public"]
+
+
+def public_page(doc, P) -> None:
+    """The public edition's page: A4 portrait, the report's margins, its own footer."""
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.orientation = WD_ORIENT.PORTRAIT
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2.5))
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.different_first_page_header_footer = True
+    footer = section.footer.paragraphs[0]
+    footer.text = P["footer"]
+    field(footer, "PAGE", "1")
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for run in footer.runs:
+        run.font.size = Pt(8)
+
+
+def public_section(doc, name: str) -> None:
+    """Begin a section the secretariat may leave out (rules/report.yaml public.sections)."""
+    tag(doc, "{%p if '" + name + "' in publik.bagian %}")
+
+
+def public_signature(doc, T) -> None:
+    """The signature block without the NIP: place and date, position, room to sign, name."""
+    block = Cm(9.0)
+    for key, space in (("sign_place_date", 0), ("sign_title", 0), ("sign_name", 54)):
+        p = para(doc, T[key], bold=key == "sign_name")
+        p.paragraph_format.left_indent = block
+        p.paragraph_format.space_before = Pt(space)
+        p.paragraph_format.space_after = Pt(0)
+        p.paragraph_format.keep_with_next = key != "sign_name"
+
+
+ACTION_WIDTHS = [1.4, 4.2, 1.7, 1.7, 1.4, 1.8, 2.1, 1.7]  # code, action, activities, unit, target, real, ach., basis
+
+
+def public_figure(doc, image: str, caption: str) -> None:
+    """A chart kept on the page of its caption."""
+    para(doc, "{{ " + image + " }}", align=WD_ALIGN_PARAGRAPH.CENTER).paragraph_format.keep_with_next = True
+    para(doc, caption, style="Caption", align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def build_public(out: Path) -> Path:
+    """templates/docx/laporan_publik.docx: the report's structure for a public reader, in
+    the signed report's styles; what it shows is decided by rules/report.yaml `public`."""
+    doc = Document()
+    styles(doc)
+    toc_styles(doc)
+    T, P = TEXT, PUBLIC
+    public_page(doc, P)
+    c, j = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
+    # cover
+    para(doc, T["letterhead"], align=c, bold=True, size=14)
+    para(doc, T["letterhead_sub"], align=c, size=12)
+    for _ in range(6):
+        doc.add_paragraph()
+    mark = para(doc, T["sample_mark"], align=c, bold=True, size=14)
+    mark.runs[0].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    para(doc, P["title"], align=c, bold=True, size=22)
+    para(doc, T["subtitle"], align=c, bold=True, size=16)
+    para(doc, P["edition"], align=c, bold=True, size=13).runs[0].font.color.rgb = NAVY
+    para(doc, T["plan"], align=c, size=11)
+    for _ in range(10):
+        doc.add_paragraph()
+    para(doc, T["cover_date"], align=c, size=11)
+    page_break(doc)
+
+    # foreword and contents
+    doc.add_heading(P["h_foreword"], 1)
+    for key in ("foreword_1", "foreword_2"):
+        para(doc, P[key], align=j)
+    para(doc, P["provisional"], align=j)
+    doc.add_paragraph()
+    public_signature(doc, T)
+    page_break(doc)
+    para(doc, T["toc_title"], align=c, bold=True, size=14)
+    para(doc, T["toc_page"], align=WD_ALIGN_PARAGRAPH.RIGHT, size=9)
+    toc(doc)
+    page_break(doc)
+
+    public_section(doc, "ringkasan")
+    doc.add_heading(P["h_summary"], 1)
+    for key in ("summary_intro", "summary_agencies", "summary_activities"):
+        para(doc, P[key], align=j)
+    para(doc, T["summary_pillars"])
+    bullets(doc, "p in pilar", P["summary_pillar_item"])
+    tag(doc, "{%p if aksi_terlemah %}")
+    para(doc, T["summary_weakest"])
+    bullets(doc, "a in aksi_terlemah", "{{ a.kode }} {{ a.uraian }}: " + P["action_achievement"])
+    para(doc, T["summary_strongest"])
+    bullets(doc, "a in aksi_terkuat", "{{ a.kode }} {{ a.uraian }}: " + P["action_achievement"])
+    tag(doc, "{%p endif %}")
+    para(doc, P["provisional"], align=j)
+    public_figure(doc, "grafik_status", T["fig_status"])
+    public_figure(doc, "grafik_capaian", T["fig_capaian"])
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "pilar")
+    doc.add_heading(P["h_pillars"], 1)
+    para(doc, P["pillars_intro"], align=j)
+    tag(doc, "{%p for p in pilar %}")
+    doc.add_heading(P["h_pillar"], 2)
+    para(doc, P["pillar_figures"])
+    tag(doc, "{%p for f in p.fokus %}")
+    doc.add_heading(P["h_focus"], 3)
+    table(
+        doc,
+        [T["col_code"], T["col_action"], T["col_activities"], T["col_unit"], T["col_target"], T["col_real"],
+         T["col_achievement"], T["col_basis"]],
+        "a in f.aksi",
+        ["{{ a.kode }}", "{{ a.uraian }}", "{{ a.kegiatan|angka }}", "{{ a.satuan or '-' }}", "{{ a.target|angka }}",
+         "{{ a.realisasi|angka }}", P["action_achievement"], "{{ a.dasar or '-' }}"],
+        ACTION_WIDTHS,
+    )  # fmt: skip
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "sasaran")
+    doc.add_heading(P["h_target_groups"], 1)
+    para(doc, P["target_groups_intro"], align=j)
+    table(
+        doc,
+        [P["col_target_group"], T["col_activities"], P["col_units"], P["col_participants"]],
+        "x in sasaran",
+        ["{{ x.sasaran }}", "{{ x.kegiatan|angka }}", "{{ x.unit|angka }}", "{{ x.peserta|angka }}"],
+        [6.4, 3.0, 3.0, 3.6],
+    )
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "hambatan")
+    doc.add_heading(P["h_obstacles"], 1)
+    tag(doc, "{%p if hambatan_tema %}")
+    para(doc, P["obstacles_themes"])
+    table(
+        doc,
+        [P["col_theme"], P["col_kl"], P["col_regions"], P["col_actions"], P["col_example"], P["col_solutions"]],
+        "x in hambatan_tema",
+        ["{{ x.tema }}", "{{ x.kl|angka }}", "{{ x.daerah|angka }}", "{{ x.aksi|angka }}", "{{ x.contoh }}",
+         "{{ x.penyelesaian }}"],
+        [2.8, 1.2, 1.4, 1.2, 4.7, 4.7],
+    )  # fmt: skip
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p for p in pilar %}")
+    tag(doc, "{%p if p.hambatan_tema %}")
+    para(doc, P["obstacles_pillar"], bold=True)
+    theme_table(doc, T, "p.hambatan_tema")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if not hambatan_tema %}")
+    para(doc, P["obstacles_none"])
+    tag(doc, "{%p endif %}")
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "provinsi")
+    doc.add_heading(P["h_provinces"], 1)
+    para(doc, P["provinces_intro"], align=j)
+    public_figure(doc, "grafik_provinsi", T["fig_provinsi"])
+    table(
+        doc,
+        [P["col_place"], T["col_activities"], P["col_units"], P["col_participants"]],
+        "x in provinsi_angka",
+        ["{{ x.nama }}", "{{ x.kegiatan|angka }}", "{{ x.unit|angka }}", "{{ x.peserta|angka }}"],
+        [6.4, 3.0, 3.0, 3.6],
+    )
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "daerah")
+    tag(doc, "{%p if daerah.ada %}")
+    doc.add_heading(P["h_regions"], 1)
+    para(doc, T["regions_intro"], align=j)
+    table(
+        doc,
+        [T["col_level"], T["col_called"], T["col_reported"], T["col_on_time"], T["col_late"], T["col_nil"],
+         T["col_rejected_files"], T["col_not_sent"]],
+        "x in daerah.tingkat",
+        ["{{ x.tingkat }}", "{{ x.dipanggil }}", "{{ x.melapor }}", "{{ x.tepat_waktu }}", "{{ x.terlambat }}",
+         "{{ x.nihil }}", "{{ x.ditolak }}", "{{ x.belum }}"],
+        [3.4, 1.8, 1.8, 1.8, 1.8, 1.8, 1.8, 1.8],
+    )  # fmt: skip
+    public_figure(doc, "grafik_peta", T["fig_map"])
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "kelengkapan")
+    doc.add_heading(P["h_completeness"], 1)
+    para(doc, P["completeness_intro"], align=j)
+    para(doc, T["summary_agencies_named"], align=j)
+    table(
+        doc,
+        [T["col_agency"], T["col_lead_done"], T["col_support_done"], T["col_missing"]],
+        "k in kelengkapan",
+        ["{{ k.kl }}", "{{ k.pj }}", "{{ k.pendukung }}", "{{ k.belum }}"],
+        [3.2, 3.2, 3.0, 6.6],
+    )
+    para(doc, T["annex_b_note"], style="Caption")
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "temuan")
+    doc.add_heading(P["h_findings"], 1)
+    doc.add_heading(P["h_conclusions"], 2)
+    bullets(doc, "x in temuan", T["finding_conclusion"], numbered=True)
+    doc.add_heading(P["h_recommendations"], 2)
+    bullets(doc, "x in temuan if x.rekomendasi", T["finding_recommendation"], numbered=True)
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+
+    public_section(doc, "lampiran_aksi")
+    doc.add_heading(P["h_annex"], 1)
+    para(doc, P["annex_intro"])
+    table(
+        doc,
+        [T["col_code"], T["col_action"], T["col_activities"], T["col_unit"], T["col_target"], T["col_real"],
+         T["col_achievement"], T["col_basis"]],
+        "a in lampiran_aksi",
+        ["{{ a.kode }}", "{{ a.uraian }} ({{ a.pj }})", "{{ a.kegiatan|angka }}", "{{ a.satuan or '-' }}",
+         "{{ a.target|angka }}", "{{ a.realisasi|angka }}", P["action_achievement"], "{{ a.dasar or '-' }}"],
+        ACTION_WIDTHS,
+    )  # fmt: skip
+    tag(doc, "{%p endif %}")
+    para(doc, P["open_data"], align=j)
+    doc.core_properties.title = "Laporan Pelaksanaan RAN PE (Edisi Publik)"
+    doc.core_properties.author = "ranpe-pipeline"
+    doc.core_properties.language = "id-ID"
+    doc.core_properties.created = doc.core_properties.modified = datetime.datetime(2026, 1, 1)
+    doc.save(out)
+    normalise_zip(out)
+    return out
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "laporan.docx"
-    print(build(target))
+    if sys.argv[1:2] == ["--public"]:  # the public edition's template
+        print(build_public(Path(sys.argv[2]) if len(sys.argv) > 2 else HERE / "laporan_publik.docx"))
+    else:
+        target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "laporan.docx"
+        print(build(target))

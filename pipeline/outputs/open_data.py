@@ -1,0 +1,165 @@
+"""The open data of the public edition: a Frictionless data package in
+outbox/<period>/data_terbuka/ (datapackage.json with Indonesian titles and descriptions, a
+table schema per resource, CSV in UTF-8): the public columns of the activities
+(rules/report.yaml `public`), and the figures per action, per province and per target
+group of the report's data. Free text is scanned (public.redact), a value still under
+review or excluded in review is left blank, and no text begins like a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.review import DECIDED, KEEP, VALUE
+from ..core.files import write_text
+from ..core.model import Consolidation
+from ..core.rules import Rules
+from ..core.texts import t
+from .ikhub import _FORMULA_START, _iso
+from .public import redact
+
+FOLDER = "data_terbuka"
+_TYPES = {"integer": "integer", "number": "number", "money": "number", "percent": "number", "date": "date"}
+
+
+def folder(outbox: Path, period_id: str) -> Path:
+    return outbox / period_id / FOLDER
+
+
+def withheld(c: Consolidation) -> pd.Series:
+    """Per activity, the columns whose value is not published: still under review, or
+    excluded in review (';'-separated, sorted); '' where none."""
+    items = c.review.items
+    blank = pd.Series("", index=c.activities.index, dtype=object)
+    if items.empty:
+        return blank
+    values = items[items["kind"] == VALUE]
+    held = values[~((values["state"] == DECIDED) & (values["decision"] == KEEP))]
+    if held.empty:
+        return blank
+    named = (
+        held.assign(_row=held["_row"].astype(int))
+        .groupby(["_file", "_row"])["column"]
+        .agg(lambda cols: ";".join(sorted(set(cols))))
+    )
+    at = pd.MultiIndex.from_arrays([c.activities["_file"], c.activities["_row"].astype(int)])
+    return pd.Series(named.reindex(at).fillna("").to_numpy(), index=c.activities.index)
+
+
+def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]]:
+    """The public columns of the activities, with their Table Schema fields."""
+    public = rules.report.public
+    spec = {f.key: f for f in rules.fields.columns}
+    acts = c.activities
+    out = pd.DataFrame({"periode": c.period, "kl": acts["kl"], "id_kegiatan": acts["id_kegiatan"]})
+    fields = [
+        {"name": "periode", "type": "string", "title": t("open_data.col_periode")},
+        {"name": "kl", "type": "string", "title": t("open_data.col_kl")},
+        {"name": "id_kegiatan", "type": "string", "title": t("open_data.col_id")},
+    ]
+    for key in public.activity_columns:
+        f = spec[key]
+        values = acts[key] if key in acts else pd.Series(None, index=acts.index, dtype=object)
+        kind = _TYPES.get(f.type, "string")
+        if f.type == "date":
+            values = values.map(_iso)
+        elif kind != "string":
+            values = pd.to_numeric(values, errors="coerce").astype(object)
+        elif key in public.scanned_columns:
+            values = values.map(redact)
+        out[key] = values
+        fields.append({"name": key, "type": kind, "title": f.label, **({"description": f.hint} if f.hint else {})})
+    held = withheld(c)
+    for key in public.activity_columns:  # values under review or excluded: left blank
+        mine = held.str.split(";").map(lambda cols, k=key: k in cols)
+        out.loc[mine.to_numpy(), key] = None
+    out["dihitung_sekali"] = (~acts["duplikat"].astype(bool)).map({True: "true", False: "false"})
+    out["nilai_ditahan"] = held
+    fields += [
+        {"name": "dihitung_sekali", "type": "boolean", "title": t("open_data.col_once"),
+         "description": t("open_data.col_once_desc")},
+        {"name": "nilai_ditahan", "type": "string", "title": t("open_data.col_held"),
+         "description": t("open_data.col_held_desc")},
+    ]  # fmt: skip
+    out = out.sort_values(["kl", "id_kegiatan"], kind="stable")
+    return out, fields
+
+
+def _table(records: list[dict], columns: list[tuple[str, str, str]]) -> tuple[pd.DataFrame, list[dict]]:
+    df = pd.DataFrame([{k: r.get(k) for k, _, _ in columns} for r in records], columns=[k for k, _, _ in columns])
+    for k, kind, _ in columns:
+        if kind in ("number", "integer"):
+            df[k] = pd.to_numeric(df[k], errors="coerce").astype(float)
+        elif kind == "string":
+            df[k] = df[k].map(redact)
+    return df, [{"name": k, "type": kind, "title": t(f"open_data.{title}")} for k, kind, title in columns]
+
+
+def _cell(v) -> str:
+    """One CSV cell: blank for no value, whole numbers without a decimal point, a text
+    beginning like a formula with a leading apostrophe."""
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return str(int(v))
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return str(v)
+
+
+def _csv(df: pd.DataFrame) -> str:
+    """CSV text, UTF-8, LF."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(df.columns))
+    writer.writerows([_cell(v) for v in row] for row in df.itertuples(index=False))
+    return buf.getvalue()
+
+
+def write_open_data(c: Consolidation, rules: Rules, data: dict, outbox: Path) -> list[Path]:
+    """Write the data package of a period; returns its files, datapackage.json last."""
+    where = folder(outbox, c.period)
+    per_action = [{**a, "capaian": round(a["capaian"], 4) if a["capaian"] is not None else None,
+                   "sementara": "true" if a["kode"] in data.get("aksi_sementara", {}) else "false"}
+                  for a in data["lampiran_aksi"]]  # fmt: skip
+    tables = {
+        "kegiatan": activities(c, rules),
+        "aksi": _table(per_action, [
+            ("kode", "string", "col_kode_aksi"), ("uraian", "string", "col_uraian"), ("pj", "string", "col_pj"),
+            ("pelapor", "string", "col_pelapor"), ("kegiatan", "integer", "col_kegiatan"),
+            ("peserta", "number", "col_peserta"), ("anggaran", "number", "col_anggaran"),
+            ("satuan", "string", "col_satuan"), ("target", "number", "col_target"),
+            ("realisasi", "number", "col_realisasi"), ("capaian", "number", "col_capaian"),
+            ("dasar", "string", "col_dasar"), ("sementara", "boolean", "col_sementara")]),
+        "provinsi": _table(data.get("provinsi_angka", []), [
+            ("kode", "string", "col_kode_provinsi"), ("nama", "string", "col_provinsi"),
+            ("kegiatan", "integer", "col_kegiatan_unik"), ("unit", "integer", "col_unit"),
+            ("peserta", "number", "col_peserta")]),
+        "sasaran": _table(data.get("sasaran", []), [
+            ("sasaran", "string", "col_sasaran"), ("kegiatan", "integer", "col_kegiatan_unik"),
+            ("unit", "integer", "col_unit"), ("peserta", "number", "col_peserta")]),
+    }  # fmt: skip
+    written, resources = [], []
+    for name, (df, fields) in tables.items():
+        path = write_text(where / f"{name}.csv", _csv(df))
+        written.append(path)
+        resources.append({
+            "name": name, "path": path.name, "profile": "tabular-data-resource", "format": "csv",
+            "mediatype": "text/csv", "encoding": "utf-8", "title": t(f"open_data.{name}_title"),
+            "description": t(f"open_data.{name}_desc"), "schema": {"fields": fields},
+        })  # fmt: skip
+    package = {
+        "profile": "tabular-data-package",
+        "name": f"ran-pe-{c.period.lower()}",
+        "title": t("open_data.title", period=data["periode"]["judul"]),
+        "description": t("open_data.description", organisation=data["organisasi"], period=data["periode"]["judul"]),
+        "created": f"{data['tanggal'][:10]}T00:00:00Z",
+        "contributors": [{"title": data["organisasi"], "role": "publisher"}],
+        "resources": resources,
+    }
+    written.append(write_text(where / "datapackage.json", json.dumps(package, ensure_ascii=False, indent=1) + "\n"))
+    return written
