@@ -72,6 +72,7 @@ class _Block:
     row: int
     length: int
     columns: list[_Column]
+    height: float | None = None
 
 
 class FastSheet(Worksheet):
@@ -84,9 +85,10 @@ class FastSheet(Worksheet):
             return formula.removeprefix("=")
         return super()._prepare_formula(formula, expand_future_functions)
 
-    def write_block(self, row: int, columns: dict[int, Cells]) -> None:
-        """Write columns of equal length from `row` down. No other cell may be written in
-        the block's rows (comments may)."""
+    def write_block(self, row: int, columns: dict[int, Cells], height: float | None = None) -> None:
+        """Write columns of equal length from `row` down, each row `height` points high if
+        given (for wrapped text: LibreOffice does not fit the rows' heights to it). No other
+        cell may be written in the block's rows (comments may)."""
         if self.constant_memory:  # rows are then written as they come, never through _write_rows
             raise ValueError("write_block needs a workbook without constant_memory")
         lengths = {len(c.values) for c in columns.values()}
@@ -101,7 +103,8 @@ class FastSheet(Worksheet):
                 raise ValueError(f"rows {row + 1}-{last + 1} overlap another block")
         if self._check_dimensions(row, min(columns)) or self._check_dimensions(last, max(columns)):
             raise ValueError(f"rows {row + 1}-{last + 1} do not fit in a worksheet")
-        self._blocks.append(_Block(row, length, [self._column(col, cells) for col, cells in sorted(columns.items())]))
+        made = [self._column(col, cells) for col, cells in sorted(columns.items())]
+        self._blocks.append(_Block(row, length, made, height))
 
     # ---- each column's cells as XML, but for the reference and the style ---------------
     def _column(self, col: int, cells: Cells) -> _Column:
@@ -263,7 +266,8 @@ def _rows(b: _Block, cols: list[int], at: np.ndarray, refs: np.ndarray, heads: l
             pieces[c, following] = (style if isinstance(style, str) else "") + column.texts + end
         tail = pieces[c, following][column.codes[at]]
         tails.append((tail if isinstance(style, str) else style[at] + tail).tolist())
-    start = ('<row r="', '">' + heads[cols[0]])
+    high = f' ht="{b.height:g}" customHeight="1"' if b.height else ""
+    start = ('<row r="', '"' + high + ">" + heads[cols[0]])
     return [r.join((*start, *t)) for r, *t in zip(refs.tolist(), *tails, strict=True)]
 
 

@@ -29,6 +29,7 @@ from . import charts, office
 from .maps import province_map
 from .report_data import NO_REVIEW
 from .reproducible import normalise_zip
+from .table_widths import fit_tables
 
 _TAG = re.compile(r"\{[{%].*?[%}]\}", re.S)
 
@@ -73,6 +74,7 @@ def start_report(data: dict, out: Path, template: Path | None = None) -> Callabl
     """render_report in two steps: render and hand the document to LibreOffice now; the
     returned function waits for it and writes the files (other work may go on between)."""
     tpl = _render(data, template)
+    fit_tables(tpl.docx)
     headings = _headings(tpl.docx)
     numbers = _contents(tpl.docx, headings)
     pdf = out.with_suffix(".pdf")

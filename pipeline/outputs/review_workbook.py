@@ -21,23 +21,33 @@ from ..core.model import Review, Validation
 from ..core.rules import Rules
 from ..core.texts import t
 from .fastsheet import Cells, Workbook
+from .paper import print_area, print_setup
 from .reproducible import fixed_datetime
 from .template import WORKBOOK_OPTIONS, load_style
 
 EDITABLE = ("decision", "note", "by")
+# Each sheet prints one page wide (paper.py): first what an item is, its effect and its
+# decision, wrapped where long (PRINTED widths); then, on screen, where it comes from.
 SIDE = [("kl", "text"), ("kode_aksi", "code"), ("nama_kegiatan", "long"), ("provinsi", "text"),
         ("kabupaten_kota", "text"), ("tanggal_mulai", "date"), ("jumlah_peserta", "int"), ("_file", "text"),
         ("_row", "int")]  # fmt: skip
-DECIDE = [("affects", "text"), ("amount", "num"), ("share", "pct"), ("decision", "text"), ("note", "long"),
-          ("by", "text"), ("at", "text"), ("previous", "text"), ("fingerprint", "code"),
-          ("written", "code")]  # fmt: skip
-VALUE_COLUMNS = [("item", "code"), ("state", "text"), ("kl", "text"), ("kode_aksi", "code"),
-                 ("nama_kegiatan", "long"), ("provinsi", "text"), ("label", "text"), ("value", "num"),
-                 ("detail", "text"), ("message", "long"), ("_file", "text"), ("sheet", "code"), ("cell", "code"),
-                 *DECIDE]  # fmt: skip
-PAIR_COLUMNS = [("item", "code"), ("state", "text"), ("code", "text"), ("score", "num"),
-                *[(f"a_{k}", kind) for k, kind in SIDE], *[(f"b_{k}", kind) for k, kind in SIDE], *DECIDE]  # fmt: skip
+DECIDE = [("decision", "text"), ("note", "long"), ("by", "text")]
+AFTER = [("amount", "num"), ("share", "pct"), ("at", "text"), ("previous", "text"), ("fingerprint", "code"),
+         ("written", "code")]  # fmt: skip
+VALUE_COLUMNS = [("item", "code"), ("state", "text"), ("kl", "text"), ("nama_kegiatan", "long"), ("label", "text"),
+                 ("value", "num"), ("message", "long"), ("affects", "text"), *DECIDE, ("kode_aksi", "code"),
+                 ("provinsi", "text"), ("detail", "text"), ("_file", "text"), ("sheet", "code"), ("cell", "code"),
+                 *AFTER]  # fmt: skip
+PAIR_COLUMNS = [("item", "code"), ("state", "text"), ("code", "text"), ("a_kl", "text"), ("a_nama_kegiatan", "long"),
+                ("b_kl", "text"), ("b_nama_kegiatan", "long"), ("affects", "text"), *DECIDE, ("score", "num"),
+                *[(f"a_{k}", kind) for k, kind in SIDE if k not in ("kl", "nama_kegiatan")],
+                *[(f"b_{k}", kind) for k, kind in SIDE if k not in ("kl", "nama_kegiatan")], *AFTER]  # fmt: skip
 WIDTH = {"code": 21, "text": 22, "long": 45, "num": 14, "int": 9, "pct": 9, "date": 11}
+PRINTED = {"item": 21, "state": 13, "code": 20, "kl": 14, "a_kl": 14, "b_kl": 14, "nama_kegiatan": 28,
+           "a_nama_kegiatan": 26, "b_nama_kegiatan": 26, "label": 14, "value": 12, "message": 30, "affects": 22,
+           "decision": 16, "note": 22, "by": 13}  # fmt: skip
+ROW_HEIGHT = 52  # points: four lines of the wrapped columns, on screen and on paper
+
 CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}
 
 
@@ -100,7 +110,10 @@ def write_review_workbook(path: Path, review: Review, validation: Validation, ru
             "pct": wb.add_format({**base, "num_format": nf["percent"]}),
             "date": wb.add_format({**base, "num_format": nf["date"]}),
             "input": wb.add_format({**base, **st["input"], "bg_color": "#FFF2CC"}),
+            "wrap_input": wb.add_format({**base, **st["input"], **st["wrap"], "bg_color": "#FFF2CC"}),
         }
+        for k in ("text", "long", "code"):
+            f[f"wrap_{k}"] = f["wrap"]
         _guide(wb.add_worksheet(t("review.sheets.guide")), f, review, validation, rules)
         sheets = {kind: wb.add_worksheet(t(f"review.sheets.{kind}")) for kind in (VALUE, PAIR)}
         lists = wb.add_worksheet(t("review.sheets.choices"))  # the dropdowns' choices: any text, commas too
@@ -116,16 +129,17 @@ def write_review_workbook(path: Path, review: Review, validation: Validation, ru
 
 def _items(ws, f: dict, df: pd.DataFrame, cols: list[tuple[str, str]], kind: str, source: str) -> None:
     """The items' table from A1, only the decision columns editable, the decision from a list."""
+    widths, formats = [], []
     for j, (key, k) in enumerate(cols):
-        editable = key in EDITABLE
-        fmt = f["input"] if editable else f[k]
-        hidden = key in ("fingerprint", "written")
-        ws.set_column(j, j, max(WIDTH[k], min(len(column_label(key)) + 2, 24)), fmt, {"hidden": hidden})
+        wrap = key in PRINTED and CELL_KIND.get(k) == "string"  # a long text wraps in its printed column
+        formats.append(f[("wrap_" if wrap else "") + ("input" if key in EDITABLE else k)])
+        widths.append(PRINTED.get(key) or max(WIDTH[k], min(len(column_label(key)) + 2, 24)))
+        ws.set_column(j, j, widths[-1], formats[-1], {"hidden": key in ("fingerprint", "written")})
         ws.write_string(0, j, column_label(key), f["header"])
     rows = max(len(df), 1)
-    block = {j: Cells(df[key], f["input"] if key in EDITABLE else f[k], CELL_KIND.get(k, "number"))
+    block = {j: Cells(df[key], formats[j], CELL_KIND.get(k, "number"))
              for j, (key, k) in enumerate(cols) if key in df}  # fmt: skip
-    ws.write_block(1, block)
+    ws.write_block(1, block, height=ROW_HEIGHT)
     j = [key for key, _ in cols].index("decision")
     choices = [t(f"review.decisions.{k}") for k in CHOICES[kind]]
     ws.data_validation(1, j, rows + 200, j, {"validate": "list", "source": source,
@@ -134,10 +148,8 @@ def _items(ws, f: dict, df: pd.DataFrame, cols: list[tuple[str, str]], kind: str
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, rows, len(cols) - 1)
     ws.protect("", {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True})
-    ws.set_landscape()
-    ws.set_paper(9)  # printed at full size over several pages, each with the header and the ids
-    ws.repeat_rows(0)
-    ws.repeat_columns(0)
+    print_setup(ws, repeat=0)
+    print_area(ws, rows, widths)
 
 
 def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) -> None:
@@ -191,6 +203,5 @@ def _guide(ws, f: dict, review: Review, validation: Validation, rules: Rules) ->
             row += 1
             for j, v in enumerate(line):
                 ws.write_string(row, j, str(v), f["text"])
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_setup(ws)
     ws.activate()

@@ -27,15 +27,21 @@ from ..core.rules import Rules
 from ..core.texts import t
 from ..core.units import LEVELS
 from .fastsheet import Cells, Workbook
+from .paper import print_area, print_setup
 from .problem_list import PROBLEM_COLUMNS, problem_table
 from .reproducible import fixed_datetime
 from .review_workbook import PAIR_COLUMNS, VALUE_COLUMNS, column_label, review_path, shown
 from .template import WORKBOOK_OPTIONS, load_style
 
 CELL_KIND = {"text": "string", "long": "string", "code": "string", "date": "date"}  # the rest are numbers
-READABLE_WIDTH = 200  # characters of column width that still print readably on one landscape A4 page
-PRINT_SCALE = 75  # percent, for wider tables
-WIDTH = {"text": 28, "long": 50, "int": 11, "num": 12, "money": 17, "pct": 10, "date": 11, "code": 10}
+NUMBER_LABEL = 16
+WIDTH = {"text": 24, "long": 44, "int": 11, "num": 12, "money": 17, "pct": 10, "date": 11, "code": 10}
+
+
+def _width(label: str, kind: str) -> int:
+    """A column's width: its kind's, or its label's where longer, a number's label wrapping
+    over two lines past NUMBER_LABEL (the header wraps) so that the figures print one page wide."""
+    return max(WIDTH[kind], min(len(label) + 2, 30 if CELL_KIND.get(kind) == "string" else NUMBER_LABEL))
 
 
 def summary_path(outbox: Path, period_id: str) -> Path:
@@ -76,8 +82,9 @@ class _Writer:
 
     def table(self, ws, row: int, df: pd.DataFrame, cols: list[tuple[str, str, str]], freeze=True, filter=False) -> int:
         """Header and values of `cols` (key, label, kind) from row `row`, with filter buttons
-        when `filter`; returns the row after."""
-        widths = [max(WIDTH[kind], min(len(label) + 2, 30)) for _, label, kind in cols]
+        when `filter`; returns the row after. A frozen table sets its sheet's printing: its
+        header repeated on each page, its leading columns one page wide (print_setup)."""
+        widths = [_width(label, kind) for _, label, kind in cols]
         for j, ((_, label, _), width) in enumerate(zip(cols, widths, strict=True)):
             ws.set_column(j, j, width)
             ws.write_string(row, j, label, self.f["header"])
@@ -86,23 +93,9 @@ class _Writer:
             ws.autofilter(row, 0, row + max(len(df), 1), len(cols) - 1)
         if freeze:
             ws.freeze_panes(row + 1, 0)
-            self.print_setup(ws, repeat=row, width=sum(widths))
+            print_setup(ws, repeat=row)
+            print_area(ws, row + len(df), widths)  # the leading columns: the rest stays on screen
         return row + 1 + len(df)
-
-    @staticmethod
-    def print_setup(ws, repeat: int | None = None, width: int = 0) -> None:
-        """Landscape A4, one page wide when the columns fit readably; a wider table prints at
-        PRINT_SCALE over several pages across, each repeating the header and first column,
-        instead of shrinking to an unreadable page."""
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        if width > READABLE_WIDTH:
-            ws.set_print_scale(PRINT_SCALE)
-            ws.repeat_columns(0)
-        else:
-            ws.fit_to_pages(1, 0)
-        if repeat is not None:
-            ws.repeat_rows(repeat)
 
     def _cells(self, values: pd.Series, kind: str) -> Cells:
         """One column for `FastSheet.write_block`: yes/no as text, the rest by its kind."""
@@ -192,25 +185,27 @@ def _ringkasan(w: _Writer, ws, c: Consolidation, validation: Validation, pillar_
     sheet = t("summary.sheets.ringkasan")
     status = _chart(w, "bar", (sheet, row + 1, row + len(order), 0, 1), t("summary.chart.status"), "#404040")
     status.set_x_axis({"name": t("summary.chart.count_axis")})
-    ws.insert_chart(1, 3, status, {"x_scale": 1.3, "y_scale": 1.0})
+    ws.insert_chart(1, 3, status)
     name, n_pillars, col_name, col_capaian = pillar_sheet
-    pillars = _chart(
+    pillars = _chart(  # bars across: the long names of the pillars read on their axis
         w,
-        "column",
+        "bar",
         (name, 1, n_pillars, col_name, col_capaian),
         t("summary.chart.capaian", level=c.levels[0]),
         "#1F3864",
         percent=True,
     )
-    pillars.set_y_axis({"num_format": "0%", "min": 0, "name": t("summary.chart.capaian_axis")})
-    ws.insert_chart(17, 3, pillars, {"x_scale": 1.3, "y_scale": 1.0})
+    pillars.set_x_axis({"num_format": "0%", "min": 0, "name": t("summary.chart.capaian_axis")})
+    pillars.set_y_axis({"reverse": True})
+    ws.insert_chart(17, 3, pillars)
     pname, n_prov, col_prov, col_count, elsewhere = prov_sheet
     title = t("summary.chart.provinsi_tanpa", n=angka(elsewhere)) if elsewhere else t("summary.chart.provinsi")
     provinces = _chart(w, "bar", (pname, 1, n_prov, col_prov, col_count), title, "#7F7F7F")
     provinces.set_y_axis({"reverse": True})
     provinces.set_x_axis({"name": t("summary.chart.count_axis")})
-    ws.insert_chart(33, 3, provinces, {"x_scale": 1.3, "y_scale": 2.6})
-    w.print_setup(ws)
+    # beside the other two, not below them: the sheet prints on one landscape page at 60 % or more
+    ws.insert_chart(1, 3, provinces, {"x_offset": 490, "x_scale": 0.85, "y_scale": 3.0})
+    print_setup(ws, pages_tall=1)
 
 
 def _chart(w: _Writer, kind: str, ref: tuple, title: str, colour: str, percent: bool = False):
@@ -254,8 +249,13 @@ FIGURES = [
 ]
 
 
-def _figure_cols(rules_statuses: list[str]) -> list[tuple[str, str, str]]:
-    return [(k, _label(k), kind) for k, kind in FIGURES] + [(s, s, "int") for s in rules_statuses]
+LEADING_FIGURES = ["kegiatan", "kl", "peserta", "anggaran", "realisasi_anggaran", "serapan"]  # what prints
+
+
+def _figure_cols(rules_statuses: list[str], first: list[str] = ()) -> list[tuple[str, str, str]]:
+    """FIGURES and the activities per status, the figures `first` first (those a sheet prints)."""
+    figures = sorted(FIGURES, key=lambda f: f[0] not in first or first.index(f[0]) - len(first))
+    return [(k, _label(k), kind) for k, kind in figures] + [(s, s, "int") for s in rules_statuses]
 
 
 def _per_level(w: _Writer, c: Consolidation, depth: int):
@@ -268,7 +268,7 @@ def _per_level(w: _Writer, c: Consolidation, depth: int):
     if depth == 0:
         cols.append(("sementara", _label("sementara"), "text"))
         df = df.assign(sementara=_provisional(df["level0_code"], c.review.pillars))
-    cols += _figure_cols(w.statuses)
+    cols += _figure_cols(w.statuses, LEADING_FIGURES)
     w.table(ws, 0, df, cols)
     keys = [k for k, _, _ in cols]
     return name, len(df), keys.index(f"level{depth}_name"), keys.index("capaian")
@@ -276,24 +276,27 @@ def _per_level(w: _Writer, c: Consolidation, depth: int):
 
 def _per_action(w: _Writer, c: Consolidation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.per_aksi"))
-    cols = [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
-    cols += [
+    cols = [  # the action, its achievement and figures first: they print (print_columns)
         ("kode_aksi", _label("kode_aksi"), "code"),
         ("uraian_aksi", _label("uraian_aksi"), "long"),
         ("satuan", _label("satuan"), "code"),
-        ("target_katalog", _label("target_katalog"), "num"),
-        ("pj", _label("pj"), "text"),
-        ("pendukung", _label("pendukung"), "text"),
         ("target", _label("target"), "num"),
         ("realisasi", _label("realisasi"), "num"),
-        ("dasar_capaian", _label("dasar_capaian"), "text"),
         ("capaian", _label("capaian"), "pct"),
         ("sementara", _label("sementara"), "text"),
+    ]
+    cols += _figure_cols(w.statuses, ["kegiatan", "kl", "anggaran", "realisasi_anggaran", "serapan"])
+    cols += [
+        ("pj", _label("pj"), "text"),
+        ("target_katalog", _label("target_katalog"), "num"),
+        ("pendukung", _label("pendukung"), "text"),
+        ("dasar_capaian", _label("dasar_capaian"), "text"),
         ("satuan_berbeda", _label("satuan_berbeda"), "int"),
         ("tanpa_target", _label("tanpa_target"), "int"),
     ]
+    cols += [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
     actions = c.by_action.assign(sementara=_provisional(c.by_action["kode_aksi"], c.review.achievement))
-    w.table(ws, 0, actions, cols + _figure_cols(w.statuses))
+    w.table(ws, 0, actions, cols)
 
 
 def _provisional(codes: pd.Series, moved: dict[str, float]) -> pd.Series:
@@ -304,29 +307,29 @@ def _provisional(codes: pd.Series, moved: dict[str, float]) -> pd.Series:
 
 def _per_agency(w: _Writer, c: Consolidation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.per_kl"))
-    spec = [
+    spec = [  # the agency, its report and figures first: they print (print_columns)
         ("kode", "code"),
         ("kl", "text"),
-        ("nama", "long"),
-        ("tingkat", "text"),
-        ("provinsi", "text"),
         ("status", "text"),
         ("tepat_waktu", "text"),
         ("terlambat_hari", "int"),
+        ("aksi_ditugaskan", "int"),
+        ("aksi_dilaporkan", "int"),
+        ("kegiatan", "int"),
+        ("capaian", "pct"),
+        ("peserta", "int"),
+        ("anggaran", "money"),
+        ("realisasi_anggaran", "money"),
+        ("serapan", "pct"),
+        ("aksi_belum", "text"),
+        ("nama", "long"),
+        ("tingkat", "text"),
+        ("provinsi", "text"),
         ("berkas", "int"),
         ("diterima", "int"),
         ("ditolak", "int"),
         ("galat", "int"),
         ("peringatan", "int"),
-        ("aksi_ditugaskan", "int"),
-        ("aksi_dilaporkan", "int"),
-        ("aksi_belum", "text"),
-        ("kegiatan", "int"),
-        ("capaian", "pct"),
-        ("serapan", "pct"),
-        ("peserta", "int"),
-        ("anggaran", "money"),
-        ("realisasi_anggaran", "money"),
     ]
     w.table(ws, 0, c.by_agency, [(k, _label(k), kind) for k, kind in spec])
 
@@ -369,7 +372,7 @@ def _comparison(w: _Writer, cmp: Comparison, c: Consolidation) -> None:
             ws.write_string(row + 2, 0, t("compare.none"), w.f["note"])
             end += 1
         row = end + 2
-    w.print_setup(ws)
+    print_setup(ws)
 
 
 def _per_province(w: _Writer, c: Consolidation):
@@ -418,7 +421,7 @@ def _completeness(w: _Writer, c: Consolidation) -> None:
     m = c.completeness
     ws.write_string(0, 0, _label("kl"), w.f["header"])
     ws.set_column(0, 0, 20)
-    ws.set_column(1, len(m.columns), 7)
+    ws.set_column(1, len(m.columns), 5)  # an action code's width: 35 actions print one page wide
     for j, code in enumerate(m.columns, start=1):
         ws.write_string(0, j, code, w.f["header"])
     cells = [m.index, *(m[code] for code in m.columns)]
@@ -430,7 +433,8 @@ def _completeness(w: _Writer, c: Consolidation) -> None:
         )
     ws.write_string(len(m) + 2, 0, t("consolidate.matrix_legend"), w.f["note"])
     ws.freeze_panes(1, 1)
-    w.print_setup(ws, repeat=0)
+    print_setup(ws, repeat=0)
+    print_area(ws, len(m) + 2, [20] + [5] * len(m.columns))
 
 
 def _overlaps(w: _Writer, c: Consolidation) -> None:
@@ -454,7 +458,9 @@ def _overlaps(w: _Writer, c: Consolidation) -> None:
     ]
     for prefix, key in (("a_", "side_a"), ("b_", "side_b")):
         cols += [(prefix + k, _label(key, label=labels.get(k, k)), kind) for k, kind in side]
-    w.table(ws, 0, df, cols)
+    # what the pair is and what to do about it first: it prints (print_columns)
+    first = ["jenis", "skor", "a_kl", "a_nama_kegiatan", "b_kl", "b_nama_kegiatan", "status_tinjauan", "saran"]
+    w.table(ws, 0, df, _first(cols, first))
 
 
 def _obstacles(w: _Writer, c: Consolidation) -> None:
@@ -504,20 +510,34 @@ def _review(w: _Writer, c: Consolidation) -> None:
         ws.write_string(row, 0, t(f"summary.review_{kind}", file=name, open=angka(still)), w.f["subtitle"])
         spec = [(key, column_label(key), k) for key, k in cols if key not in ("fingerprint", "written")]
         row = w.table(ws, row + 1, shown(shown_items, kind, w.rules.settings.timezone), spec, freeze=False) + 2
-    w.print_setup(ws)
+    print_setup(ws)
+    widths = [_width(label, k) for _, label, k in spec]  # the pairs' columns, set last
+    print_area(ws, row - 3, widths)
+
+
+# what identifies an activity and its figures, printed (print_columns); in the order of rules/fields.yaml
+ACTIVITY_PRINTED = {"kode_aksi", "nama_kegiatan", "tanggal_mulai", "provinsi", "satuan", "target", "realisasi",
+                    "jumlah_peserta", "anggaran", "realisasi_anggaran"}  # fmt: skip
+
+
+def _first(cols: list[tuple[str, str, str]], keys: list[str]) -> list[tuple[str, str, str]]:
+    """`cols` with those of `keys` first, in that order (the rest as they were)."""
+    return sorted(cols, key=lambda col: keys.index(col[0]) if col[0] in keys else len(keys))
 
 
 def _activities(w: _Writer, c: Consolidation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.kegiatan"))
     kinds = {"integer": "int", "number": "num", "money": "money", "date": "date", "percent": "pct", "code": "code"}
     cols = [("id_kegiatan", _label("id_kegiatan"), "text"), ("kl", _label("kl"), "text")]
-    cols += [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
-    cols += [("uraian_aksi", _label("uraian_aksi"), "long")]
+    rest = [col for d in range(len(c.levels)) for col in _level_cols(c, d)]
+    rest += [("uraian_aksi", _label("uraian_aksi"), "long")]
     for f in w.rules.fields.columns:
         if f.input and f.key != "no":
-            cols.append((f.key, f.label, kinds.get(f.type, "text")))
+            col = (f.key, f.label, "code" if f.key == "satuan" else kinds.get(f.type, "text"))
+            (cols if f.key in ACTIVITY_PRINTED else rest).append(col)
             if f.type == "regency":  # its Kemendagri code beside it
-                cols.append((f"kode_{f.key}", _label(f"kode_{f.key}"), "code"))
+                rest.append((f"kode_{f.key}", _label(f"kode_{f.key}"), "code"))
+    cols += rest
     cols += [
         ("duplikat", _label("duplikat"), "text"),
         ("dikecualikan", _label("dikecualikan"), "text"),
@@ -530,8 +550,9 @@ def _activities(w: _Writer, c: Consolidation) -> None:
 def _problems(w: _Writer, validation: Validation) -> None:
     ws = w.wb.add_worksheet(t("summary.sheets.validasi"))
     kinds = ["text", "text", "text", "code", "int", "text", "code", "text", "text", "text", "long", "text"]
-    cols = zip(PROBLEM_COLUMNS, t("validasi.columns"), kinds, strict=True)
-    w.table(ws, 0, problem_table(validation), list(cols))
+    cols = list(zip(PROBLEM_COLUMNS, t("validasi.columns"), kinds, strict=True))
+    first = ["kl", "severity", "name", "column", "value", "message"]  # the problem itself prints (print_columns)
+    w.table(ws, 0, problem_table(validation), _first(cols, first))
 
 
 def _about(w: _Writer, validation: Validation, rules: Rules, day: dt.date) -> None:
