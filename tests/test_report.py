@@ -288,7 +288,8 @@ def test_the_executive_summary_leaves_out_what_it_would_leave_empty(demo_out, tm
     empty = [
         i
         for i, p in enumerate(summary)
-        if not p.text.strip() and not p._p.xpath(".//w:drawing | .//w:br | .//w:sectPr")
+        if not p.text.strip()
+        and not p._p.xpath(".//w:drawing | .//w:br | .//w:sectPr")
         and not p._p.xpath("boolean(preceding-sibling::*[1][self::w:tbl])")  # the space below a table
     ]
     assert summary and not empty, [(i, p.text[:60], p.style.name) for i, p in enumerate(summary)][

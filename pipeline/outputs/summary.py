@@ -484,7 +484,7 @@ def _obstacles(w: _Writer, c: Consolidation) -> None:
             ("penyelesaian", lab["penyelesaian"], "long"), ("varian", lab["varian"], "int")]  # fmt: skip
     w.table(ws, row + 1, told, cols, freeze=False)
     ws.set_column(0, 0, 50)
-    w.print_setup(ws)
+    print_setup(ws)
     ws = w.wb.add_worksheet(t("summary.sheets.hambatan_tanpa_tema"))
     untold = groups[groups["tema"] == ""] if len(groups) else groups
     ws.write_string(0, 0, t("summary.obstacles.untold_title"), w.f["title"])
