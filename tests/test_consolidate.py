@@ -170,15 +170,19 @@ def test_summary_opens_in_libreoffice_and_charts_point_at_data(summary, tmp_path
 
 
 def test_wide_sheets_print_readably_narrow_ones_on_one_page_wide(summary):
-    """Kegiatan (33 columns) is not shrunk onto one page width: it prints at 75% over several
-    pages, each repeating its header row and first column; Per Provinsi fits one page wide."""
+    """Issue 28: a sheet wider than a page prints its leading columns (what leadership reads,
+    listed first) one page wide, as one contiguous print area from A1, repeating its header
+    row; Per Provinsi fits one page wide whole (tests/test_paper.py measures the pages)."""
     _, wb = summary
     for name in ("Kegiatan", "Per Aksi", "Per KL", "Validasi"):
         ws = wb[name]
-        assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage, name
-        assert ws.page_setup.scale == 75 and ws.print_title_cols == "$A:$A" and ws.print_title_rows == "$1:$1", name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth in (1, None), name
+        assert ws.print_title_rows == "$1:$1" and ws.page_setup.orientation == "landscape", name
+        area = ws.print_area
+        assert "," not in area and area.split("!")[1].startswith("$A$1:"), (name, area)
     narrow = wb["Per Provinsi"]
     assert narrow.sheet_properties.pageSetUpPr.fitToPage and narrow.page_setup.fitToWidth in (1, None)
+    assert not narrow.print_area
 
 
 def test_agency_text_stays_text_in_summary(summary):

@@ -127,7 +127,9 @@ def test_excluding_the_outlier_corrects_the_headline_and_survives_the_workbook(i
 def _summary_pairs(out: Path) -> dict[str, dict[str, str | None]]:
     """The pairs' review ids on the summary's Tinjauan sheet, and on Irisan with their state."""
     summary = openpyxl.load_workbook(out / "2026-S1" / "ringkasan_2026-S1.xlsx")
-    irisan = {r[5]: r[6] for r in summary["Irisan"].iter_rows(min_row=2, values_only=True)}
+    head, *rows = summary["Irisan"].iter_rows(values_only=True)  # its columns told by their labels
+    at = {label: j for j, label in enumerate(head)}
+    irisan = {r[at["ID Tinjauan"]]: r[at["Status Tinjauan"]] for r in rows}
     tinjauan = {v: None for r in summary["Tinjauan"].iter_rows(values_only=True) for v in r
                 if isinstance(v, str) and v.startswith("P-")}  # fmt: skip
     return {"Tinjauan": tinjauan, "Irisan": irisan}

@@ -3,8 +3,9 @@
 Every sheet prints landscape on A4, one page wide, at PRINT_MIN_SCALE or more. A table wider
 than that prints its leading columns, a contiguous print area: the tables list first what
 their readers read (leadership in the summary, the decision and its effect in the review
-workbook); the rest stays on screen and prints once the print area is cleared (Excel: Print,
-"Ignore Print Area"; LibreOffice: Format > Print Ranges > Clear). Each page repeats the
+workbook); the rest stays on screen and prints once the print area is cleared and the
+scaling set to none (Excel: Print, "Ignore Print Area" and "No Scaling"; LibreOffice: Format >
+Print Ranges > Clear, and a scale in the page style). Each page repeats the
 table's header and names its sheet and page in the footer. xlsxwriter's print settings cost
 nothing when writing; no cell is visited.
 """

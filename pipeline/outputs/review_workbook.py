@@ -92,6 +92,7 @@ def column_label(key: str) -> str:
 def write_review_workbook(path: Path, review: Review, validation: Validation, rules: Rules, day: dt.date) -> Path:
     st = load_style()
     base, nf = st["font"], st["num_formats"]
+    top = {**base, "valign": "top"}  # an item's cells read from the top of its row of four lines
     with atomic_path(path) as tmp:
         wb = Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties({"title": t("review.title", period_title=validation.period.title),
@@ -102,15 +103,15 @@ def write_review_workbook(path: Path, review: Review, validation: Validation, ru
             "header": wb.add_format({**base, **st["header"]}),
             "label": wb.add_format({**base, **st["label"]}),
             "wrap": wb.add_format({**base, **st["wrap"]}),
-            "text": wb.add_format(base),
-            "long": wb.add_format(base),
-            "code": wb.add_format(base),
-            "int": wb.add_format({**base, "num_format": nf["integer"]}),
-            "num": wb.add_format({**base, "num_format": nf["number"]}),
-            "pct": wb.add_format({**base, "num_format": nf["percent"]}),
-            "date": wb.add_format({**base, "num_format": nf["date"]}),
-            "input": wb.add_format({**base, **st["input"], "bg_color": "#FFF2CC"}),
-            "wrap_input": wb.add_format({**base, **st["input"], **st["wrap"], "bg_color": "#FFF2CC"}),
+            "text": wb.add_format(top),
+            "long": wb.add_format(top),
+            "code": wb.add_format(top),
+            "int": wb.add_format({**top, "num_format": nf["integer"]}),
+            "num": wb.add_format({**top, "num_format": nf["number"]}),
+            "pct": wb.add_format({**top, "num_format": nf["percent"]}),
+            "date": wb.add_format({**top, "num_format": nf["date"]}),
+            "input": wb.add_format({**top, **st["input"], "bg_color": "#FFF2CC"}),
+            "wrap_input": wb.add_format({**top, **st["input"], **st["wrap"], "bg_color": "#FFF2CC"}),
         }
         for k in ("text", "long", "code"):
             f[f"wrap_{k}"] = f["wrap"]
