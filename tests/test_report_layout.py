@@ -200,9 +200,11 @@ def test_findings_follow_their_rules(demo, rules):
     assert idle and all(f"{kl} (" in found["lead_missing"]["kesimpulan"] for kl, _ in idle)
     assert all(code in found["lead_missing"]["kesimpulan"] for _, code in idle)
     assert "“Peserta dilaporkan” (250.000 belum ditinjau)" in found["provisional"]["kesimpulan"]
-    texts = result.consolidation.activities.groupby("hambatan")["kl"].nunique()
-    shared = texts[texts >= rules.report.findings.shared_obstacle_agencies]
-    assert all(f"“{x}”" in found["shared_obstacle"]["kesimpulan"] for x in shared.index)
+    themes = result.consolidation.by_theme  # docs/angka.md section 12: a theme, not a text, is shared
+    shared = themes[themes["kl"] + themes["daerah"] >= rules.report.findings.shared_obstacle_agencies]
+    assert len(shared) and all(
+        f"hambatan {x.lower()} " in found["shared_obstacle"]["kesimpulan"] for x in shared["nama"]
+    )
 
 
 def test_the_report_states_each_finding_and_the_rules_it_follows(demo):
