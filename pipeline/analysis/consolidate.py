@@ -82,6 +82,7 @@ def consolidate(
             overlaps=pairs,
             obstacles=obs,
             by_theme=obstacles.by_theme(acts, obs, rules),
+            obstacle_groups=obstacles.grouped(acts, obs, rules),
         )
         figures = _figures(acts)
         items = review.effects(pd.concat([values, pair_list], ignore_index=True), acts, figures, cluster, kept, rules)

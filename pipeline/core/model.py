@@ -299,6 +299,7 @@ class Consolidation:
     review: Review | None = None
     obstacles: Obstacles | None = None  # the distinct obstacle texts (activities `_hambatan`: a row's)
     by_theme: pd.DataFrame | None = None  # per obstacle theme (docs/angka.md section 12)
+    obstacle_groups: pd.DataFrame | None = None  # per group of near-identical obstacle texts
 
     @property
     def merged(self) -> int:

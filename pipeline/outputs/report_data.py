@@ -410,7 +410,7 @@ def _themes(table: pd.DataFrame | None) -> list[dict]:
 
 def _obstacle_groups(c: Consolidation, rules: Rules) -> dict:
     """The annex's obstacles as written, a row per group of near-identical texts, by theme."""
-    groups = obstacles.grouped(c.activities, c.obstacles, rules) if c.obstacles is not None else pd.DataFrame()
+    groups = c.obstacle_groups if c.obstacle_groups is not None else pd.DataFrame()
     if groups.empty:
         return {"hambatan_kelompok": [], "hambatan_kelompok_lain": 0}
     groups = groups.assign(tema=groups["tema"].replace("", t("report.obstacles_no_theme")))

@@ -15,7 +15,6 @@ import pandas as pd
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
-from ..analysis import obstacles
 from ..analysis.board import status_board
 from ..analysis.consolidate import OVERLAP_SIDE, headline, overlap_table
 from ..analysis.levels import level_status, region_table
@@ -476,7 +475,7 @@ def _obstacles(w: _Writer, c: Consolidation) -> None:
             ("aksi", lab["aksi"], "int"), ("kegiatan", lab["kegiatan"], "int"), ("contoh", lab["contoh"], "long"),
             ("penyelesaian", lab["penyelesaian"], "long")]  # fmt: skip
     row = w.table(ws, 3, themes, cols, freeze=False) + 1
-    groups = obstacles.grouped(c.activities, c.obstacles, w.rules) if c.obstacles is not None else pd.DataFrame()
+    groups = c.obstacle_groups if c.obstacle_groups is not None else pd.DataFrame()
     told = groups[groups["tema"] != ""] if len(groups) else groups
     ws.write_string(row, 0, t("summary.obstacles.groups_title"), w.f["subtitle"])
     cols = [("teks", lab["teks"], "long"), ("tema", lab["tema"], "text"), ("frasa", lab["frasa"], "text"),

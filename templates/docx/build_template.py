@@ -238,21 +238,21 @@ def bullets(doc, loop: str, text: str, numbered: bool = False, empty: str | None
     tag(doc, "{%p endfor %}")
 
 
-def signature(doc, T) -> None:
-    """The signature block: place and date, position, room to sign, name, NIP."""
+def signature(doc, T, nip: bool = True) -> None:
+    """The signature block: place and date, position, room to sign, name, and the NIP
+    unless left out (the public edition)."""
     block = Cm(9.0)
-    for key, space in (("sign_place_date", 0), ("sign_title", 0), ("sign_name", 54), ("sign_id", 0)):
+    lines = (("sign_place_date", 0), ("sign_title", 0), ("sign_name", 54), *((("sign_id", 0),) if nip else ()))
+    for key, space in lines:
         p = para(doc, T[key], bold=key == "sign_name")
         p.paragraph_format.left_indent = block
         p.paragraph_format.space_before = Pt(space)
         p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.keep_with_next = key != "sign_id"
+        p.paragraph_format.keep_with_next = key != lines[-1][0]
 
 
-def build(out: Path) -> Path:
-    doc = Document()
-    styles(doc)
-    toc_styles(doc)
+def page(doc, footer_text: str) -> None:
+    """A4 portrait, the report's margins, a page number in the footer but on the cover."""
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.orientation = WD_ORIENT.PORTRAIT
@@ -261,28 +261,41 @@ def build(out: Path) -> Path:
     section.top_margin = section.bottom_margin = Cm(2.2)
     section.different_first_page_header_footer = True  # no page number on the cover
     footer = section.footer.paragraphs[0]
-    footer.text = TEXT["footer"]
+    footer.text = footer_text
     field(footer, "PAGE", "1")
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for run in footer.runs:
         run.font.size = Pt(8)
 
-    T = TEXT
+
+def cover(doc, T, title: str, edition: str = "") -> None:
+    """The cover: letterhead, the sample mark, title, period, the edition (if any), plan, date."""
     c = WD_ALIGN_PARAGRAPH.CENTER
-    # cover
     para(doc, T["letterhead"], align=c, bold=True, size=14)
     para(doc, T["letterhead_sub"], align=c, size=12)
     for _ in range(6):
         doc.add_paragraph()
     mark = para(doc, T["sample_mark"], align=c, bold=True, size=14)
     mark.runs[0].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-    para(doc, T["title"], align=c, bold=True, size=22)
+    para(doc, title, align=c, bold=True, size=22)
     para(doc, T["subtitle"], align=c, bold=True, size=16)
+    if edition:
+        para(doc, edition, align=c, bold=True, size=13).runs[0].font.color.rgb = NAVY
     para(doc, T["plan"], align=c, size=11)
     for _ in range(10):
         doc.add_paragraph()
     para(doc, T["cover_date"], align=c, size=11)
     page_break(doc)
+
+
+def build(out: Path) -> Path:
+    doc = Document()
+    styles(doc)
+    toc_styles(doc)
+    page(doc, TEXT["footer"])
+    T = TEXT
+    c = WD_ALIGN_PARAGRAPH.CENTER
+    cover(doc, T, T["title"])
 
     # foreword and contents
     doc.add_heading(T["h_foreword"], 1)
@@ -619,37 +632,9 @@ def build(out: Path) -> Path:
 PUBLIC = yaml.safe_load((HERE.parent / "texts" / "id.yaml").read_text(encoding="utf-8"))["report_public"]
 
 
-def public_page(doc, P) -> None:
-    """The public edition's page: A4 portrait, the report's margins, its own footer."""
-    section = doc.sections[0]
-    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
-    section.orientation = WD_ORIENT.PORTRAIT
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(2.5))
-    section.top_margin = section.bottom_margin = Cm(2.2)
-    section.different_first_page_header_footer = True
-    footer = section.footer.paragraphs[0]
-    footer.text = P["footer"]
-    field(footer, "PAGE", "1")
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for run in footer.runs:
-        run.font.size = Pt(8)
-
-
 def public_section(doc, name: str) -> None:
     """Begin a section the secretariat may leave out (rules/report.yaml public.sections)."""
     tag(doc, "{%p if '" + name + "' in publik.bagian %}")
-
-
-def public_signature(doc, T) -> None:
-    """The signature block without the NIP: place and date, position, room to sign, name."""
-    block = Cm(9.0)
-    for key, space in (("sign_place_date", 0), ("sign_title", 0), ("sign_name", 54)):
-        p = para(doc, T[key], bold=key == "sign_name")
-        p.paragraph_format.left_indent = block
-        p.paragraph_format.space_before = Pt(space)
-        p.paragraph_format.space_after = Pt(0)
-        p.paragraph_format.keep_with_next = key != "sign_name"
 
 
 ACTION_WIDTHS = [1.4, 4.2, 1.7, 1.7, 1.4, 1.8, 2.1, 1.7]  # code, action, activities, unit, target, real, ach., basis
@@ -668,23 +653,9 @@ def build_public(out: Path) -> Path:
     styles(doc)
     toc_styles(doc)
     T, P = TEXT, PUBLIC
-    public_page(doc, P)
+    page(doc, P["footer"])
     c, j = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
-    # cover
-    para(doc, T["letterhead"], align=c, bold=True, size=14)
-    para(doc, T["letterhead_sub"], align=c, size=12)
-    for _ in range(6):
-        doc.add_paragraph()
-    mark = para(doc, T["sample_mark"], align=c, bold=True, size=14)
-    mark.runs[0].font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
-    para(doc, P["title"], align=c, bold=True, size=22)
-    para(doc, T["subtitle"], align=c, bold=True, size=16)
-    para(doc, P["edition"], align=c, bold=True, size=13).runs[0].font.color.rgb = NAVY
-    para(doc, T["plan"], align=c, size=11)
-    for _ in range(10):
-        doc.add_paragraph()
-    para(doc, T["cover_date"], align=c, size=11)
-    page_break(doc)
+    cover(doc, T, P["title"], P["edition"])
 
     # foreword and contents
     doc.add_heading(P["h_foreword"], 1)
@@ -692,7 +663,7 @@ def build_public(out: Path) -> Path:
         para(doc, P[key], align=j)
     para(doc, P["provisional"], align=j)
     doc.add_paragraph()
-    public_signature(doc, T)
+    signature(doc, T, nip=False)
     page_break(doc)
     para(doc, T["toc_title"], align=c, bold=True, size=14)
     para(doc, T["toc_page"], align=WD_ALIGN_PARAGRAPH.RIGHT, size=9)
