@@ -63,6 +63,7 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python bench/overlap_eval.py
 	$(BIN)/python bench/obstacle_eval.py
+	$(BIN)/python bench/obstacle_eval.py --set uji2
 
 clean:
 	rm -rf $(VENV) demo .tools

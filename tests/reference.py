@@ -509,7 +509,7 @@ def obstacle_themes(rules, rows: list[dict]) -> dict[str, dict]:
         normal = themes.normalise([str(text).strip()])[0]
         if normal in themes.none:
             continue
-        for key in themes.match(normal)[0]:
+        for key in themes.of([str(text).strip()])[0][0]:
             t = out.setdefault(key, {"kl": set(), "daerah": set(), "aksi": set(), "kegiatan": 0})
             t["daerah" if level_of(rules, r["_agency"]) != "kl" else "kl"].add(r["_agency"])
             t["aksi"].add(r["kode_aksi"])

@@ -35,12 +35,40 @@ def test_typos_abbreviations_and_parts_anywhere_in_the_text(rules):
     assert _themes(rules, "tempat kegiatan jauh dari kota")[0] == ("akses",)  # "tempat" is no typo of "template"
 
 
+def _read(rules, text: str) -> tuple:
+    (keys,) = classify(pd.Series([text]), rules).texts["tema"]
+    return keys
+
+
+def test_an_effect_after_sehingga_is_not_a_second_obstacle(rules):
+    """ "X sehingga Y" names X; Y is read only when X names nothing, sentence by sentence."""
+    assert _read(rules, "Jaringan internet lemah di daerah 3T sehingga aplikasi pelaporan tidak dapat diakses") == (
+        "akses",
+    )
+    assert _read(rules, "Mutasi pejabat, sehingga pencairan dana tertunda") == ("sdm",)  # after a comma too
+    assert _read(rules, "Kegiatan padat sehingga anggaran tidak terserap") == ("anggaran",)  # X names nothing
+    # each sentence or list item on its own: the second item's obstacle is still read
+    assert _read(rules, "1. Dana blm cair shg kegiatan mundur\n2. Aplikasi error") == ("anggaran", "teknologi")
+
+
+def test_what_went_well_is_no_obstacle(rules):
+    """A sentence or piece that only says what went well names no obstacle; the rest of the
+    cell is still read."""
+    for text in ["Personel yang ditugaskan mencukupi", "Keamanan selama kegiatan terkendali",
+                 "Peserta antusias, kehadiran 100%", "Tidak ada kendala anggaran maupun SDM",
+                 "Data sasaran telah diverifikasi bersama Bapas"]:  # fmt: skip
+        assert _read(rules, text) == (), text
+    assert _read(rules, "Koordinasi sudah baik namun peserta dari kalangan pelajar minim") == ("partisipasi",)
+    assert _read(rules, "Data sudah lengkap, hanya saja server sering down") == ("teknologi",)
+    assert _read(rules, "Personel kurang") == ("sdm",)  # a word of trouble: an obstacle
+
+
 def test_a_cell_saying_there_was_no_obstacle_has_no_theme_and_is_not_listed(rules):
-    obs = classify(pd.Series(["Tidak ada", "-", "nihil", "Pergantian pimpinan lembaga mitra", None]), rules)
+    obs = classify(pd.Series(["Tidak ada", "-", "nihil", "Libur panjang akhir tahun", None]), rules)
     texts = obs.texts.set_index("teks")
     assert texts.loc["Tidak ada", "nihil"] and texts.loc["-", "nihil"]
-    assert not texts.loc["Pergantian pimpinan lembaga mitra", "nihil"]
-    assert texts.loc["Pergantian pimpinan lembaga mitra", "tema"] == ()
+    assert not texts.loc["Libur panjang akhir tahun", "nihil"]
+    assert texts.loc["Libur panjang akhir tahun", "tema"] == ()
     assert obs.code[-1] == -1  # a blank cell is no text
 
 
@@ -81,7 +109,7 @@ def test_the_summary_and_report_state_the_themes_and_list_the_texts_without_one(
     units = [r[lab["kl"]] + r[lab["daerah"]] for r in themes]
     assert units == sorted(units, reverse=True)  # most units first
     untold = [r[0] for r in wb[t("summary.sheets.hambatan_tanpa_tema")].iter_rows(min_row=5, values_only=True)]
-    assert "Pergantian pimpinan lembaga mitra" in untold
+    assert "Libur panjang akhir tahun" in untold
     assert "Kegiatan berjalan sesuai rencana" in untold  # a sentence, not "Tidak ada": listed for the secretariat
     data = json.loads((tmp_path / period.id / f"data_laporan_{period.id}.json").read_text(encoding="utf-8"))
     assert [x["tema"] for x in data["hambatan_tema"]] == names

@@ -3,10 +3,15 @@
 Every distinct text is folded and its abbreviations expanded (rules/obstacles.yaml, with
 those of overlap.yaml), its words one or two letters off a theme's word corrected, and then
 given every theme one of whose phrases or stems it contains, with the phrase that matched
-(so that a theme can always be explained). Near-identical texts ("Keterbatasan anggaran",
-"keterbatasan angaran.", "Anggaran terbatas") are one obstacle: rapidfuzz's token sort
-ratio over the folded texts, compared only within a block of texts sharing a theme (or,
-without a theme, their first word), joined transitively.
+(so that a theme can always be explained). Each sentence or list item of a cell is read on
+its own, and so is each of its pieces between commas or before "namun", "tetapi": one that
+only says what went well ("Personel cukup", "Koordinasi sudah baik namun ...") names no
+obstacle; in "X sehingga Y", Y is X's effect, read for a theme only when X names none
+("Jaringan internet lemah sehingga aplikasi tidak dapat diakses" is about access).
+
+Near-identical texts ("Keterbatasan anggaran", "keterbatasan angaran.", "Anggaran terbatas")
+are one obstacle: rapidfuzz's token sort ratio over the folded texts, compared only within a
+block of texts sharing a theme (or, without a theme, their first word), joined transitively.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from ..core.texts import has, t
 from .activity_names import fold
 
 _BLOCK = 2_000  # texts compared at once within a block (cdist's square, bounded)
+_SENTENCE = re.compile(r"[.;:!?\n]+(?=\s|$)|\n")  # a sentence's or list item's end (not "100.000")
+_PIECE = re.compile(r",(?=\s)")  # not "92,3"
 
 
 class Themes:
@@ -60,6 +67,15 @@ class Themes:
         self.vocab = sorted(vocab - {fold(w) for w in cfg.not_typos})
         self.not_typos = {fold(w) for w in cfg.not_typos}
         self.stems = tuple(fold(s) for x in cfg.themes for s in x.stems)
+        effect = [self._words(fold(x)) for x in cfg.consequence if fold(x)]
+        self.effect = _any(effect, r"\b") if effect else None
+        fine, trouble = ([self._words(fold(x)) for x in xs if fold(x)] for xs in (cfg.fine, cfg.trouble))
+        self.fine = _any(fine, r"\b") if fine else None
+        nothing = [self._words(fold(x)) for x in cfg.nothing if fold(x)]
+        self.nothing = _any(nothing, r"\b") if nothing else None
+        self.trouble = _any(trouble, r"\b") if trouble else re.compile(r"(?!)")
+        turn = [self._words(fold(x)) for x in cfg.turns if fold(x)]
+        self.turn = re.compile(r"\s(?=(?:" + "|".join(map(re.escape, turn)) + r")\b)") if turn else None
 
     def _words(self, folded: str) -> str:
         for pattern, v in self.multi:
@@ -79,6 +95,45 @@ class Themes:
                 if hit:
                     fix[w] = hit
         return [" ".join(fix.get(w, w) for w in x.split()) if fix else x for x in words]
+
+    def of(self, texts: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The themes of each cell of `texts`, with what matched each (read())."""
+        cells = [[_PIECE.split(x) for x in _SENTENCE.split(u) if x.strip()] for u in texts]
+        flat = iter(self.normalise([p for c in cells for x in c for p in x]))
+        return [self.read([[next(flat) for _ in x] for x in c]) for c in cells]
+
+    def read(self, sentences: list[list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The themes of a cell, given as its sentences, each a list of its normalised pieces
+        (between commas), in rules order, with what matched each. A sentence or piece that
+        only says what went well names no obstacle; in a piece "X sehingga Y", Y is X's effect
+        and is read only when X names nothing, and a piece that begins with the effect of
+        the pieces before it ("..., sehingga Y") is left out when they named an obstacle."""
+        found: dict[str, str] = {}
+        for pieces in sentences:
+            if self._fine(" ".join(pieces)):
+                continue
+            named = False
+            for piece in (p for x in pieces for p in self._turns(x)):
+                if self._fine(piece) or (named and self.effect and self.effect.match(piece)):
+                    continue
+                cut = self.effect.search(piece) if self.effect else None
+                keys, hits = self.match(piece[: cut.start()]) if cut else ((), ())
+                if not keys:
+                    keys, hits = self.match(piece)
+                named |= bool(keys)
+                for k, h in zip(keys, hits, strict=True):
+                    found.setdefault(k, h)
+        keys = tuple(k for k in self.keys if k in found)
+        return keys, tuple(found[k] for k in keys)
+
+    def _fine(self, text: str) -> bool:
+        if self.nothing and self.nothing.match(text):
+            return True
+        return bool(self.fine and self.fine.search(text) and not self.trouble.search(text))
+
+    def _turns(self, piece: str) -> list[str]:
+        """A piece cut before each word that turns it ("namun", "tetapi")."""
+        return [x for x in self.turn.split(piece) if x.strip()] if self.turn else [piece]
 
     def match(self, normalised: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The themes of a normalised text, in rules order, with what matched each."""
@@ -125,7 +180,7 @@ def classify(texts: pd.Series, rules: Rules) -> Obstacles:
     code, uniques = pd.factorize(values)
     uniques = [str(x).strip() for x in uniques]
     normal = themes.normalise(uniques)
-    matched = [themes.match(n) for n in normal]
+    matched = themes.of(uniques)
     nil = np.array([n in themes.none for n in normal], dtype=bool)
     keys = [() if z else m[0] for m, z in zip(matched, nil, strict=True)]
     table = pd.DataFrame(

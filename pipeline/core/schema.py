@@ -512,7 +512,11 @@ class ObstaclesFile(Model):
 
     no_obstacle: list[str] = []  # a cell that is only one of these names no obstacle
     abbreviations: dict[str, str] = {}
-    typo_score: float = Field(86, ge=50, le=100)
+    consequence: list[str] = []  # "X sehingga Y": Y is X's effect, themed only when X has no theme
+    nothing: list[str] = []  # a sentence or piece beginning with one of these names no obstacle
+    turns: list[str] = []  # words that begin a new piece of a sentence ("namun", "tetapi")
+    fine: list[str] = []  # a sentence or piece with one of these and none of `trouble` names no obstacle
+    trouble: list[str] = []
     not_typos: list[str] = []  # words a typo of a theme's word would look like, that are not
     group_stopwords: list[str] = []  # words left out when texts are compared for grouping
     group_score: float = Field(90, ge=50, le=100)  # two texts at least this alike (token sort ratio) are one obstacle
