@@ -228,12 +228,12 @@ def _child(kind: str, inbox: Path, rules_dir: Path) -> dict:
 # In order; "outputs" is the wall time of the writing stage, in which the summary and the
 # feedback workbooks are written by forked workers (their own time, summed over workers)
 # while the main process writes the Word report, the I-KHub export and the validation list.
-STAGES = ["read", "normalise_validate", "review", "consolidate", "overlaps", "outputs", "summary_workbook",
-          "feedback_workbooks", "cache", "word_report", "ikhub", "review_workbook", "validation_list", "manifest",
-          "history"]  # fmt: skip
+STAGES = ["read", "normalise_validate", "review", "consolidate", "obstacle themes", "overlaps", "outputs",
+          "summary_workbook", "feedback_workbooks", "cache", "word_report", "public_report", "ikhub", "open_data",
+          "review_workbook", "validation_list", "manifest", "history"]  # fmt: skip
 IN_WORKERS = {"summary_workbook": "in a worker", "review_workbook": "in a worker",
               "feedback_workbooks": "in workers, summed", "cache": "in a worker"}  # fmt: skip
-IN_OUTPUTS = {"word_report", "ikhub", "validation_list"}
+IN_OUTPUTS = {"word_report", "public_report", "ikhub", "open_data", "validation_list"}
 
 
 def machine() -> dict:

@@ -102,6 +102,22 @@ def test_redact_finds_nips_addresses_and_phone_numbers(text, expected):
     assert redact(text) == expected
 
 
+def test_a_column_is_redacted_as_each_of_its_texts_is():
+    """redact_each scans a column's distinct texts in one pass: a number split over two
+    texts is no NIP or phone number, and what is not text stays as it is."""
+    import pandas as pd
+
+    from pipeline.outputs.open_data import _cell, _cells
+    from pipeline.outputs.public import redact_each
+
+    values = ["tim 19800101200", "5011001 orang", f"NIP {NIP_PLANTED}", None, 2.5, "0812", "34567890",
+              "a@b.go.id", "tim 19800101200", "=1+1", 90.0, 1e20]  # fmt: skip
+    column = pd.Series(values, dtype=object)
+    assert redact_each(column).tolist() == [redact(v) for v in values]
+    assert redact_each(column).tolist()[:3] == ["tim 19800101200", "5011001 orang", "NIP [disamarkan]"]
+    assert list(_cells(column)) == [_cell(v) for v in values]  # the CSV's cells as one by one
+
+
 def test_the_public_edition_and_its_data_are_written_and_listed(public_out):
     folder, _ = public_out
     manifest = {e["file"] for e in json.loads((folder / "manifest.json").read_text())["outputs"]}

@@ -3,7 +3,9 @@ byte-identical for the same data."""
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import textwrap
 
 import matplotlib
@@ -19,6 +21,22 @@ INK, GREY = "#1A1A1A", "#8C8C8C"
 # the report's font (Arial) where the machine has it, else its metric twin, else matplotlib's own
 FONT = {"font.family": "sans-serif", "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"]}
 matplotlib.rcParams.update(FONT)
+
+
+def _once(chart):
+    """A chart of the same figures, in the same words, drawn once: the signed report and
+    its public edition show the same charts (the last few kept)."""
+
+    @functools.lru_cache(maxsize=8)
+    def drawn(key: str) -> bytes:
+        return chart(*json.loads(key)[0])
+
+    @functools.wraps(chart)
+    def draw(*args) -> bytes:
+        words = [t(f"summary.chart.{k}") for k in ("capaian_axis", "count_axis")]
+        return drawn(json.dumps([args, words], ensure_ascii=False))
+
+    return draw
 
 
 def _png(fig) -> bytes:
@@ -40,6 +58,7 @@ def _counts(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: angka(v)))
 
 
+@_once
 def achievement(data: list, level: str) -> bytes:
     names = ["\n".join(textwrap.wrap(n, 22)) for n, _ in data]
     values = [(v or 0) * 100 for _, v in data]
@@ -53,6 +72,7 @@ def achievement(data: list, level: str) -> bytes:
     return _png(fig)
 
 
+@_once
 def status(data: list) -> bytes:
     labels = [n for n, _ in data][::-1]
     values = [v for _, v in data][::-1]
@@ -66,6 +86,7 @@ def status(data: list) -> bytes:
     return _png(fig)
 
 
+@_once
 def provinces(data: list) -> bytes:
     rows = data[::-1]
     fig, ax = plt.subplots(figsize=(6.5, max(2.0, 0.22 * len(rows) + 0.6)))

@@ -12,6 +12,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..analysis.review import DECIDED, KEEP, VALUE
@@ -20,9 +21,10 @@ from ..core.model import Consolidation
 from ..core.rules import Rules
 from ..core.texts import t
 from .ikhub import _FORMULA_START, _iso
-from .public import redact
+from .public import redact_each
 
 FOLDER = "data_terbuka"
+_RISKY = set(_FORMULA_START)  # a text's first character that makes it a formula
 _TYPES = {"integer": "integer", "number": "number", "money": "number", "percent": "number", "date": "date"}
 
 
@@ -70,13 +72,15 @@ def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]
         elif kind != "string":
             values = pd.to_numeric(values, errors="coerce").astype(object)
         elif key in public.scanned_columns:
-            values = values.map(redact)
+            values = redact_each(values)
         out[key] = values
         fields.append({"name": key, "type": kind, "title": f.label, **({"description": f.hint} if f.hint else {})})
     held = withheld(c)
-    for key in public.activity_columns:  # values under review or excluded: left blank
-        mine = held.str.split(";").map(lambda cols, k=key: k in cols)
-        out.loc[mine.to_numpy(), key] = None
+    some = held != ""
+    if some.any():  # values under review or excluded: left blank
+        cols = held[some].str.split(";")
+        for key in public.activity_columns:
+            out.loc[cols[cols.map(lambda x, k=key: k in x)].index, key] = None
     out["dihitung_sekali"] = (~acts["duplikat"].astype(bool)).map({True: "true", False: "false"})
     out["nilai_ditahan"] = held
     fields += [
@@ -95,7 +99,7 @@ def _table(records: list[dict], columns: list[tuple[str, str, str]]) -> tuple[pd
         if kind in ("number", "integer"):
             df[k] = pd.to_numeric(df[k], errors="coerce").astype(float)
         elif kind == "string":
-            df[k] = df[k].map(redact)
+            df[k] = redact_each(df[k])
     return df, [{"name": k, "type": kind, "title": t(f"open_data.{title}")} for k, kind, title in columns]
 
 
@@ -111,12 +115,30 @@ def _cell(v) -> str:
     return str(v)
 
 
+def _cells(values: pd.Series) -> np.ndarray:
+    """_cell of every value of a column: a column of texts or of numbers at once, another
+    value by value."""
+    v = values.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(v, skipna=True)
+    if kind in ("string", "empty"):
+        return np.array([("'" + x if x[:1] in _RISKY else x) if isinstance(x, str) else "" for x in v], dtype=object)
+    if kind not in ("floating", "integer", "mixed-integer-float"):
+        return np.array([_cell(x) for x in v], dtype=object)
+    f = v.astype(float)
+    whole = np.isfinite(f) & (np.mod(f, 1) == 0) & (np.abs(f) < 2**53)
+    out = np.full(len(f), "", dtype=object)
+    out[whole] = f[whole].astype(np.int64).astype(str)
+    rest = ~whole & ~np.isnan(f)
+    out[rest] = [str(x) for x in v[rest]]
+    return out
+
+
 def _csv(df: pd.DataFrame) -> str:
     """CSV text, UTF-8, LF."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(list(df.columns))
-    writer.writerows([_cell(v) for v in row] for row in df.itertuples(index=False))
+    writer.writerows(zip(*[_cells(df[col]) for col in df.columns], strict=True))
     return buf.getvalue()
 
 
