@@ -64,9 +64,10 @@ def test_what_went_well_is_no_obstacle(rules):
 
 
 def test_a_cell_saying_there_was_no_obstacle_has_no_theme_and_is_not_listed(rules):
-    obs = classify(pd.Series(["Tidak ada", "-", "nihil", "Libur panjang akhir tahun", None]), rules)
+    said = ["Tidak ada", "-", "nihil", "Kegiatan berjalan sesuai rencana", "Personel cukup, anggaran tersedia"]
+    obs = classify(pd.Series([*said, "Libur panjang akhir tahun", None]), rules)
     texts = obs.texts.set_index("teks")
-    assert texts.loc["Tidak ada", "nihil"] and texts.loc["-", "nihil"]
+    assert all(texts.loc[x, "nihil"] for x in said)  # what went well is no obstacle either (an officer's year)
     assert not texts.loc["Libur panjang akhir tahun", "nihil"]
     assert texts.loc["Libur panjang akhir tahun", "tema"] == ()
     assert obs.code[-1] == -1  # a blank cell is no text
@@ -110,7 +111,7 @@ def test_the_summary_and_report_state_the_themes_and_list_the_texts_without_one(
     assert units == sorted(units, reverse=True)  # most units first
     untold = [r[0] for r in wb[t("summary.sheets.hambatan_tanpa_tema")].iter_rows(min_row=5, values_only=True)]
     assert "Libur panjang akhir tahun" in untold
-    assert "Kegiatan berjalan sesuai rencana" in untold  # a sentence, not "Tidak ada": listed for the secretariat
+    assert "Kegiatan berjalan sesuai rencana" not in untold  # what went well: no obstacle, not listed
     data = json.loads((tmp_path / period.id / f"data_laporan_{period.id}.json").read_text(encoding="utf-8"))
     assert [x["tema"] for x in data["hambatan_tema"]] == names
     assert all(p["hambatan_tema"] is not None for p in data["pilar"])
@@ -119,3 +120,13 @@ def test_the_summary_and_report_state_the_themes_and_list_the_texts_without_one(
     )
     shared = [f for f in data["temuan"] if f["aturan"] == "shared_obstacle"]
     assert shared and "K/L" in shared[0]["kesimpulan"] and "aksi" in shared[0]["kesimpulan"]
+
+
+def test_a_finding_names_its_last_item_rather_than_count_it():
+    """'... dan 1 lainnya' says less than the name it stands for (an officer's year: eight
+    themes of nine named, then "dan 1 lainnya")."""
+    from pipeline.analysis.findings import MAX_LISTED, listed
+
+    names = [f"T{i}" for i in range(MAX_LISTED + 2)]
+    assert listed(names[: MAX_LISTED + 1]).endswith(f"dan T{MAX_LISTED}")
+    assert listed(names).endswith(t("report_findings.more", n=2))

@@ -296,3 +296,18 @@ def test_the_executive_summary_leaves_out_what_it_would_leave_empty(demo_out, tm
         max(0, min(empty or [0]) - 3) :
     ]
     assert "pemerintah provinsi" not in " ".join(p.text for p in summary)
+
+
+def test_a_provisional_achievement_says_so_in_every_table_of_the_signed_report(demo_out, tmp_path):
+    """An action whose achievement an undecided review item can still move is marked
+    "(sementara)" in its pillar's table and in Lampiran A, as the public edition marks it
+    (found by an officer's year: the signed report showed the figure plainly)."""
+    out, _ = demo_out
+    data = load_data(out, "2026-S1")
+    code = data["lampiran_aksi"][0]["kode"]
+    data["aksi_sementara"] = {code: 0.43}
+    (path, _), _ = render_report(data, tmp_path / "laporan.docx")
+    rows = [[c.text for c in row.cells] for tb in Document(path).tables for row in tb.rows]
+    marked = [r for r in rows if r and r[0] == code and any(c.endswith("(sementara)") for c in r)]
+    assert len(marked) == 2, marked  # Bab II's table of the pillar and Lampiran A
+    assert not [r for r in rows if r and r[0] != code and any("(sementara)" in c for c in r)]

@@ -132,3 +132,14 @@ def test_every_number_of_the_years_executive_summary_is_a_workbook_cell(year, ru
     from .test_report import numbers_are_cells
 
     numbers_are_cells(year["outbox"] / "2026", "2026", rules)
+
+
+def test_the_years_open_data_tells_each_activity_its_semester(year):
+    """The year's data package: each activity with the period of the report it comes from,
+    not the year alone (an officer's year), and its achievement made from its figures."""
+    import csv
+
+    path = year["outbox"] / "2026" / "data_terbuka" / "kegiatan.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert {r["periode"] for r in rows} == {"2026-S1", "2026-S2"}
+    assert all(r["id_kegiatan"].startswith(r["periode"] + "-") for r in rows)

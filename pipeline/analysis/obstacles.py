@@ -96,25 +96,31 @@ class Themes:
                     fix[w] = hit
         return [" ".join(fix.get(w, w) for w in x.split()) if fix else x for x in words]
 
-    def of(self, texts: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-        """The themes of each cell of `texts`, with what matched each (read())."""
+    def of(self, texts: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...], bool]]:
+        """The themes of each cell of `texts`, with what matched each, and whether it says
+        anything but what went well (read())."""
         cells = [[_PIECE.split(x) for x in _SENTENCE.split(u) if x.strip()] for u in texts]
         flat = iter(self.normalise([p for c in cells for x in c for p in x]))
         return [self.read([[next(flat) for _ in x] for x in c]) for c in cells]
 
-    def read(self, sentences: list[list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def read(self, sentences: list[list[str]]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         """The themes of a cell, given as its sentences, each a list of its normalised pieces
         (between commas), in rules order, with what matched each. A sentence or piece that
         only says what went well names no obstacle; in a piece "X sehingga Y", Y is X's effect
         and is read only when X names nothing, and a piece that begins with the effect of
-        the pieces before it ("..., sehingga Y") is left out when they named an obstacle."""
+        the pieces before it ("..., sehingga Y") is left out when they named an obstacle. The
+        third value: whether the cell says anything but what went well."""
         found: dict[str, str] = {}
+        told = False
         for pieces in sentences:
             if self._fine(" ".join(pieces)):
                 continue
             named = False
             for piece in (p for x in pieces for p in self._turns(x)):
-                if self._fine(piece) or (named and self.effect and self.effect.match(piece)):
+                if self._fine(piece):
+                    continue
+                told = True
+                if named and self.effect and self.effect.match(piece):
                     continue
                 cut = self.effect.search(piece) if self.effect else None
                 keys, hits = self.match(piece[: cut.start()]) if cut else ((), ())
@@ -124,7 +130,7 @@ class Themes:
                 for k, h in zip(keys, hits, strict=True):
                     found.setdefault(k, h)
         keys = tuple(k for k in self.keys if k in found)
-        return keys, tuple(found[k] for k in keys)
+        return keys, tuple(found[k] for k in keys), told
 
     def _fine(self, text: str) -> bool:
         if self.nothing and self.nothing.match(text):
@@ -181,7 +187,7 @@ def classify(texts: pd.Series, rules: Rules) -> Obstacles:
     uniques = [str(x).strip() for x in uniques]
     normal = themes.normalise(uniques)
     matched = themes.of(uniques)
-    nil = np.array([n in themes.none for n in normal], dtype=bool)
+    nil = np.array([n in themes.none or not m[2] for n, m in zip(normal, matched, strict=True)], dtype=bool)
     keys = [() if z else m[0] for m, z in zip(matched, nil, strict=True)]
     table = pd.DataFrame(
         {

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.consolidate import achievement
 from ..analysis.review import DECIDED, KEEP, VALUE
 from ..core.files import write_text
 from ..core.model import Consolidation
@@ -57,7 +58,8 @@ def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]
     public = rules.report.public
     spec = {f.key: f for f in rules.fields.columns}
     acts = c.activities
-    out = pd.DataFrame({"periode": c.period, "kl": acts["kl"], "id_kegiatan": acts["id_kegiatan"]})
+    period = acts["_periode"] if "_periode" in acts else c.period  # the year's: each row its report's period
+    out = pd.DataFrame({"periode": period, "kl": acts["kl"], "id_kegiatan": acts["id_kegiatan"]})
     fields = [
         {"name": "periode", "type": "string", "title": t("open_data.col_periode")},
         {"name": "kl", "type": "string", "title": t("open_data.col_kl")},
@@ -81,6 +83,9 @@ def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]
         cols = held[some].str.split(";")
         for key in public.activity_columns:
             out.loc[cols[cols.map(lambda x, k=key: k in x)].index, key] = None
+    if "capaian" in out:  # a formula of the template, whose stored result a file may lack: made again
+        target, real = (pd.to_numeric(out.get(k, acts[k]), errors="coerce") for k in ("target", "realisasi"))
+        out["capaian"] = achievement(target, real).round(4).astype(object)
     out["dihitung_sekali"] = (~acts["duplikat"].astype(bool)).map({True: "true", False: "false"})
     out["nilai_ditahan"] = held
     fields += [
