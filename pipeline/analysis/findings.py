@@ -46,7 +46,7 @@ def listed(items: list[str]) -> str:
     """'a', 'a dan b', 'a, b, dan c', 'a, b, ..., dan 4 lainnya' (the rest counted; one more
     is named, not counted)."""
     more = len(items) - MAX_LISTED
-    items = list(items[:MAX_LISTED]) + [t("report_findings.more", n=more)] if more > 1 else list(items)
+    items = [*items[:MAX_LISTED], t("report_findings.more", n=more)] if more > 1 else list(items)
     conjunction = t("report_findings.and")
     if len(items) < 3:
         return f" {conjunction} ".join(items)

@@ -58,7 +58,7 @@ def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]
     public = rules.report.public
     spec = {f.key: f for f in rules.fields.columns}
     acts = c.activities
-    period = acts["_periode"] if "_periode" in acts else c.period  # the year's: each row its report's period
+    period = acts.get("_periode", c.period)  # the year's: each row its report's period
     out = pd.DataFrame({"periode": period, "kl": acts["kl"], "id_kegiatan": acts["id_kegiatan"]})
     fields = [
         {"name": "periode", "type": "string", "title": t("open_data.col_periode")},
