@@ -143,3 +143,16 @@ def test_the_years_open_data_tells_each_activity_its_semester(year):
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     assert {r["periode"] for r in rows} == {"2026-S1", "2026-S2"}
     assert all(r["id_kegiatan"].startswith(r["periode"] + "-") for r in rows)
+
+
+def test_the_years_summary_says_why_it_counts_fewer_activities_than_usable_rows(year):
+    """The training reported in both semesters is two usable rows and one activity: the
+    executive summary says so where it gives both figures (an officer's year: 499 and 500
+    stood side by side unexplained)."""
+    from docx import Document
+
+    data = year["data"]
+    assert data["h"]["baris_diterima"] == data["h"]["kegiatan"] + 1
+    text = "\n".join(p.text for p in Document(year["outbox"] / "2026" / "laporan_2026.docx").paragraphs)
+    said = "1 di antaranya laporan lanjutan atas kegiatan semester sebelumnya, yang dihitung sekali"
+    assert f"{said}: {data['h']['kegiatan']} kegiatan" in text
