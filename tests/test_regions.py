@@ -6,6 +6,7 @@ completeness and activities are told per level."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -216,6 +217,19 @@ def test_a_provinces_rollup_of_its_kabkotas_event_is_counted_once(rollup):
     pairs = openpyxl.load_workbook(rollup[1] / "2026-S1" / "tinjauan_2026-S1.xlsx")["Pasangan"]
     kinds = [r[2] for r in pairs.iter_rows(min_row=2, values_only=True) if r[0]]
     assert kinds == ["rekapitulasi provinsi atas kegiatan kabupaten/kota"]  # what the officer decides on
+
+
+def test_a_rollup_is_no_finding_of_joint_work(rollup, rules):
+    """The finding "two units with N overlapping pairs" leaves out a province's roll-up of
+    its kab/kota's event, which the review calls expected (an officer's year: the year's
+    conclusions named Lamongan and East Java for their roll-ups)."""
+    from pipeline.analysis.findings import findings
+
+    result = rollup[0]
+    report = rules.report.model_copy(update={"findings": rules.report.findings.model_copy(update={"joint_pairs": 1})})
+    strict = dataclasses.replace(rules, report=report)
+    found = findings(result.consolidation, result.validation, strict, None)
+    assert not [f for f in found if f["aturan"] == "joint"]
 
 
 def test_completeness_is_told_per_level(rollup, rules):

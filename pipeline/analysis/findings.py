@@ -149,6 +149,8 @@ def _units(kl: int, regions: int) -> str:
 
 def _joint(c, validation, rules, comparison):
     pairs = c.overlaps
+    if "rollup" in pairs:  # a province's roll-up of its kab/kota's event is no overlap of their work
+        pairs = pairs[~pairs["rollup"].fillna(False).astype(bool)]
     if pairs.empty:
         return
     acts = c.activities
