@@ -281,11 +281,14 @@ def review(ctx: click.Context, period: str, inbox: Path, outbox: Path, reopen: b
 @click.pass_context
 def finalise(ctx: click.Context, period: str, outbox: Path) -> None:
     from .core.formatting import waktu
+    from .cycle.finalise import open_ends
     from .cycle.history import finalise as lock
 
     rules = _rules(ctx)
     per = parse_period(period, rules)
     click.echo(t("history.finalised_now", period=per.id, at=waktu(lock(outbox, per.id), rules.settings.timezone)))
+    for line in open_ends(outbox, rules, per):
+        click.echo(line)
 
 
 @main.command(help=_help("commands.report"))

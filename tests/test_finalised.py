@@ -64,3 +64,18 @@ def test_reopen_is_recorded_and_holds_until_the_next_finalise(finalised):
     CliRunner().invoke(main, ["finalise", *PERIOD, "--outbox", str(outbox)])
     assert [e for e, _ in history.events(outbox, "2026-S1")][-3:] == ["finalised", "reopened", "finalised"]
     assert CliRunner().invoke(main, COMMANDS["validate"](str(inbox), str(outbox))).exit_code == 2
+
+
+def test_finalise_tells_what_is_still_open(finalised, rules):
+    """Locking a period tells the officer what is still open in it (the units with nothing
+    usable, by name; the deadline when it has not passed), without refusing: the
+    secretariat may lock it all the same (an officer's year: no warning at all)."""
+    _, outbox = finalised
+    done = CliRunner().invoke(main, ["finalise", *PERIOD, "--outbox", str(outbox)])
+    assert done.exit_code == 0, done.output
+    snap = history.load(outbox, "2026-S1")
+    missing = [rules.get_agency(code).short for code, a in snap.agencies.items() if a.missing]
+    assert missing and rules.get_agency("KEMENAG").short not in missing
+    (line,) = [x for x in done.output.splitlines() if "belum memiliki laporan yang dapat diolah" in x]
+    assert line.startswith("Perhatian:") and f"{len(missing)} unit" in line and missing[0] in line
+    assert "batas waktu" not in done.output  # 15 July 2026 has passed
