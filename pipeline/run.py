@@ -37,6 +37,7 @@ class Result:
     stored: bool | None = None  # history: True stored, False unchanged (same inputs), None not consolidated
     taken: int = 0  # review decisions read back from the review workbook and stored
     notes: list[str] = field(default_factory=list)  # what could not be made, one line each (no PDF)
+    later: list[str] = field(default_factory=list)  # periods stored after this one (history.later)
 
     def lines(self) -> list[str]:
         """Where the outputs are, for the console."""
@@ -50,6 +51,8 @@ class Result:
             outbox = self.files[-1].parent.parent
             key = "history.stored" if self.stored else "history.unchanged"
             out.append(t(key, period=self.validation.period.id, path=history.history_path(outbox)))
+            if self.stored and self.later:  # their comparison with this period is now out of date
+                out.append(t("history.later", period=self.validation.period.id, later=", ".join(self.later)))
         return out
 
     def review_lines(self) -> list[str]:
@@ -184,4 +187,5 @@ def run(
         if consolidation:
             with stage(watch, "history"):
                 result.stored = done(json.loads(written_manifest.read_text(encoding="utf-8")))
+                result.later = history.later(outbox, period.id, rules) if result.stored else []
     return result

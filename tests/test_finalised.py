@@ -79,3 +79,22 @@ def test_finalise_tells_what_is_still_open(finalised, rules):
     (line,) = [x for x in done.output.splitlines() if "belum memiliki laporan yang dapat diolah" in x]
     assert line.startswith("Perhatian:") and f"{len(missing)} unit" in line and missing[0] in line
     assert "batas waktu" not in done.output  # 15 July 2026 has passed
+
+
+def test_a_period_changed_after_a_later_one_says_the_later_compares_with_it(rules, tmp_path):
+    """S1 consolidated again after S2 (a late report): S2's report compares with the old S1,
+    and the console says which period to run again (an officer's year: S2's comparison went
+    stale without a word)."""
+    s1, s2 = parse_period("2026-S1", rules), parse_period("2026-S2", rules)
+    inbox, outbox = tmp_path / "inbox", tmp_path / "outbox"
+    _return(inbox / "KEMENAG_S1.xlsx", rules, s1, "KEMENAG")
+    _return(inbox / "KEMENAG_S2.xlsx", rules, s2, "KEMENAG")
+    where = ["--inbox", str(inbox), "--outbox", str(outbox)]
+    for p in ("2026-S1", "2026-S2"):
+        assert CliRunner().invoke(main, ["consolidate", "--period", p, *where]).exit_code in (0, 1)
+    _return(inbox / "POLRI_S1.xlsx", rules, s1, "POLRI")  # a late report of S1
+    again = CliRunner().invoke(main, ["consolidate", "--period", "2026-S1", *where])
+    (line,) = [x for x in again.output.splitlines() if "membandingkan dengan angka periode 2026-S1" in x]
+    assert "2026-S2" in line and "--reopen" in line
+    same = CliRunner().invoke(main, ["consolidate", "--period", "2026-S1", *where])  # nothing new: no word
+    assert "membandingkan" not in same.output

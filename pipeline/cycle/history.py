@@ -326,6 +326,16 @@ def seen(outbox: Path | None) -> Seen:
     return out
 
 
+def later(outbox: Path, period_id: str, rules: Rules) -> list[str]:
+    """The periods stored after `period_id`, in order: their reports compare with it."""
+    here = period_key(period_id, rules)
+    if here is None or not history_path(outbox).exists():
+        return []
+    with connect(outbox) as con:
+        stored = [p for (p,) in con.execute("SELECT period FROM periods")]
+    return sorted((p for p in stored if (period_key(p, rules) or here) > here), key=lambda p: period_key(p, rules))
+
+
 def largest(outbox: Path | None, period_id: str, rules: Rules) -> Earlier:
     """For each column the checks compare with earlier periods (intake/checks.py
     `history_columns`): per (agency, action) the largest value accepted, and not excluded by
