@@ -13,7 +13,6 @@ from pathlib import Path
 from .analysis import review
 from .core.clock import output_date
 from .core.forked import forked
-from .core.formatting import angka, poin
 from .core.model import Comparison, Consolidation, Period, Validation
 from .core.rules import Rules
 from .core.stopwatch import Stopwatch, stage
@@ -60,20 +59,8 @@ class Result:
         provisional and the decisions that could not be taken."""
         from .outputs.review_workbook import review_path
 
-        r = self.consolidation.review
         path = review_path(self.files[-1].parent.parent, self.validation.period.id)
-        out = [t("review.lines.summary", **review.counts(r), path=path)]
-        if self.taken:
-            out.append(t("review.lines.taken", n=self.taken))
-        for key, amount in r.provisional.items():
-            out.append(t("review.lines.provisional", figure=t(f"summary.headline.{key}").strip(), amount=angka(amount)))
-        for code, points in r.achievement.items():
-            figure = t("review.capaian", code=code)
-            out.append(t("review.lines.provisional_achievement", figure=figure, points=poin(points, signed=False)))
-        for p in r.problems:
-            where = f"{p.file} {p.sheet}!{p.cell}" if p.sheet else p.file
-            out.append(t("review.lines.problem", where=where, message=p.message))
-        return out
+        return review.lines(self.consolidation.review, path, self.taken)
 
 
 def run(

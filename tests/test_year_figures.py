@@ -117,7 +117,8 @@ def test_a_duplicate_across_the_semesters_is_decided_in_the_years_review(year, r
     (pair,) = [r for r in rows if "Dialog kebangsaan" in str(r)]
     before = year["data"]["h"]["kegiatan_unik"]
     _decide(path, pair[head.index("ID")], "bukan duplikat", "dua kegiatan berbeda")
-    year_report(outbox, rules, 2026)
+    _, note = year_report(outbox, rules, 2026)
+    assert t("review.lines.taken", n=1) in note.splitlines()  # the officer is told (an officer's year)
     assert pair[head.index("ID")] in history.decisions(outbox, "2026")  # stored under the year
     assert not any(pair[head.index("ID")] in history.decisions(outbox, p) for p in ("2026-S1", "2026-S2"))
     again = json.loads((outbox / "2026" / "data_laporan_2026.json").read_text(encoding="utf-8"))

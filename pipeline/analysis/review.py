@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.forked import in_halves
-from ..core.formatting import angka
+from ..core.formatting import angka, poin
 from ..core.model import Decision, Problem, Review, Validation
 from ..core.rules import Rules
 from ..core.texts import t
@@ -431,6 +431,23 @@ def check(items: pd.DataFrame, new: list[tuple[Decision, Problem]], stored: dict
 def _as(where: Problem, code: str, value: str | None = None) -> Problem:
     return Problem(where.file, code, where.sheet, where.cell, where.row, where.column,
                    where.value if value is None else value, where.detail)  # fmt: skip
+
+
+def lines(r: Review, path, taken: int) -> list[str]:
+    """For the console: the state of the review (its workbook `path`), the decisions taken in
+    this run, the figures still provisional and the decisions that could not be taken."""
+    out = [t("review.lines.summary", **counts(r), path=path)]
+    if taken:
+        out.append(t("review.lines.taken", n=taken))
+    for key, amount in r.provisional.items():
+        out.append(t("review.lines.provisional", figure=t(f"summary.headline.{key}").strip(), amount=angka(amount)))
+    for code, points in r.achievement.items():
+        figure = t("review.capaian", code=code)
+        out.append(t("review.lines.provisional_achievement", figure=figure, points=poin(points, signed=False)))
+    for p in r.problems:
+        where = f"{p.file} {p.sheet}!{p.cell}" if p.sheet else p.file
+        out.append(t("review.lines.problem", where=where, message=p.message))
+    return out
 
 
 def counts(r: Review) -> dict[str, int]:

@@ -64,7 +64,8 @@ def year_report(outbox: Path, rules: Rules, year: int, template: Path | None = N
     public, _ = finish_public()
     workbook = write_review_workbook(path, c.review, validation, rules, day)
     open_ = [pid for pid in ids if not history.finalised(outbox, pid)]  # figures that may still change
-    notes = [t("year.not_finalised", periods=", ".join(open_))] if open_ else []
+    notes = review.lines(c.review, path, len(taken))
+    notes += [t("year.not_finalised", periods=", ".join(open_))] if open_ else []
     return [summary, saved, *reports, *public, *open_data, workbook], "\n".join([*notes, *([note] if note else [])])
 
 
