@@ -221,8 +221,11 @@ def _run(ctx: click.Context, period: str, inbox: Path, outbox: Path, consolidati
     per = parse_period(period, rules)
     n = len(discover(inbox, per.id)[0])  # the files to read
     bar = click.progressbar(length=n, label=t("cli.reading"), file=sys.stderr, hidden=n < 10)
-    with period_lock(outbox / per.id), bar:
-        return rules, run(inbox, outbox, rules, per, consolidation=consolidation, progress=bar.update, reopen=reopen)
+    with period_lock(outbox / per.id):
+        _writable(outbox, per, reopen, rules)  # a finalised period refused before a file is read
+        with bar:
+            result = run(inbox, outbox, rules, per, consolidation=consolidation, progress=bar.update, reopen=reopen)
+    return rules, result
 
 
 def _echo(rules, result) -> None:

@@ -98,3 +98,16 @@ def test_a_period_changed_after_a_later_one_says_the_later_compares_with_it(rule
     assert "2026-S2" in line and "--reopen" in line
     same = CliRunner().invoke(main, ["consolidate", "--period", "2026-S1", *where])  # nothing new: no word
     assert "membandingkan" not in same.output
+
+
+def test_a_finalised_period_is_refused_before_any_file_is_read(finalised, tmp_path):
+    """The refusal is the only line: no progress bar of files read first (an officer's year:
+    "Membaca berkas" printed above the refusal)."""
+    _, outbox = finalised
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for i in range(12):  # enough for the progress bar to show
+        (inbox / f"KL{i}.xlsx").write_bytes(b"not a workbook")
+    result = CliRunner().invoke(main, ["validate", *PERIOD, "--inbox", str(inbox), "--outbox", str(outbox)])
+    assert result.exit_code == 2 and "sudah difinalisasi" in result.output
+    assert "Membaca berkas" not in result.output
