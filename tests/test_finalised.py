@@ -94,10 +94,10 @@ def test_a_period_changed_after_a_later_one_says_the_later_compares_with_it(rule
         assert CliRunner().invoke(main, ["consolidate", "--period", p, *where]).exit_code in (0, 1)
     _return(inbox / "POLRI_S1.xlsx", rules, s1, "POLRI")  # a late report of S1
     again = CliRunner().invoke(main, ["consolidate", "--period", "2026-S1", *where])
-    (line,) = [x for x in again.output.splitlines() if "membandingkan dengan angka periode 2026-S1" in x]
+    (line,) = [x for x in again.output.splitlines() if "memakai angka periode 2026-S1 sebagai pembanding" in x]
     assert "2026-S2" in line and "--reopen" in line
     same = CliRunner().invoke(main, ["consolidate", "--period", "2026-S1", *where])  # nothing new: no word
-    assert "membandingkan" not in same.output
+    assert "sebagai pembanding" not in same.output
 
 
 def test_a_finalised_period_is_refused_before_any_file_is_read(finalised, tmp_path):

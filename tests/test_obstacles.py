@@ -61,13 +61,24 @@ def test_what_went_well_is_no_obstacle(rules):
     assert _read(rules, "Koordinasi sudah baik namun peserta dari kalangan pelajar minim") == ("partisipasi",)
     assert _read(rules, "Data sudah lengkap, hanya saja server sering down") == ("teknologi",)
     assert _read(rules, "Personel kurang") == ("sdm",)  # a word of trouble: an obstacle
+    # a review of the change: a turn reads its pieces, whatever the sentence begins with
+    assert _read(rules, "Tidak ada kendala anggaran, namun SDM kurang") == ("sdm",)
+    assert _read(rules, "Dana tersedia, namun pencairan menunggu persetujuan pusat") == ("anggaran",)
+    assert _read(rules, "Kegiatan terlaksana namun anggaran dialihkan") == ("anggaran",)
+    for text in ["Anggaran sudah habis", "Personel telah dimutasi", "Anggaran baru tersedia di akhir tahun"]:
+        assert _read(rules, text) != (), text  # "sudah", "telah", "tersedia" with a word of trouble
+    assert _read(rules, "Anggaran: cukup; SDM: kurang") == ("sdm",)
+    assert _read(rules, "Petugas di Kab. Malang kurang") == ("sdm",)  # "Kab." ends no sentence
 
 
 def test_a_cell_saying_there_was_no_obstacle_has_no_theme_and_is_not_listed(rules):
-    said = ["Tidak ada", "-", "nihil", "Kegiatan berjalan sesuai rencana", "Personel cukup, anggaran tersedia"]
-    obs = classify(pd.Series([*said, "Libur panjang akhir tahun", None]), rules)
+    said = ["Tidak ada", "-", "nihil", "Kegiatan berjalan sesuai rencana", "1. Tidak ada kendala", "Tidak ada; nihil",
+            "Tidak ada kendala anggaran maupun SDM"]  # fmt: skip
+    seen = "Personel cukup, anggaran tersedia"  # what went well in a theme's words: no theme, but listed
+    obs = classify(pd.Series([*said, seen, "Libur panjang akhir tahun", None]), rules)
     texts = obs.texts.set_index("teks")
     assert all(texts.loc[x, "nihil"] for x in said)  # what went well is no obstacle either (an officer's year)
+    assert not texts.loc[seen, "nihil"] and texts.loc[seen, "tema"] == ()
     assert not texts.loc["Libur panjang akhir tahun", "nihil"]
     assert texts.loc["Libur panjang akhir tahun", "tema"] == ()
     assert obs.code[-1] == -1  # a blank cell is no text

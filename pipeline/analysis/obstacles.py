@@ -29,7 +29,8 @@ from ..core.texts import has, t
 from .activity_names import fold
 
 _BLOCK = 2_000  # texts compared at once within a block (cdist's square, bounded)
-_SENTENCE = re.compile(r"[.;:!?\n]+(?=\s|$)|\n")  # a sentence's or list item's end (not "100.000")
+_SENTENCE = re.compile(r"[.;!?\n]+(?=\s|$)|\n")  # a sentence's or list item's end (not "100.000")
+_SHORT = re.compile(r"\b(kab|kec|kel|prov|rp|dll|dsb|dst|no|jl|tgl|s\.d)\.", re.IGNORECASE)  # "Kab. Malang": no end
 _PIECE = re.compile(r",(?=\s)")  # not "92,3"
 
 
@@ -99,25 +100,32 @@ class Themes:
     def of(self, texts: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...], bool]]:
         """The themes of each cell of `texts`, with what matched each, and whether it says
         anything but what went well (read())."""
-        cells = [[_PIECE.split(x) for x in _SENTENCE.split(u) if x.strip()] for u in texts]
+        cells = [[_PIECE.split(x) for x in _SENTENCE.split(_SHORT.sub(r"\1", u)) if x.strip()] for u in texts]
         flat = iter(self.normalise([p for c in cells for x in c for p in x]))
         return [self.read([[next(flat) for _ in x] for x in c]) for c in cells]
 
     def read(self, sentences: list[list[str]]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
         """The themes of a cell, given as its sentences, each a list of its normalised pieces
-        (between commas), in rules order, with what matched each. A sentence or piece that
-        only says what went well names no obstacle; in a piece "X sehingga Y", Y is X's effect
-        and is read only when X names nothing, and a piece that begins with the effect of
-        the pieces before it ("..., sehingga Y") is left out when they named an obstacle. The
-        third value: whether the cell says anything but what went well."""
+        (between commas), in rules order, with what matched each. A sentence without a turn
+        ("namun") or a piece that only says what went well names no obstacle; in a piece
+        "X sehingga Y", Y is X's effect and is read only when X names nothing, and a piece
+        that begins with the effect of the pieces before it ("..., sehingga Y") is left out
+        when they named an obstacle. The third value: whether the cell says anything but
+        what went well in words of no theme ("Kegiatan berjalan sesuai rencana" does not;
+        "Personel cukup" does: it is listed untold, for the secretariat to see)."""
         found: dict[str, str] = {}
         told = False
         for pieces in sentences:
-            if self._fine(" ".join(pieces)):
+            whole = " ".join(pieces)
+            if not (self.turn and self.turn.search(whole)) and self._fine(whole):
+                told |= self._said(whole)
                 continue
             named = False
             for piece in (p for x in pieces for p in self._turns(x)):
+                if piece.strip().isdigit() or piece.strip() in self.none:  # "1." of a list, "Tidak ada"
+                    continue
                 if self._fine(piece):
+                    told |= self._said(piece)
                     continue
                 told = True
                 if named and self.effect and self.effect.match(piece):
@@ -131,6 +139,11 @@ class Themes:
                     found.setdefault(k, h)
         keys = tuple(k for k in self.keys if k in found)
         return keys, tuple(found[k] for k in keys), told
+
+    def _said(self, fine: str) -> bool:
+        """Whether a text that says what went well should still be seen by the secretariat:
+        it speaks of a theme ("Personel cukup"), unless it says there was no obstacle."""
+        return not (self.nothing and self.nothing.match(fine)) and bool(self.match(fine)[0])
 
     def _fine(self, text: str) -> bool:
         if self.nothing and self.nothing.match(text):

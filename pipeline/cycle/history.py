@@ -38,7 +38,7 @@ from ..core.model import (
     Snapshot,
     Submission,
 )
-from ..core.periods import period_key
+from ..core.periods import parse_period, period_key, previous_period_id
 from ..core.rules import Rules
 from ..core.texts import t
 from ..intake.checks import Earlier, history_columns
@@ -327,13 +327,19 @@ def seen(outbox: Path | None) -> Seen:
 
 
 def later(outbox: Path, period_id: str, rules: Rules) -> list[str]:
-    """The periods stored after `period_id`, in order: their reports compare with it."""
-    here = period_key(period_id, rules)
-    if here is None or not history_path(outbox).exists():
+    """The stored periods whose report compares with `period_id` (it is their previous)."""
+    if not history_path(outbox).exists():
         return []
     with connect(outbox) as con:
         stored = [p for (p,) in con.execute("SELECT period FROM periods")]
-    return sorted((p for p in stored if (period_key(p, rules) or here) > here), key=lambda p: period_key(p, rules))
+    out = []
+    for p in stored:
+        try:
+            if previous_period_id(parse_period(p, rules), rules) == period_id:
+                out.append(p)
+        except RanpeError:  # an id the rules do not know, or a year
+            continue
+    return sorted(out)
 
 
 def largest(outbox: Path | None, period_id: str, rules: Rules) -> Earlier:

@@ -77,15 +77,18 @@ def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]
             values = redact_each(values)
         out[key] = values
         fields.append({"name": key, "type": kind, "title": f.label, **({"description": f.hint} if f.hint else {})})
+    if "capaian" in out:  # a formula of the template, whose stored result a file may lack: made again
+        published = [pd.to_numeric(out[k], errors="coerce") if k in out else None for k in ("target", "realisasi")]
+        out["capaian"] = (
+            achievement(*published).round(4).astype(object) if all(x is not None for x in published) else None
+        )
     held = withheld(c)
     some = held != ""
-    if some.any():  # values under review or excluded: left blank
+    if some.any():  # values under review or excluded (and an achievement made of them): left blank
         cols = held[some].str.split(";")
         for key in public.activity_columns:
-            out.loc[cols[cols.map(lambda x, k=key: k in x)].index, key] = None
-    if "capaian" in out:  # a formula of the template, whose stored result a file may lack: made again
-        target, real = (pd.to_numeric(out.get(k, acts[k]), errors="coerce") for k in ("target", "realisasi"))
-        out["capaian"] = achievement(target, real).round(4).astype(object)
+            made_of = {key, "target", "realisasi"} if key == "capaian" else {key}
+            out.loc[cols[cols.map(lambda x, k=made_of: bool(k & set(x)))].index, key] = None
     out["dihitung_sekali"] = (~acts["duplikat"].astype(bool)).map({True: "true", False: "false"})
     out["nilai_ditahan"] = held
     fields += [
@@ -129,8 +132,9 @@ def _cells(values: pd.Series) -> np.ndarray:
         return np.array([("'" + x if x[:1] in _RISKY else x) if isinstance(x, str) else "" for x in v], dtype=object)
     if kind not in ("floating", "integer", "mixed-integer-float"):
         return np.array([_cell(x) for x in v], dtype=object)
-    f = v.astype(float)
-    whole = np.isfinite(f) & (np.mod(f, 1) == 0) & (np.abs(f) < 2**53)
+    f = pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(f) & (np.mod(f, 1) == 0) & (np.abs(f) < 2**53)
     out = np.full(len(f), "", dtype=object)
     out[whole] = f[whole].astype(np.int64).astype(str)
     rest = ~whole & ~np.isnan(f)

@@ -55,7 +55,7 @@ def redact_each(values: pd.Series) -> pd.Series:
     """`redact` of every value of a column: its distinct texts joined by NUL (which no
     pattern crosses) and scanned in one pass each; anything that is not text as it is."""
     out = values.astype(object).copy()
-    text = out.map(type).map({str: True}).fillna(False).to_numpy(dtype=bool)
+    text = out.map(lambda x: isinstance(x, str)).to_numpy(dtype=bool)
     codes, uniques = pd.factorize(out[text])
     if len(uniques) and not any("\0" in x for x in uniques):
         done = np.array(redact("\0".join(uniques)).split("\0"), dtype=object)
