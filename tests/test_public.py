@@ -116,6 +116,8 @@ def test_a_column_is_redacted_as_each_of_its_texts_is():
     assert redact_each(column).tolist() == [redact(v) for v in values]
     assert redact_each(column).tolist()[:3] == ["tim 19800101200", "5011001 orang", "NIP [disamarkan]"]
     assert list(_cells(column)) == [_cell(v) for v in values]  # the CSV's cells as one by one
+    counts = pd.Series([10, None], dtype="Int64").astype(object)  # an optional count left empty: pd.NA
+    assert list(_cells(counts)) == ["10", ""]  # (a review of the change: it raised TypeError)
 
 
 def test_the_public_edition_and_its_data_are_written_and_listed(public_out):
