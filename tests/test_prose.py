@@ -165,9 +165,10 @@ def test_finalise_says_when_as_the_secretariat_reads_it(decided, tmp_path):
         con.execute("UPDATE periods SET finalised_at = ? WHERE period = '2026-S1'", (STORED,))
     con.close()
     again = CliRunner().invoke(main, args)
-    assert again.output == "Periode 2026-S1 difinalisasi pada 07/12/2026 07.18. " + (
-        "Jalankan ulang untuk periode ini kini memerlukan --reopen.\n"
+    assert again.output.splitlines()[0] == "Periode 2026-S1 difinalisasi pada 07/12/2026 07.18. " + (
+        "Jalankan ulang untuk periode ini kini memerlukan --reopen."
     )
+    assert all(x.startswith("Perhatian: ") for x in again.output.splitlines()[1:])  # what is still open
     makassar = load_rules(_rules_with(tmp_path / "rules", "Asia/Makassar"))
     with pytest.raises(RanpeError, match=r"sudah difinalisasi pada 07/12/2026 08\.18;") as refused:
         run(tmp / "unused", outbox, makassar, period, consolidation=True)
