@@ -50,7 +50,7 @@ class Result:
             outbox = self.files[-1].parent.parent
             key = "history.stored" if self.stored else "history.unchanged"
             out.append(t(key, period=self.validation.period.id, path=history.history_path(outbox)))
-            if self.stored and self.later:  # their comparison with this period is now out of date
+            if self.later:  # their comparison with this period is now out of date (set only when stored)
                 out.append(t("history.later", period=self.validation.period.id, later=", ".join(self.later)))
         return out
 

@@ -19,8 +19,9 @@ def open_ends(outbox: Path, rules: Rules, period: Period) -> list[str]:
     """One line per thing still open in `period`, for the officer who finalises it."""
     out = []
     snap = history.load(outbox, period.id)
-    named = {a.code: a.short for a in rules.agencies}  # a unit since taken out of the rules: its code
-    missing = [named.get(code, code) for code, a in (snap.agencies if snap else {}).items() if a.missing]
+    units = rules.agency_by_code
+    missing = [units[code].short if code in units else code  # a unit since taken out of the rules: its code
+               for code, a in (snap.agencies if snap else {}).items() if a.missing]  # fmt: skip
     if missing:
         out.append(t("history.open_missing", n=len(missing), units=", ".join(missing)))
     if run_date() <= period.deadline:

@@ -78,10 +78,10 @@ def activities(c: Consolidation, rules: Rules) -> tuple[pd.DataFrame, list[dict]
         out[key] = values
         fields.append({"name": key, "type": kind, "title": f.label, **({"description": f.hint} if f.hint else {})})
     if "capaian" in out:  # a formula of the template, whose stored result a file may lack: made again
-        published = [pd.to_numeric(out[k], errors="coerce") if k in out else None for k in ("target", "realisasi")]
-        out["capaian"] = (
-            achievement(*published).round(4).astype(object) if all(x is not None for x in published) else None
-        )
+        out["capaian"] = None
+        if {"target", "realisasi"} <= set(out):  # of the published figures only
+            target, real = (pd.to_numeric(out[k], errors="coerce") for k in ("target", "realisasi"))
+            out["capaian"] = achievement(target, real).round(4).astype(object)
     held = withheld(c)
     some = held != ""
     if some.any():  # values under review or excluded (and an achievement made of them): left blank
